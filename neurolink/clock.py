@@ -1,0 +1,129 @@
+"""The host clock and conversion from other clocks.
+
+One clock for the whole host (DESIGN.md §2): :func:`now` is ``pylsl.local_clock()``, monotonic
+seconds. Devices that stamp in Unix-epoch seconds (BrainFlow) are converted with an offset that
+is measured at start, re-measured periodically, and recorded so a session can be re-aligned.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pylsl
+
+__all__ = ["EpochClock", "OffsetMeasurement", "now"]
+
+
+def now() -> float:
+    """Return the host clock in seconds (``pylsl.local_clock``; monotonic, arbitrary origin)."""
+    return pylsl.local_clock()
+
+
+@dataclass(frozen=True, slots=True)
+class OffsetMeasurement:
+    """One measurement of ``epoch − host``.
+
+    Attributes
+    ----------
+    host_time : float
+        Host-clock time of the measurement (s).
+    offset : float
+        ``time.time() − now()`` (s): add it to a host time to get epoch time.
+    uncertainty : float
+        Half-width of the tightest bracket among the probes (s).
+    """
+
+    host_time: float
+    offset: float
+    uncertainty: float
+
+
+def measure_epoch_offset(n_probes: int = 9) -> OffsetMeasurement:
+    """Measure ``time.time() − now()``, keeping the probe with the tightest host-clock bracket.
+
+    Parameters
+    ----------
+    n_probes : int
+        Number of bracketed probes; the one with the smallest bracket wins.
+
+    Returns
+    -------
+    OffsetMeasurement
+    """
+    best: tuple[float, float, float] | None = None
+    for _ in range(max(1, n_probes)):
+        t0 = now()
+        epoch = time.time()
+        t1 = now()
+        width = t1 - t0
+        if best is None or width < best[2]:
+            best = ((t0 + t1) / 2.0, epoch, width)
+    assert best is not None
+    host_mid, epoch, width = best
+    return OffsetMeasurement(host_time=host_mid, offset=epoch - host_mid, uncertainty=width / 2.0)
+
+
+@dataclass
+class EpochClock:
+    """Converts Unix-epoch timestamps to the host clock.
+
+    The offset is measured at construction and again whenever :meth:`maybe_remeasure` is called
+    more than ``remeasure_interval`` seconds after the last measurement. Every measurement is kept
+    in :attr:`history` so that a recording can store them.
+
+    Parameters
+    ----------
+    remeasure_interval : float
+        Seconds between re-measurements (default 5 s).
+    """
+
+    remeasure_interval: float = 5.0
+    history: list[OffsetMeasurement] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.remeasure_interval > 0:
+            raise ValueError(
+                f"remeasure_interval must be > 0 seconds, got {self.remeasure_interval!r}"
+            )
+        self.history.append(measure_epoch_offset())
+
+    @property
+    def offset(self) -> float:
+        """Latest ``epoch − host`` offset (s)."""
+        return self.history[-1].offset
+
+    def maybe_remeasure(self) -> bool:
+        """Re-measure the offset if the last measurement is older than the interval.
+
+        Returns
+        -------
+        bool
+            True if a new measurement was taken.
+        """
+        if now() - self.history[-1].host_time >= self.remeasure_interval:
+            self.history.append(measure_epoch_offset())
+            return True
+        return False
+
+    def to_host(self, epoch_seconds: np.ndarray | float) -> np.ndarray:
+        """Convert epoch seconds to host-clock seconds with the latest offset.
+
+        Parameters
+        ----------
+        epoch_seconds : array_like, shape (n,)
+            Unix-epoch timestamps (s).
+
+        Returns
+        -------
+        numpy.ndarray of float64, shape (n,)
+        """
+        return np.asarray(epoch_seconds, dtype=np.float64) - self.offset
+
+    def as_records(self) -> list[dict[str, float]]:
+        """All measurements as plain dicts (for a JSON sidecar)."""
+        return [
+            {"host_time": m.host_time, "offset": m.offset, "uncertainty": m.uncertainty}
+            for m in self.history
+        ]

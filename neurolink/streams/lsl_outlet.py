@@ -1,0 +1,180 @@
+"""LSL outlets for any stream neurolink produces (continuous blocks and markers)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Self
+
+import numpy as np
+import pylsl
+
+__all__ = ["BlockOutlet", "MarkerOutlet", "make_stream_info"]
+
+
+def make_stream_info(
+    name: str,
+    stype: str,
+    channels: Sequence[str],
+    rate: float,
+    source_id: str,
+    fmt: str = "float32",
+    unit: str = "",
+) -> pylsl.StreamInfo:
+    """Build a ``StreamInfo`` with channel labels in the XDF-standard ``desc/channels`` node.
+
+    Parameters
+    ----------
+    name, stype, source_id : str
+        LSL stream name, content type (``"EEG"``, ``"Markers"`` …) and unique source id.
+    channels : sequence of str
+        Channel labels; their number is the channel count.
+    rate : float
+        Nominal rate (Hz); 0 for irregular streams.
+    fmt : str
+        LSL channel format (``"float32"``, ``"double64"``, ``"string"``, ``"int32"`` …).
+    unit : str
+        Unit written to every channel description (``"microvolts"`` …), optional.
+    """
+    if len(channels) == 0:
+        raise ValueError(f"stream {name!r}: at least one channel is needed")
+    if rate < 0:
+        raise ValueError(f"stream {name!r}: nominal rate must be >= 0 Hz, got {rate}")
+    info = pylsl.StreamInfo(name, stype, len(channels), rate, fmt, source_id)
+    chans = info.desc().append_child("channels")
+    for label in channels:
+        ch = chans.append_child("channel")
+        ch.append_child_value("label", str(label))
+        if unit:
+            ch.append_child_value("unit", unit)
+    info.desc().append_child_value("producer", "neurolink")
+    return info
+
+
+def channel_labels(info: pylsl.StreamInfo) -> tuple[str, ...]:
+    """Read channel labels from ``desc/channels``; ``ch0..chN`` when absent."""
+    labels: list[str] = []
+    ch = info.desc().child("channels").child("channel")
+    while not ch.empty():
+        labels.append(ch.child_value("label"))
+        ch = ch.next_sibling("channel")
+    if len(labels) != info.channel_count():
+        labels = [f"ch{i}" for i in range(info.channel_count())]
+    return tuple(labels)
+
+
+class BlockOutlet:
+    """Publishes ``(n_samples, n_channels)`` float32 chunks with their timestamps.
+
+    Parameters
+    ----------
+    name, stype, source_id : str
+        LSL identity; give every test stream a unique name and source id.
+    channels : sequence of str
+        Channel labels.
+    rate : float
+        Nominal rate (Hz).
+    chunk_size : int
+        LSL transmission chunk size hint (samples); 0 lets LSL decide.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        stype: str,
+        channels: Sequence[str],
+        rate: float,
+        source_id: str,
+        chunk_size: int = 0,
+        unit: str = "",
+    ):
+        self.info = make_stream_info(name, stype, channels, rate, source_id, "float32", unit)
+        self.n_channels = len(channels)
+        self._outlet: pylsl.StreamOutlet | None = pylsl.StreamOutlet(self.info, chunk_size)
+
+    def push(self, data: np.ndarray, timestamps: np.ndarray | float | None = None) -> None:
+        """Push a chunk.
+
+        Parameters
+        ----------
+        data : numpy.ndarray of float32, shape (n_samples, n_channels)
+        timestamps : numpy.ndarray of float64, shape (n_samples,), or float, optional
+            Host-clock time of every sample, or of the last sample (LSL back-fills the others
+            from the nominal rate); ``None`` stamps with the current time.
+        """
+        if self._outlet is None:
+            raise RuntimeError(f"outlet {self.info.name()!r} is closed")
+        data = np.ascontiguousarray(data, dtype=np.float32)
+        if data.ndim != 2 or data.shape[1] != self.n_channels:
+            raise ValueError(
+                f"outlet {self.info.name()!r}: expected (n, {self.n_channels}), got {data.shape}"
+            )
+        if timestamps is None:
+            self._outlet.push_chunk(data)
+        elif np.ndim(timestamps) == 0:
+            self._outlet.push_chunk(data, float(timestamps))
+        else:
+            self._outlet.push_chunk(data, np.asarray(timestamps, dtype=np.float64).tolist())
+
+    def have_consumers(self) -> bool:
+        """True once at least one inlet is connected."""
+        return self._outlet is not None and self._outlet.have_consumers()
+
+    def wait_for_consumers(self, timeout: float) -> bool:
+        """Block until an inlet connects or ``timeout`` seconds pass."""
+        return self._outlet is not None and self._outlet.wait_for_consumers(timeout)
+
+    def close(self) -> None:
+        """Destroy the outlet (idempotent)."""
+        self._outlet = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class MarkerOutlet:
+    """Publishes string markers on an irregular one-channel LSL stream."""
+
+    def __init__(self, name: str, source_id: str, stype: str = "Markers"):
+        self.info = make_stream_info(name, stype, ["marker"], 0.0, source_id, "string")
+        self._outlet: pylsl.StreamOutlet | None = pylsl.StreamOutlet(self.info)
+
+    def push(self, label: str, timestamp: float | None = None) -> None:
+        """Push one marker, stamped ``timestamp`` (host clock, s) or now."""
+        if self._outlet is None:
+            raise RuntimeError(f"outlet {self.info.name()!r} is closed")
+        if timestamp is None:
+            self._outlet.push_sample([str(label)])
+        else:
+            self._outlet.push_sample([str(label)], float(timestamp))
+
+    def have_consumers(self) -> bool:
+        """True once at least one inlet is connected."""
+        return self._outlet is not None and self._outlet.have_consumers()
+
+    def wait_for_consumers(self, timeout: float) -> bool:
+        """Block until an inlet connects or ``timeout`` seconds pass."""
+        return self._outlet is not None and self._outlet.wait_for_consumers(timeout)
+
+    def close(self) -> None:
+        """Destroy the outlet (idempotent)."""
+        self._outlet = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
