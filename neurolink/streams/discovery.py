@@ -1,0 +1,194 @@
+"""Discovery of Lab Streaming Layer streams: list what is visible, resolve one by identity.
+
+LSL streams announce themselves on the local network; a resolver collects the announcements it
+hears within a time window. :func:`list_streams` waits the whole window and reports everything
+(for ``neurolink devices`` and for humans); :func:`resolve_stream` returns as soon as one stream
+matching the query is heard and raises :class:`~neurolink.errors.StreamNotFoundError` when none is
+heard within the timeout.
+
+Give the ``source_id`` whenever you can: a query by name or type alone may match several streams,
+and the resolver returns whichever answers first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pylsl
+
+from neurolink.errors import StreamNotFoundError
+
+__all__ = ["StreamSummary", "list_streams", "query_predicate", "resolve_stream"]
+
+#: LSL channel format code → name used in stream descriptions (``"float32"``, ``"string"`` …).
+CHANNEL_FORMATS: dict[int, str] = {
+    pylsl.cf_float32: "float32",
+    pylsl.cf_double64: "double64",
+    pylsl.cf_string: "string",
+    pylsl.cf_int32: "int32",
+    pylsl.cf_int16: "int16",
+    pylsl.cf_int8: "int8",
+    pylsl.cf_int64: "int64",
+}
+
+#: numpy dtype liblsl writes for each numeric channel format (string streams have none).
+NUMPY_DTYPES: dict[int, type] = {
+    pylsl.cf_float32: np.float32,
+    pylsl.cf_double64: np.float64,
+    pylsl.cf_int32: np.int32,
+    pylsl.cf_int16: np.int16,
+    pylsl.cf_int8: np.int8,
+    pylsl.cf_int64: np.int64,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class StreamSummary:
+    """What an LSL stream announces about itself (its shallow ``StreamInfo``).
+
+    Attributes
+    ----------
+    name, type, source_id : str
+        LSL identity: stream name, content type (``"EEG"``, ``"Markers"`` …), source id
+        (empty when the producer set none).
+    n_channels : int
+        Channel count.
+    rate : float
+        Nominal sampling rate (Hz); 0 for irregular streams.
+    channel_format : str
+        ``"float32"``, ``"double64"``, ``"string"``, ``"int32"``, ``"int16"``, ``"int8"`` or
+        ``"int64"``.
+    hostname : str
+        Host the producer runs on.
+    uid : str
+        Unique id of this outlet instance (changes when the producer restarts).
+    created_at : float
+        Creation time of the outlet on the producer's clock (s).
+    """
+
+    name: str
+    type: str
+    source_id: str
+    n_channels: int
+    rate: float
+    channel_format: str
+    hostname: str
+    uid: str
+    created_at: float
+
+    @classmethod
+    def from_info(cls, info: pylsl.StreamInfo) -> StreamSummary:
+        """Summarise a resolved ``pylsl.StreamInfo``."""
+        return cls(
+            name=info.name(),
+            type=info.type(),
+            source_id=info.source_id(),
+            n_channels=int(info.channel_count()),
+            rate=float(info.nominal_srate()),
+            channel_format=CHANNEL_FORMATS.get(info.channel_format(), "undefined"),
+            hostname=info.hostname(),
+            uid=info.uid(),
+            created_at=float(info.created_at()),
+        )
+
+    def as_dict(self) -> dict[str, str | int | float]:
+        """Fields as a plain dict (for tables and JSON)."""
+        return asdict(self)
+
+
+def list_streams(timeout: float = 1.0) -> list[StreamSummary]:
+    """List the LSL streams visible now.
+
+    Parameters
+    ----------
+    timeout : float
+        How long to listen for announcements (s). Always waits this long; 1 s finds the
+        streams on this host and on a quiet local network.
+
+    Returns
+    -------
+    list of StreamSummary
+        Sorted by ``(name, source_id, uid)``; empty when no stream answered.
+    """
+    if not timeout > 0:
+        raise ValueError(f"list_streams: timeout must be > 0 s, got {timeout!r}")
+    found = [StreamSummary.from_info(i) for i in pylsl.resolve_streams(wait_time=timeout)]
+    return sorted(found, key=lambda s: (s.name, s.source_id, s.uid))
+
+
+def _quote(field: str, value: str) -> str:
+    """Quote ``value`` as an XPath 1.0 string literal (which has no escape character)."""
+    if "'" not in value:
+        return f"'{value}'"
+    if '"' not in value:
+        return f'"{value}"'
+    raise ValueError(f"LSL {field} {value!r} holds both quote characters; it cannot be queried")
+
+
+def query_predicate(
+    name: str | None = None, type: str | None = None, source_id: str | None = None
+) -> str:
+    """XPath predicate matching every given field (``name='X' and source_id='Y'``).
+
+    Raises
+    ------
+    ValueError
+        When no field is given.
+    """
+    parts = [
+        f"{field}={_quote(field, value)}"
+        for field, value in (("name", name), ("type", type), ("source_id", source_id))
+        if value is not None
+    ]
+    if not parts:
+        raise ValueError("an LSL stream query needs at least one of name, type, source_id")
+    return " and ".join(parts)
+
+
+def describe_query(
+    name: str | None = None, type: str | None = None, source_id: str | None = None
+) -> str:
+    """Human-readable query (``name='X', source_id='Y'``) for messages."""
+    given = (("name", name), ("type", type), ("source_id", source_id))
+    return ", ".join(f"{k}={v!r}" for k, v in given if v is not None)
+
+
+def resolve_stream(
+    name: str | None = None,
+    type: str | None = None,
+    source_id: str | None = None,
+    timeout: float = 5.0,
+) -> pylsl.StreamInfo:
+    """Find one LSL stream matching every given field.
+
+    Parameters
+    ----------
+    name, type, source_id : str, optional
+        Fields to match exactly; at least one is needed. Several streams may match a name or a
+        type; the first to answer is returned, so prefer giving ``source_id``.
+    timeout : float
+        Longest wait for an answer (s). Returns as soon as a matching stream answers.
+
+    Returns
+    -------
+    pylsl.StreamInfo
+        The shallow description of the stream (no ``desc`` node; an inlet's ``info()`` has it).
+
+    Raises
+    ------
+    StreamNotFoundError
+        When no matching stream answered within ``timeout``.
+    ValueError
+        When no field is given or ``timeout`` is not positive.
+    """
+    predicate = query_predicate(name, type, source_id)
+    if not timeout > 0:
+        raise ValueError(f"resolve_stream: timeout must be > 0 s, got {timeout!r}")
+    found = pylsl.resolve_bypred(predicate, 1, timeout)
+    if not found:
+        raise StreamNotFoundError(
+            f"no LSL stream with {describe_query(name, type, source_id)} appeared within "
+            f"{timeout:g} s (list_streams() shows the visible ones)"
+        )
+    return found[0]

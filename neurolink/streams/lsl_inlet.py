@@ -1,0 +1,143 @@
+"""Shared LSL inlet lifecycle: resolve, open, clock correction, close."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Self
+
+import pylsl
+
+from neurolink.clock import now
+from neurolink.errors import SourceError
+from neurolink.streams.discovery import (
+    describe_query,
+    query_predicate,
+    resolve_stream,
+)
+from neurolink.streams.source import SourceStats
+
+__all__ = ["OPEN_TIMEOUT", "ClockCorrection", "LSLInlet"]
+
+#: Longest wait (s) for a resolved stream's inlet to connect and take its first clock measurement
+#: (liblsl probes the clock 8 times 64 ms apart: the first ``time_correction`` takes ~0.6 s).
+OPEN_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class ClockCorrection:
+    """One ``inlet.time_correction()`` measurement.
+
+    Attributes
+    ----------
+    host_time : float
+        Host-clock time of the measurement (s).
+    offset : float
+        Add it to a producer timestamp to get host-clock time (s).
+    """
+
+    host_time: float
+    offset: float
+
+
+class LSLInlet:
+    """Resolve, open, clock correction and close, shared by both LSL sources."""
+
+    def __init__(
+        self,
+        name: str | None,
+        type: str | None,
+        source_id: str | None,
+        resolve_timeout: float,
+        clock_interval: float,
+        max_buflen: int,
+    ):
+        query_predicate(name, type, source_id)  # refuses an empty query before any I/O
+        if not resolve_timeout > 0 or not clock_interval > 0 or max_buflen < 1:
+            raise ValueError(
+                f"LSL source {describe_query(name, type, source_id)}: resolve_timeout and "
+                f"clock_interval must be > 0 s and max_buflen >= 1, got {resolve_timeout!r}, "
+                f"{clock_interval!r}, {max_buflen!r}"
+            )
+        self.query = {"name": name, "type": type, "source_id": source_id}
+        self.resolve_timeout = float(resolve_timeout)
+        self.clock_interval = float(clock_interval)
+        self.max_buflen = int(max_buflen)
+        self.name = name or ""
+        self.rate = 0.0
+        self.channels: tuple[str, ...] = ()
+        self.stats = SourceStats()
+        self.clock_history: list[ClockCorrection] = []
+        self._inlet: pylsl.StreamInlet | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """True between a successful :meth:`open` and :meth:`close`."""
+        return self._inlet is not None
+
+    def open(self) -> None:
+        """Resolve the stream, check it, subscribe and take the first clock measurement.
+
+        Raises
+        ------
+        StreamNotFoundError
+            No matching stream answered within ``resolve_timeout``.
+        StreamMismatchError
+            The stream differs from what was expected (channels, rate, format).
+        """
+        if self._inlet is not None:
+            return
+        info = resolve_stream(**self.query, timeout=self.resolve_timeout)
+        inlet = pylsl.StreamInlet(info, max_buflen=self.max_buflen, recover=True)
+        try:
+            full = inlet.info(timeout=OPEN_TIMEOUT)
+            self.name = full.name()
+            self.rate = float(full.nominal_srate())
+            self._configure(full)
+            inlet.open_stream(timeout=OPEN_TIMEOUT)
+            offset = inlet.time_correction(timeout=OPEN_TIMEOUT)
+        except TimeoutError as exc:
+            inlet.close_stream()
+            raise SourceError(
+                f"LSL stream {info.name()!r} answered but did not open (connect, clock "
+                f"probe) within {OPEN_TIMEOUT:g} s"
+            ) from exc
+        except BaseException:
+            inlet.close_stream()
+            raise
+        self.clock_history.append(ClockCorrection(now(), float(offset)))
+        self._inlet = inlet
+
+    def _configure(self, info: pylsl.StreamInfo) -> None:
+        """Check the full stream description and allocate what reading needs."""
+        raise NotImplementedError
+
+    def _require_inlet(self) -> pylsl.StreamInlet:
+        if self._inlet is None:
+            what = repr(self.name) if self.name else f"with {describe_query(**self.query)}"
+            raise SourceError(f"LSL stream {what} is not open; call open() first")
+        return self._inlet
+
+    def _maybe_correct_clock(self, inlet: pylsl.StreamInlet, t: float) -> None:
+        """Re-measure the clock offset when the last measurement is ``clock_interval`` old."""
+        if t - self.clock_history[-1].host_time >= self.clock_interval:
+            offset = inlet.time_correction(timeout=OPEN_TIMEOUT)
+            self.clock_history.append(ClockCorrection(now(), float(offset)))
+
+    def close(self) -> None:
+        """Unsubscribe and destroy the inlet (idempotent)."""
+        inlet, self._inlet = self._inlet, None
+        if inlet is not None:
+            inlet.close_stream()
+
+    def __enter__(self) -> Self:
+        self.open()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,71 @@
+"""The ``neurolink`` command line: --version, devices, stream (real BrainFlow board, real LSL)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import neurolink
+from neurolink.cli import main
+from neurolink.streams.lsl_outlet import BlockOutlet
+
+
+def test_version_from_console_script() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "neurolink.cli", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == f"neurolink {neurolink.__version__}"
+
+
+def test_devices_lists_boards_and_a_live_lsl_stream(
+    unique_name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with BlockOutlet(unique_name, "EEG", ["a", "b", "c"], 500.0, unique_name):
+        assert main(["devices", "--timeout", "1.5"]) == 0
+    out = capsys.readouterr().out
+    assert "synthetic" in out and "cyton_daisy" in out
+    line = next(x for x in out.splitlines() if unique_name in x)
+    assert "3 ch" in line and "500 Hz" in line and f"source_id {unique_name}" in line
+
+
+def test_stream_synthetic_board_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    summary_path = tmp_path / "summary.json"
+    rc = main(
+        ["stream", "brainflow:synthetic", "--duration", "2", "--summary-json", str(summary_path)]
+    )
+    assert rc == 0
+    summary = json.loads(summary_path.read_text())
+    (s,) = summary.values()
+    assert s["channels"] == 16 and s["nominal_rate_hz"] == 250
+    assert 225 <= s["measured_rate_hz"] <= 275  # BrainFlow's documented 250 Hz
+    assert s["samples"] >= 250 and s["gaps"] == 0 and s["invalid_values"] == 0
+    out = capsys.readouterr().out
+    assert "nominal 250 Hz, 16 channels" in out and "summary brainflow-synthetic" in out
+
+
+def test_stream_unknown_board_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["stream", "brainflow:cyton_dasy", "--duration", "1"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "unknown board 'cyton_dasy'; did you mean 'cyton_daisy'?" in err
+
+
+def test_stream_missing_lsl_stream_is_a_one_line_error(
+    unique_name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rc = main(["stream", f"lsl:{unique_name}?resolve_timeout=0.3", "--duration", "1"])
+    assert rc == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and unique_name in err
+
+
+def test_stream_without_sources_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["stream"]) == 1
+    assert "at least one SOURCE" in capsys.readouterr().err
