@@ -18,10 +18,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from neurolink.config import (
-    BrainFlowSource,
+    BrainFlowConfig,
     Config,
-    FileSource,
-    LslSource,
+    FileConfig,
+    LslConfig,
     config_from_dict,
     config_to_dict,
     load_config,
@@ -385,7 +385,7 @@ stall_timeout = 3
 """
     cfg = parse_config(text)
     src = cfg.source
-    assert isinstance(src, BrainFlowSource) and src.kind == "brainflow"
+    assert isinstance(src, BrainFlowConfig) and src.kind == "brainflow"
     assert src.board == "cyton_daisy"
     assert src.board_id == BoardIds.CYTON_DAISY_BOARD.value
     assert src.channel_types == ("eeg", "accel")
@@ -409,7 +409,7 @@ file = "rec.csv"
 master_board = "Cyton-Daisy"
 """
     src = parse_config(text).source
-    assert isinstance(src, BrainFlowSource)
+    assert isinstance(src, BrainFlowConfig)
     assert (src.board, src.board_id) == ("playback_file", BoardIds.PLAYBACK_FILE_BOARD.value)
     assert src.master_board == "cyton_daisy"
     assert src.input_params().master_board == BoardIds.CYTON_DAISY_BOARD.value
@@ -418,7 +418,7 @@ master_board = "Cyton-Daisy"
 def test_defaults_applied() -> None:
     cfg = parse_config('[source]\nkind = "brainflow"\n')
     src = cfg.source
-    assert isinstance(src, BrainFlowSource)
+    assert isinstance(src, BrainFlowConfig)
     assert (src.board, src.board_id) == ("synthetic", BoardIds.SYNTHETIC_BOARD.value)
     assert src.channel_types == ("eeg",)
     assert src.stall_timeout == 2.0 and src.preset == "default" and src.ip_protocol == "none"
@@ -429,7 +429,7 @@ def test_defaults_applied() -> None:
 def test_lsl_values_and_defaults() -> None:
     cfg = parse_config('[source]\nkind = "lsl"\n[source.lsl]\nsource_id = "amp-1"\nmarkers = "m"\n')
     src = cfg.source
-    assert isinstance(src, LslSource)
+    assert isinstance(src, LslConfig)
     assert (src.name, src.type, src.source_id, src.markers) == (None, None, "amp-1", "m")
     assert (src.resolve_timeout, src.stall_timeout) == (5.0, 2.0)
     assert src.expected_channels is None and src.expected_rate is None
@@ -447,7 +447,7 @@ rate = 15000
 realtime = false
 """
     src = parse_config(text, base_dir=shared_data).source
-    assert isinstance(src, FileSource)
+    assert isinstance(src, FileConfig)
     assert src.path == (shared_data / "locust_trial_01.raw").resolve()
     assert (src.format, src.dtype, src.n_channels, src.rate) == ("raw", "<i2", 4, 15000.0)
     assert (src.realtime, src.loop, src.chunk_ms, src.name) == (
@@ -467,7 +467,7 @@ name = "EEG"
 [source.brainflow]
 board = "not checked while kind is lsl"
 """
-    assert isinstance(parse_config(text).source, LslSource)
+    assert isinstance(parse_config(text).source, LslConfig)
 
 
 # --- examples and round trip -------------------------------------------------------------------
@@ -480,7 +480,7 @@ board = "not checked while kind is lsl"
 def test_example_configs_load(name: str, kind: str, shared_data: Path) -> None:
     cfg = load_config(EXAMPLES / name)
     assert cfg.source.kind == kind
-    if isinstance(cfg.source, FileSource):
+    if isinstance(cfg.source, FileConfig):
         assert cfg.source.path == (shared_data / "eeg_motor_imagery_64ch.edf").resolve()
         assert cfg.source.format == "edf"
     plain = config_to_dict(cfg)
@@ -520,7 +520,7 @@ def test_strings_from_a_command_line() -> None:
         "session": {"duration": "1.5"},
     }
     cfg = config_from_dict(data, strings=True)
-    assert isinstance(cfg.source, BrainFlowSource)
+    assert isinstance(cfg.source, BrainFlowConfig)
     assert (cfg.source.board, cfg.source.timeout) == ("cyton_daisy", 5)
     assert cfg.source.channel_types == ("eeg", "emg")
     assert cfg.session.duration == 1.5

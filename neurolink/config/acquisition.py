@@ -21,9 +21,9 @@ __all__ = [
     "CHANNEL_TYPES",
     "FILE_FORMATS",
     "SOURCE_KINDS",
-    "BrainFlowSource",
-    "FileSource",
-    "LslSource",
+    "BrainFlowConfig",
+    "FileConfig",
+    "LslConfig",
     "SessionConfig",
     "SourceConfig",
 ]
@@ -92,7 +92,7 @@ SOURCE_KINDS = Variants("source kind", tag="kind")
 
 @SOURCE_KINDS.register
 @dataclasses.dataclass(frozen=True)
-class BrainFlowSource(SourceConfig):
+class BrainFlowConfig(SourceConfig):
     """``[source.brainflow]``: a BrainFlow board.
 
     Attributes
@@ -171,7 +171,7 @@ serial_number, file, file_aux, file_anc : str
         return dataclasses.replace(self, board=_board(scope, "board", self), master_board=master)
 
 
-def _board(scope: Scope, key: str, source: BrainFlowSource) -> str:
+def _board(scope: Scope, key: str, source: BrainFlowConfig) -> str:
     """Short name of the board in ``source.<key>``; ConfigError naming the key when unknown."""
     try:
         return board_name(resolve_board(getattr(source, key)))
@@ -181,7 +181,7 @@ def _board(scope: Scope, key: str, source: BrainFlowSource) -> str:
 
 @SOURCE_KINDS.register
 @dataclasses.dataclass(frozen=True)
-class LslSource(SourceConfig):
+class LslConfig(SourceConfig):
     """``[source.lsl]``: an LSL stream on the network, found by name, type and/or source id.
 
     Attributes
@@ -222,7 +222,7 @@ class LslSource(SourceConfig):
 
 @SOURCE_KINDS.register
 @dataclasses.dataclass(frozen=True)
-class FileSource(SourceConfig):
+class FileConfig(SourceConfig):
     """``[source.file]``: a recording replayed as a live stream.
 
     Attributes

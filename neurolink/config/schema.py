@@ -22,8 +22,8 @@ class Config:
     Attributes
     ----------
     source : SourceConfig
-        ``[source]``: where the data come from (:class:`BrainFlowSource`, :class:`LslSource`
-        or :class:`FileSource`, by ``kind``).
+        ``[source]``: where the data come from (:class:`BrainFlowConfig`, :class:`LslConfig`
+        or :class:`FileConfig`, by ``kind``).
     session : SessionConfig
         ``[session]``: name, duration and status interval (all optional).
     """
