@@ -1,0 +1,373 @@
+"""The streaming peak detector: buffering with a margin, calibration, emission. Methods subclass it.
+
+A detector receives filtered blocks and emits spikes (:data:`~neurolink.streams.SPIKE_DTYPE`).
+Its output is identical whatever the block size, from one sample to the whole file:
+
+* every sample is normalised as it arrives, ``z = s(x) / (k * noise)`` with ``s`` the sign map
+  (neg: -x, pos: x, both: |x|) and the noise in force before the sample (:mod:`.noise`);
+* a sample ``t`` is decided only once its whole neighbourhood ``[t - dead, t + dead]`` (and the
+  snippet ``[t - pre, t + post)``) has arrived, so spikes come out ``delay`` samples late
+  (``delay = max(dead, post - 1)``) and a block edge never splits a decision;
+* the last ``delay + max(dead, pre)`` samples are kept for the next block.
+
+Detection starts at sample ``first + max(n_calibration, dead, pre)``: after the calibration window
+(none when ``noise=`` is given) and once a full neighbourhood exists. The last ``delay`` samples of
+a finished stream stay undecided.
+
+Non-finite samples are skipped: they never give a spike, nor does any sample whose own-channel
+window ``[t - dead, t + dead]`` touches one; they are counted in ``n_invalid`` (values, as
+``Block.n_invalid``). A gap (``first_index`` jumping forward) acts as non-finite samples, without
+being counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import ClassVar
+
+import numpy as np
+
+from neurolink.dsp.detect.noise import (
+    MAD_TO_SIGMA,
+    calibrate_mad,
+    ingest_raw,
+    ingest_track,
+    normalize_rows,
+    tracker_rates,
+)
+from neurolink.streams.block import Block
+from neurolink.streams.events import SPIKE_DTYPE
+
+__all__ = ["PeakDetector", "PeakSign"]
+
+_EMPTY = np.empty(0, SPIKE_DTYPE)
+_EMPTY.flags.writeable = False
+
+
+class PeakSign(StrEnum):
+    """Which excursions count as peaks."""
+
+    NEG = "neg"
+    POS = "pos"
+    BOTH = "both"
+
+
+_SIGN_CODE = {PeakSign.NEG: -1, PeakSign.POS: 1, PeakSign.BOTH: 0}
+
+
+class PeakDetector:
+    """Base of the streaming detectors; subclasses supply :meth:`_scan` (a numba kernel).
+
+    Parameters
+    ----------
+    n_channels : int
+        Channels every block must have.
+    fs : float
+        Sampling rate (Hz).
+    threshold : float
+        ``k`` in ``k * noise``; must be > 0.
+    sign : {"neg", "pos", "both"}
+        Peak polarity.
+    dead_time_ms : float
+        Dead time (ms): a peak is the largest sample within ``±dead`` on its channel; two peaks
+        of one channel are always more than ``dead`` samples apart.
+    calibration_s : float
+        Length (s) of the calibration window at the start of the stream (ignored with ``noise``).
+    noise : array_like of float, shape (n_channels,), optional
+        Known noise level per channel (signal units, e.g. a previous ``detector.noise``); skips
+        calibration and detection starts at once (after ``max(dead, pre)`` samples).
+    noise_tau_s : float or None
+        Time constant (s) of the noise tracker; None keeps the calibrated noise fixed.
+    snippet : tuple of int, optional
+        ``(pre, post)``: after each :meth:`step`, :attr:`waveforms` holds the filtered samples
+        ``[t - pre, t + post)`` of all channels around each emitted spike, float32 of shape
+        ``(n_spikes, pre + post, n_channels)``; the peak is at index ``pre``.
+    """
+
+    method: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        n_channels: int,
+        fs: float,
+        *,
+        threshold: float = 5.0,
+        sign: PeakSign | str = "neg",
+        dead_time_ms: float = 1.0,
+        calibration_s: float = 0.5,
+        noise: Sequence[float] | np.ndarray | None = None,
+        noise_tau_s: float | None = 10.0,
+        snippet: tuple[int, int] | None = None,
+    ) -> None:
+        if int(n_channels) != n_channels or n_channels < 1:
+            raise ValueError(f"n_channels must be a positive integer, got {n_channels!r}")
+        if not (np.isfinite(fs) and fs > 0):
+            raise ValueError(f"fs must be a positive rate in Hz, got {fs!r}")
+        if not (np.isfinite(threshold) and threshold > 0):
+            raise ValueError(f"threshold k must be > 0 (threshold = k * noise), got {threshold!r}")
+        try:
+            self.sign = PeakSign(sign)
+        except ValueError:
+            raise ValueError(f"sign must be 'neg', 'pos' or 'both', got {sign!r}") from None
+        if not dead_time_ms >= 0:
+            raise ValueError(f"dead_time_ms must be >= 0, got {dead_time_ms!r}")
+        if noise_tau_s is not None and not noise_tau_s > 0:
+            raise ValueError(f"noise_tau_s must be > 0 or None, got {noise_tau_s!r}")
+        pre, post = (0, 0) if snippet is None else (int(snippet[0]), int(snippet[1]))
+        if pre < 0 or post < 0 or (snippet is not None and pre + post < 1):
+            raise ValueError(f"snippet must be (pre, post) with pre, post >= 0, got {snippet!r}")
+        self.n_channels = int(n_channels)
+        self.fs = float(fs)
+        self.threshold = float(threshold)
+        self.dead = round(dead_time_ms * 1e-3 * self.fs)
+        self.snippet = None if snippet is None else (pre, post)
+        self.delay = max(self.dead, post - 1)
+        self.lookback = max(self.dead, pre)
+        self._offsets = np.arange(-pre, post)
+        if noise is None:
+            if not calibration_s > 0:
+                raise ValueError(f"calibration_s must be > 0, got {calibration_s!r}")
+            self.n_calibration = max(1, round(calibration_s * self.fs))
+            self._noise0 = None
+        else:
+            nz = np.asarray(noise, dtype=np.float64).reshape(-1)
+            if nz.shape != (self.n_channels,) or not np.all(np.isfinite(nz) & (nz > 0)):
+                raise ValueError(
+                    f"noise must hold {self.n_channels} finite values > 0, got {np.asarray(noise)}"
+                )
+            self.n_calibration = 0
+            self._noise0 = nz
+        self._eta, self._up, self._down = tracker_rates(noise_tau_s, self.fs)
+        self.noise_tau_s = noise_tau_s
+        self._scale = MAD_TO_SIGMA / self.threshold
+        self._sign_code = _SIGN_CODE[self.sign]
+        self._chunk = max(1024, (1 << 18) // self.n_channels)
+        cap = self._chunk + self.delay + self.lookback + 1
+        self._bx = np.empty((cap, self.n_channels), np.float32)
+        self._bz = np.empty((cap, self.n_channels), np.float32)
+        self._scratch = np.empty(self._chunk * self.n_channels // (self.dead + 1) + 1, SPIKE_DTYPE)
+        self.waveforms: np.ndarray | None = None
+        self.reset()
+
+    # ----------------------------------------------------------------------------------- state
+    def reset(self) -> None:
+        """Forget everything (calibration included when it was not supplied)."""
+        self._started = False
+        self._first = 0
+        self._next = 0
+        self._base = 0
+        self._rows = 0
+        self._decided = 0
+        self.n_invalid = 0
+        self._med = np.zeros(self.n_channels, np.float64)
+        self._mad = np.zeros(self.n_channels, np.float64)
+        if self._noise0 is not None:
+            self._mad[:] = self._noise0 * MAD_TO_SIGMA
+            self._calibrated = True
+            self._cal = None
+        else:
+            self._calibrated = False
+            self._cal = np.full((self.n_calibration, self.n_channels), np.nan, np.float32)
+        self.waveforms = None if self.snippet is None else self._empty_waveforms()
+
+    @property
+    def calibrated(self) -> bool:
+        """True once the noise is known (calibration window complete, or ``noise=`` given)."""
+        return self._calibrated
+
+    @property
+    def noise(self) -> np.ndarray:
+        """Current noise level per channel, ``MAD / 0.6745`` (signal units), shape (n_channels,).
+
+        NaN before calibration; 0 for an inactive channel.
+        """
+        if not self._calibrated:
+            return np.full(self.n_channels, np.nan)
+        return self._mad / MAD_TO_SIGMA
+
+    @property
+    def thresholds(self) -> np.ndarray:
+        """Current threshold per channel, ``k * noise`` (signal units), shape (n_channels,)."""
+        return self.threshold * self.noise
+
+    @property
+    def next_index(self) -> int:
+        """Running index of the next sample the detector expects."""
+        return self._next
+
+    @property
+    def complete_until(self) -> int:
+        """Every spike with ``sample_index`` below this has been emitted (the delay's edge)."""
+        return max(self._first, self._next - self.delay)
+
+    @property
+    def detect_start(self) -> int:
+        """First sample index at which a spike can be detected."""
+        return self._first + max(self.n_calibration, self.lookback)
+
+    # ------------------------------------------------------------------------------------ step
+    def step(self, x: Block | np.ndarray, start_index: int | None = None) -> np.ndarray:
+        """Take one block of filtered samples and return the spikes decided by it.
+
+        Parameters
+        ----------
+        x : Block or numpy.ndarray of float32, shape (n_samples, n_channels)
+            Filtered samples. A Block gives its own ``first_index``.
+        start_index : int, optional
+            Running index of ``x[0]`` for a raw array (default: contiguous with the previous
+            block, 0 for the first). A jump forward is a gap.
+
+        Returns
+        -------
+        numpy.ndarray of SPIKE_DTYPE, shape (n_spikes,)
+            Sorted by ``sample_index`` then ``channel``; ``amplitude`` is the filtered value at
+            the peak (signed); ``unit`` is -1. The snippets, if asked for, are in
+            :attr:`waveforms`.
+
+        Raises
+        ------
+        ValueError
+            Wrong channel count, or a start index before the next expected one.
+        """
+        if isinstance(x, Block):
+            data, start = x.data, x.first_index
+        else:
+            data, start = x, start_index
+        if data.ndim != 2 or data.shape[1] != self.n_channels:
+            raise ValueError(
+                f"{type(self).__name__} expects blocks of shape (n_samples, {self.n_channels}), "
+                f"got {data.shape}: expected {self.n_channels} channels, got "
+                f"{data.shape[1] if data.ndim == 2 else 'a non-2-D array'}"
+            )
+        if data.dtype != np.float32 or not data.flags.c_contiguous:
+            data = np.ascontiguousarray(data, dtype=np.float32)
+        if not self._started:
+            s0 = 0 if start is None else int(start)
+            self._started = True
+            self._first = self._next = self._base = s0
+            self._decided = self.detect_start
+        elif start is not None and start < self._next:
+            raise ValueError(
+                f"{type(self).__name__}: block starts at sample {start}, before the next "
+                f"expected sample {self._next}"
+            )
+        parts: list[np.ndarray] = []
+        waves: list[np.ndarray] = []
+        if start is not None and start > self._next:
+            self._gap(int(start) - self._next, parts, waves)
+        for i in range(0, data.shape[0], self._chunk):
+            self._push(data[i : i + self._chunk])
+            self._decide(parts, waves)
+        return self._collect(parts, waves)
+
+    # ----------------------------------------------------------------------------- internals
+    def _empty_waveforms(self) -> np.ndarray:
+        return np.empty((0, self._offsets.size, self.n_channels), np.float32)
+
+    def _collect(self, parts: list[np.ndarray], waves: list[np.ndarray]) -> np.ndarray:
+        if self.snippet is not None:
+            self.waveforms = (
+                self._empty_waveforms()
+                if not waves
+                else (waves[0] if len(waves) == 1 else np.concatenate(waves))
+            )
+        if not parts:
+            return _EMPTY
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    def _reserve(self, n: int) -> int:
+        """Make room for ``n`` rows (n <= chunk); return the row where they go."""
+        if self._rows + n > self._bx.shape[0]:
+            # rows before the lookback of the first undecided sample are no longer needed
+            keep_from = min(self._next, max(self._base, self._decided - self.lookback))
+            k = keep_from - self._base
+            kept = self._rows - k
+            if kept > 0 and k > 0:
+                self._bx[:kept] = self._bx[k : self._rows]
+                self._bz[:kept] = self._bz[k : self._rows]
+            self._base = keep_from
+            self._rows = kept
+        return self._rows
+
+    def _push(self, data: np.ndarray | None, n_gap: int = 0) -> None:
+        """Append samples (or ``n_gap`` NaN gap rows when ``data`` is None), splitting at the end
+        of calibration."""
+        n = data.shape[0] if data is not None else n_gap
+        done = 0
+        while done < n:
+            m = n - done
+            if not self._calibrated:
+                m = min(m, self._first + self.n_calibration - self._next)
+            pos = self._reserve(m)
+            if data is None:
+                self._bx[pos : pos + m] = np.nan
+                self._bz[pos : pos + m] = np.nan
+            elif not self._calibrated:
+                part = data[done : done + m]
+                self.n_invalid += ingest_raw(part, self._bx, self._bz, pos)
+                c0 = self._next - self._first
+                self._cal[c0 : c0 + m] = part
+            else:
+                self.n_invalid += ingest_track(
+                    data[done : done + m],
+                    self._bx,
+                    self._bz,
+                    pos,
+                    self._sign_code,
+                    self._scale,
+                    self._med,
+                    self._mad,
+                    self._eta,
+                    self._up,
+                    self._down,
+                )
+            self._rows += m
+            self._next += m
+            done += m
+            if not self._calibrated and self._next >= self._first + self.n_calibration:
+                self._finish_calibration()
+
+    def _finish_calibration(self) -> None:
+        self._med, self._mad = calibrate_mad(self._cal)
+        self._cal = None
+        self._calibrated = True
+        normalize_rows(self._bx, self._bz, 0, self._rows, self._sign_code, self._scale, self._mad)
+
+    def _gap(self, n: int, parts: list[np.ndarray], waves: list[np.ndarray]) -> None:
+        """Treat ``n`` missing samples as NaN rows; only the last ``delay + lookback`` matter."""
+        g = min(n, self.delay + self.lookback)
+        for i in range(0, g, self._chunk):
+            self._push(None, min(self._chunk, g - i))
+            self._decide(parts, waves)
+        skip = n - g
+        if skip == 0:
+            return
+        self._base += skip
+        self._next += skip
+        if not self._calibrated and self._next >= self._first + self.n_calibration:
+            self._finish_calibration()
+        if self._calibrated:
+            self._decided = max(self._decided, self._next - self.delay)
+
+    def _decide(self, parts: list[np.ndarray], waves: list[np.ndarray]) -> None:
+        t1 = self._next - self.delay
+        t0 = self._decided
+        if not self._calibrated or t1 <= t0:
+            return
+        need = ((t1 - t0) // (self.dead + 1) + 1) * self.n_channels
+        if need > self._scratch.size:
+            self._scratch = np.empty(need, SPIKE_DTYPE)
+        n = self._scan(t0 - self._base, t1 - self._base)
+        self._decided = t1
+        if n == 0:
+            return
+        out = self._scratch[:n].copy()
+        parts.append(out)
+        if self.snippet is not None:
+            rows = (out["sample_index"] - self._base)[:, None] + self._offsets
+            waves.append(self._bx[rows])
+
+    def _scan(self, lo: int, hi: int) -> int:
+        """Decide buffer rows ``lo:hi``: write spikes into ``self._scratch``, return how many."""
+        raise NotImplementedError

@@ -1,0 +1,91 @@
+"""Detection channel by channel: a peak is the largest excursion within ±dead time on its channel.
+
+A sample ``t`` of channel ``c`` is a peak when its normalised value ``z = s(x) / (k * noise)``
+is above 1 (beyond the threshold) and larger than every other sample of the channel within
+``[t - dead, t + dead]``. Ties go to the earliest sample: an equal value before ``t`` suppresses
+it, an equal value after does not. The rule reads the signal only, so it does not depend on the
+block split; two peaks of one channel are always more than ``dead`` samples apart. A window that
+touches a non-finite sample gives no peak.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from neurolink.dsp.detect.base import PeakDetector
+
+__all__ = ["ByChannelDetector", "is_channel_peak", "scan_by_channel"]
+
+
+@njit(nogil=True, cache=True, inline="always")
+def is_channel_peak(bz: np.ndarray, t: int, ch: int, v: float, dead: int) -> bool:
+    """True when ``bz[t, ch] = v`` beats its own channel within ``±dead`` (ties: earliest wins).
+
+    A non-finite value in the window (``w != w``) rejects the candidate.
+    """
+    for s in range(t - dead, t):
+        w = bz[s, ch]
+        if w >= v or w != w:
+            return False
+    for s in range(t + 1, t + dead + 1):
+        w = bz[s, ch]
+        if w > v or w != w:
+            return False
+    return True
+
+
+@njit(nogil=True, cache=True)
+def scan_by_channel(
+    bx: np.ndarray, bz: np.ndarray, lo: int, hi: int, dead: int, base: int, out: np.ndarray
+) -> int:
+    """Find the peaks of buffer rows ``lo:hi``, channel by channel.
+
+    Parameters
+    ----------
+    bx : numpy.ndarray of float32, shape (n_rows, n_channels)
+        Filtered samples (for the amplitude).
+    bz : numpy.ndarray of float32, shape (n_rows, n_channels)
+        Normalised samples; rows ``lo - dead`` to ``hi + dead`` must be valid.
+    lo, hi : int
+        Rows to decide.
+    dead : int
+        Dead time (samples).
+    base : int
+        Running sample index of row 0.
+    out : numpy.ndarray of SPIKE_DTYPE
+        Receives the spikes in (sample, channel) order; large enough for
+        ``((hi - lo) // (dead + 1) + 1) * n_channels``.
+
+    Returns
+    -------
+    int
+        Number of spikes written.
+    """
+    c = bz.shape[1]
+    n = 0
+    for t in range(lo, hi):
+        for ch in range(c):
+            v = bz[t, ch]
+            if v > 1.0 and is_channel_peak(bz, t, ch, v, dead):
+                out[n]["sample_index"] = base + t
+                out[n]["channel"] = ch
+                out[n]["amplitude"] = bx[t, ch]
+                out[n]["unit"] = -1
+                n += 1
+    return n
+
+
+class ByChannelDetector(PeakDetector):
+    """Threshold-and-peak detection on each channel independently (SpikeInterface ``by_channel``).
+
+    One spike of a multichannel probe shows on every channel it reaches; use
+    :class:`~neurolink.dsp.detect.locally_exclusive.LocallyExclusiveDetector` to keep one
+    detection per spike. Parameters, attributes and the streaming contract are those of
+    :class:`~neurolink.dsp.detect.base.PeakDetector`.
+    """
+
+    method = "by_channel"
+
+    def _scan(self, lo: int, hi: int) -> int:
+        return scan_by_channel(self._bx, self._bz, lo, hi, self.dead, self._base, self._scratch)
