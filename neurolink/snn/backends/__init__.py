@@ -1,0 +1,60 @@
+"""Backends that execute a :class:`~neurolink.snn.spec.NetworkSpec`, named by :class:`BackendKind`.
+
+=======  ============================================  ==========================================
+kind     what                                          not supported
+=======  ============================================  ==========================================
+float    float64 reference dynamics                    (nothing)
+fixed    numba integer kernels, bit-exact              real-valued parameters
+chip     firmware_sim in-process (golden adapter)      see ``ChipBackend.not_supported``
+=======  ============================================  ==========================================
+
+:func:`not_supported` returns each list; the conformance tests assert that a backend raises
+:class:`~neurolink.snn.errors.NotSupportedError` for exactly those features.
+"""
+
+from __future__ import annotations
+
+from neurolink.snn.backends.base import Backend, check_supported, features_of
+from neurolink.snn.backends.chip import ChipBackend
+from neurolink.snn.backends.fixed import FixedBackend
+from neurolink.snn.backends.floating import FloatBackend
+from neurolink.snn.enums import BackendKind, Feature
+from neurolink.snn.errors import SpecError
+from neurolink.snn.spec import NetworkSpec
+
+__all__ = [
+    "BACKENDS",
+    "Backend",
+    "ChipBackend",
+    "FixedBackend",
+    "FloatBackend",
+    "check_supported",
+    "features_of",
+    "make_backend",
+    "not_supported",
+]
+
+#: Backend class of each kind.
+BACKENDS: dict[BackendKind, type[Backend]] = {
+    BackendKind.FLOAT: FloatBackend,
+    BackendKind.FIXED: FixedBackend,
+    BackendKind.CHIP: ChipBackend,
+}
+
+
+def _kind(kind: BackendKind | str) -> BackendKind:
+    try:
+        return BackendKind(kind)
+    except ValueError:
+        known = ", ".join(k.value for k in BackendKind)
+        raise SpecError(f"unknown backend {kind!r}; known backends: {known}") from None
+
+
+def make_backend(kind: BackendKind | str, spec: NetworkSpec | None = None) -> Backend:
+    """A new backend of ``kind``, with ``spec`` loaded if given."""
+    return BACKENDS[_kind(kind)](spec)  # type: ignore[call-arg]
+
+
+def not_supported(kind: BackendKind | str) -> frozenset[Feature]:
+    """The features that backend ``kind`` refuses with NotSupportedError."""
+    return BACKENDS[_kind(kind)].not_supported
