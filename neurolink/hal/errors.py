@@ -1,0 +1,71 @@
+"""Exception types of the device abstraction layer's command types and host safety layer.
+
+Every message is one line that names the problem: which field, limit or channel, the offending
+value and the bound it broke (DESIGN.md §5).
+"""
+
+from __future__ import annotations
+
+from neurolink.errors import NeurolinkError
+
+__all__ = [
+    "CommandError",
+    "EStopError",
+    "HeartbeatError",
+    "LimitConfigError",
+    "SafetyError",
+    "StopCallbackError",
+]
+
+
+class CommandError(NeurolinkError, ValueError):
+    """A command field is missing, of the wrong type or out of its physical domain.
+
+    Raised when a command object is built (before any safety limit is consulted); the message
+    names the command type, the field and the value.
+    """
+
+
+class LimitConfigError(NeurolinkError, ValueError):
+    """A limit setting was rejected: unknown name, bad value, or a raise without a reason."""
+
+
+class SafetyError(NeurolinkError, RuntimeError):
+    """The host safety layer refused a command (or a safety function failed).
+
+    Parameters
+    ----------
+    message : str
+        One line naming the limit and the values, e.g. ``"channel 3: amplitude 150 µA exceeds
+        max_amplitude_ua 100 µA"``.
+    limit : str
+        Machine-readable name of the limit that refused the command (``"max_amplitude_ua"``,
+        ``"shannon_k"``, ``"estop"`` …); empty when not applicable.
+    channel : int or None
+        Stimulation channel or prosthesis degree of freedom concerned, if any.
+    """
+
+    def __init__(self, message: str, *, limit: str = "", channel: int | None = None) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.channel = channel
+
+
+class EStopError(SafetyError):
+    """The emergency stop is latched: every command but a stop is refused until re-armed."""
+
+
+class StopCallbackError(SafetyError):
+    """One or more e-stop "stop" callbacks raised.
+
+    All callbacks were still run; ``errors`` holds ``(callback name, exception)`` for each
+    failure, in call order, and ``__cause__`` is the first exception.
+    """
+
+    def __init__(self, message: str, errors: tuple[tuple[str, BaseException], ...]) -> None:
+        super().__init__(message, limit="estop")
+        self.errors = errors
+
+
+class HeartbeatError(SafetyError):
+    """The heartbeat sender failed to send; the e-stop was tripped. ``__cause__`` is the error."""
