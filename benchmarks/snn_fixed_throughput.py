@@ -47,7 +47,7 @@ def dense_spec(n_in: int, n_out: int, rng: np.random.Generator) -> NetworkSpec:
 def sparse_spec(n: int, fan_out: int, rng: np.random.Generator) -> NetworkSpec:
     pop = Population("out", n, du=400, dv=300, vth=rng.integers(12_000, 20_000, size=n))
     pre = np.repeat(np.arange(n), fan_out)
-    post = rng.integers(0, n, size=pre.size)
+    post = np.concatenate([rng.choice(n, fan_out, replace=False) for _ in range(n)])
     w = rng.integers(0, 256, size=pre.size)
     conn = SparseConnection("in_out", "in", "out", pre, post, w, weight_exp=0)
     return NetworkSpec([pop], [conn], [InputPort("in", n)], [Probe("out", "spikes")])

@@ -120,7 +120,8 @@ class DenseConnection(_ConnectionCommon):
 class SparseConnection(_ConnectionCommon):
     """Listed synapses ``(pre[k], post[k], w[k])`` for large, sparse fan-out.
 
-    Repeated (pre, post) pairs are separate synapses whose truncated weights add.
+    Each (pre, post) pair may appear once (a repeat is refused by ``NetworkSpec.validate``, as
+    the chip refuses it): merge repeated synapses' weights into one.
 
     Parameters
     ----------

@@ -102,6 +102,53 @@ class InputPort:
         if isinstance(self.n, bool) or not isinstance(self.n, int | np.integer) or self.n < 1:
             raise SpecError(f"input port {self.name!r}: n must be an integer ≥ 1, got {self.n!r}")
 
+    def spikes(self, values: ArrayLike, T: int | None = None) -> np.ndarray:
+        """``values`` checked as spikes sent through this port.
+
+        Every backend takes its inputs through here, so all of them refuse the same inputs:
+        a wrong shape, and values other than 0 and 1. Spikes are binary on the chip (the
+        emulator refuses anything else); a host backend would otherwise read 2 as one spike
+        (fixed) or as a doubled one (float), and −1 as 255.
+
+        Parameters
+        ----------
+        values : array_like of bool or numbers equal to 0 or 1
+            Shape (n,) for one step, or (T, n) for a raster of T steps.
+        T : int, optional
+            Number of steps of a raster; None for one step.
+
+        Returns
+        -------
+        numpy.ndarray of uint8, shape (n,) or (T, n)
+            A fresh 0/1 array.
+
+        Raises
+        ------
+        SpecError
+            Naming the port, the expected shape or the first value that is not 0 or 1.
+        """
+        arr = np.asarray(values)
+        if T is None and arr.shape != (self.n,):
+            raise SpecError(
+                f"input port {self.name!r}: expected shape ({self.n},), got {arr.shape}"
+            )
+        if T is not None and arr.shape != (T, self.n):
+            raise SpecError(
+                f"input port {self.name!r}: expected a raster of shape (T, n) = ({T}, {self.n}), "
+                f"got {arr.shape}"
+            )
+        if arr.dtype != np.bool_:
+            if arr.dtype.kind not in "iuf":
+                raise SpecError(f"input port {self.name!r}: spikes must be bool, got {arr.dtype}")
+            bad = (arr != 0) & (arr != 1)
+            if bad.any():
+                at = tuple(int(i) for i in np.argwhere(bad)[0])
+                raise SpecError(
+                    f"input port {self.name!r}: spikes must be 0 or 1, got {arr[at]} at index "
+                    f"{at[0] if len(at) == 1 else at}"
+                )
+        return arr.astype(np.uint8)
+
 
 @dataclass(frozen=True)
 class Probe:
@@ -231,6 +278,7 @@ class NetworkSpec:
                 idx = np.asarray(getattr(c, p))
                 if idx.size and (idx.min() < 0 or idx.max() >= n):
                     raise SpecError(f"{owner}: {p} indices must lie in 0..{n - 1}")
+            _check_unique_pairs(owner, np.asarray(c.pre), np.asarray(c.post), n_post)
         for p in ("weight_exp", "num_weight_bits"):
             check_range(owner, p, np.asarray([getattr(c, p)]), profile, integer, "value")
         check_range(owner, "weights", c.values(), profile, integer, "synapse")
@@ -269,3 +317,23 @@ class NetworkSpec:
             )
         except (KeyError, TypeError) as e:
             raise SpecError(f"network dict is malformed: {e}") from None
+
+
+def _check_unique_pairs(owner: str, pre: np.ndarray, post: np.ndarray, n_post: int) -> None:
+    """Refuse a sparse connection that lists one (pre, post) pair twice.
+
+    A synapse is identified by its (pre, post) pair, as an entry ``w[post, pre]`` of DESIGN §3
+    is; the chip stores one weight per pair and refuses repeats, so every backend does. (Two
+    repeated synapses cannot be merged silently either: truncating each and adding differs from
+    truncating the sum.)
+    """
+    key = pre * n_post + post
+    _, first, counts = np.unique(key, return_index=True, return_counts=True)
+    if np.any(counts > 1):
+        dup = key[first[np.flatnonzero(counts > 1)[0]]]
+        i, j = (int(k) for k in np.flatnonzero(key == dup)[:2])
+        raise SpecError(
+            f"{owner}: synapse {j} repeats (pre {int(pre[j])}, post {int(post[j])}) of synapse "
+            f"{i}; a sparse connection holds at most one synapse per (pre, post) pair, as the "
+            f"chip does: merge their weights into one"
+        )

@@ -1,4 +1,8 @@
-"""Fixtures of the SNN tests: the conformance backends and the chip-not-wired xfail."""
+"""Fixtures of the SNN tests: the conformance backends.
+
+The chip backend is the emulator (``firmware_sim``); a missing or broken emulator fails its
+cases (BackendUnavailableError), it never skips them.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +12,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from neurolink.snn import BackendUnavailableError, NetworkSpec, golden, make_backend
+from neurolink.snn import golden
 
 #: Backends that must reproduce the chip bit for bit (golden files, hand-derived cases).
 CONFORMANCE_BACKENDS = ["fixed", "chip"]
-
-
-def _xfail_if_unwired(fn: Callable[[], Any]) -> Any:
-    # TODO(lead): remove once firmware_sim is wired; then a missing emulator FAILS the chip case.
-    try:
-        return fn()
-    except BackendUnavailableError:
-        pytest.xfail("chip backend not wired yet")
 
 
 @pytest.fixture(params=CONFORMANCE_BACKENDS)
@@ -30,15 +26,5 @@ def conformance_backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def run_golden() -> Callable[[Mapping[str, Any], str], dict[str, np.ndarray]]:
-    """``golden.run(config, backend)``, xfailing only while the chip emulator is absent."""
-    return lambda config, backend: _xfail_if_unwired(lambda: golden.run(config, backend))
-
-
-@pytest.fixture
-def run_spec() -> Callable[..., dict[str, np.ndarray]]:
-    """``make_backend(backend, spec).run(T, inputs)``, with the same xfail as ``run_golden``."""
-
-    def run(backend: str, spec: NetworkSpec, T: int, inputs: Any = None) -> dict[str, np.ndarray]:
-        return _xfail_if_unwired(lambda: make_backend(backend, spec).run(T, inputs))
-
-    return run
+    """``golden.run(config, backend)``."""
+    return golden.run

@@ -134,10 +134,10 @@ def connection(draw: st.DrawFn, name: str, src: str, n_pre: int, dst: str, n_pos
     if draw(st.booleans()):
         w = draw(st.lists(edgy(-256, 255), min_size=n_pre * n_post, max_size=n_pre * n_post))
         return DenseConnection(name, src, dst, np.reshape(w, (n_post, n_pre)), **common)
-    k = draw(st.integers(0, 8))
-    pre = draw(st.lists(st.integers(0, n_pre - 1), min_size=k, max_size=k))
-    post = draw(st.lists(st.integers(0, n_post - 1), min_size=k, max_size=k))
-    w = draw(st.lists(edgy(-256, 255), min_size=k, max_size=k))
+    pair = st.tuples(st.integers(0, n_pre - 1), st.integers(0, n_post - 1))
+    pairs = draw(st.lists(pair, max_size=min(8, n_pre * n_post), unique=True))  # one per pair
+    pre, post = [p for p, _ in pairs], [q for _, q in pairs]
+    w = draw(st.lists(edgy(-256, 255), min_size=len(pairs), max_size=len(pairs)))
     return SparseConnection(name, src, dst, pre, post, w, **common)
 
 

@@ -5,11 +5,17 @@ kind     what                                          not supported
 =======  ============================================  ==========================================
 float    float64 reference dynamics                    (nothing)
 fixed    numba integer kernels, bit-exact              real-valued parameters
-chip     firmware_sim in-process (golden adapter)      see ``ChipBackend.not_supported``
+chip     ``firmware_sim.Chip`` in-process, loaded by   get_state/set_state, real-valued
+         name (DESIGN §1), bit-exact                   parameters (reasons: ``chip.py``)
 =======  ============================================  ==========================================
 
 :func:`not_supported` returns each list; the conformance tests assert that a backend raises
 :class:`~neurolink.snn.errors.NotSupportedError` for exactly those features.
+
+Every backend refuses the same inputs, so that fixed ≡ chip on everything either accepts:
+input spikes other than 0/1 (:meth:`~neurolink.snn.spec.InputPort.spikes`), a sparse
+connection listing one (pre, post) pair twice and raw weights outside −256..255
+(:meth:`~neurolink.snn.spec.NetworkSpec.validate`).
 """
 
 from __future__ import annotations

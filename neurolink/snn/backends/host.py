@@ -53,6 +53,7 @@ class HostBackend(ABC):
             p.name: slice(int(a), int(b))
             for p, a, b in zip(spec.inputs, offsets[:-1], offsets[1:], strict=True)
         }
+        self._ports = {p.name: p for p in spec.inputs}
         offsets = np.cumsum([0, *[p.n for p in spec.populations]])
         self.n = int(offsets[-1])
         self.pop_slices = {
@@ -93,13 +94,7 @@ class HostBackend(ABC):
                 sl = self.port_slices.get(port)
                 if sl is None:
                     raise SpecError(f"unknown input port {port!r}; ports: {list(self.port_slices)}")
-                arr = np.asarray(spikes)
-                if arr.shape != (sl.stop - sl.start,):
-                    raise SpecError(
-                        f"input port {port!r}: expected shape ({sl.stop - sl.start},), "
-                        f"got {arr.shape}"
-                    )
-                src[sl] = arr
+                src[sl] = self._ports[port].spikes(spikes)  # shape and 0/1 checked
         self._step_kernel()
         self.t += 1
         return {name: src[sl].view(np.bool_).copy() for name, sl in self._src_pop.items()}
@@ -141,13 +136,7 @@ class HostBackend(ABC):
             sl = self.port_slices.get(port)
             if sl is None:
                 raise SpecError(f"unknown input port {port!r}; ports: {list(self.port_slices)}")
-            arr = np.asarray(spikes)
-            if arr.shape != (T, sl.stop - sl.start):
-                raise SpecError(
-                    f"input port {port!r}: expected a raster of shape (T, n) = "
-                    f"({T}, {sl.stop - sl.start}), got {arr.shape}"
-                )
-            raster[:, sl] = arr
+            raster[:, sl] = self._ports[port].spikes(spikes, T)  # shape and 0/1 checked
         return raster
 
     def _probe_plan(self) -> tuple[list[tuple[str, str]], list[tuple[str, str, int]]]:
