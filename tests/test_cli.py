@@ -69,3 +69,26 @@ def test_stream_missing_lsl_stream_is_a_one_line_error(
 def test_stream_without_sources_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["stream"]) == 1
     assert "at least one SOURCE" in capsys.readouterr().err
+
+
+def test_stream_file_source_delivers_whole_recording_and_annotations(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    edf = shared_data / "eeg_motor_imagery_64ch.edf"
+    summary_path = tmp_path / "summary.json"
+    rc = main(
+        [
+            "stream",
+            f"file:{edf}?realtime=false",
+            "--duration",
+            "60",
+            "--summary-json",
+            str(summary_path),
+        ]
+    )
+    assert rc == 0
+    (s,) = json.loads(summary_path.read_text()).values()
+    # facts from ../shared/data/README.md: 64 channels, 128 Hz, 124 s; 19 + 10 + 9 annotations
+    assert s["channels"] == 64 and s["nominal_rate_hz"] == 128
+    assert s["samples"] == 124 * 128 and s["gaps"] == 0
+    assert s["markers"] == 19 + 10 + 9

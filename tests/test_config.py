@@ -453,7 +453,7 @@ realtime = false
     assert (src.realtime, src.loop, src.chunk_ms, src.name) == (
         False,
         False,
-        1.0,
+        20.0,
         "locust_trial_01",
     )
 

@@ -58,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
             while duration is None or now() - t0 < duration:
                 for m in monitors:
                     m.poll(timeout=0.005 / len(monitors))
+                if all(getattr(m.source, "exhausted", False) for m in monitors):
+                    break  # every source is a finished recording
                 if now() >= next_status:
                     line = "  ".join(m.status_line() for m in monitors)
                     print(("\r" + line) if tty else line, end="" if tty else "\n", flush=True)

@@ -256,7 +256,7 @@ class FileConfig(SourceConfig):
     rate: float | None = setting(None, gt=0)
     realtime: bool = True
     loop: bool = False
-    chunk_ms: float = setting(1.0, gt=0)
+    chunk_ms: float = setting(20.0, gt=0)
     name: str | None = None
 
     def validate(self, scope: Scope) -> Self:
