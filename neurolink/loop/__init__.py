@@ -1,0 +1,1 @@
+"""The real-time closed loop: graph, engine, recording and replay."""

@@ -1,0 +1,297 @@
+"""Read a recorded session back: streams by name as numpy arrays, with the sidecar.
+
+:func:`read_session` parses with ``pyxdf.load_xdf`` (an optional dependency, ``neurolink[files]``)
+with clock synchronisation and de-jittering off by default, so time stamps come back exactly as
+written. A file cut short (a killed session) is first checked chunk by chunk; when it ends inside
+a chunk, only the complete chunks are handed to pyxdf and :attr:`Session.truncated` is set.
+(pyxdf by itself reads past a partial Samples chunk but raises on a file cut inside a header,
+a chunk tag or a ClockOffset chunk.)
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from neurolink.errors import FileFormatError
+from neurolink.loop.recording.layouts import StreamKind, from_json, rows_to_events
+from neurolink.loop.recording.sidecar import read_sidecar
+from neurolink.loop.recording.xdf import MAGIC, NUMERIC_DTYPES
+
+__all__ = ["RecordedStream", "Session", "complete_length", "read_session"]
+
+
+@dataclass(frozen=True, eq=False)
+class RecordedStream:
+    """One stream of a recording.
+
+    Attributes
+    ----------
+    name, type, source_id : str
+        LSL name, content type and source id.
+    kind : StreamKind
+        What the stream holds (``other`` for streams not written by neurolink).
+    stream_id : int
+        XDF stream id.
+    channels : tuple of str
+        Channel labels.
+    rate : float
+        Nominal rate (Hz), 0 for irregular.
+    fmt : str
+        XDF ``channel_format``.
+    data : numpy.ndarray, shape (n_samples, n_channels)
+        Values in the stream's dtype; ``object`` array of str for a string stream.
+    timestamps : numpy.ndarray of float64, shape (n_samples,)
+        Time stamps (s), as written unless clocks were synchronised on reading.
+    clock_offsets : numpy.ndarray of float64, shape (n_offsets, 2)
+        ``(collection_time, offset)`` rows (s).
+    footer : dict or None
+        ``first_timestamp``, ``last_timestamp``, ``sample_count`` from the stream footer, or None
+        when the file has no footer for the stream (a session that did not close).
+    info : dict
+        The header as pyxdf parses it.
+    """
+
+    name: str
+    type: str
+    source_id: str
+    kind: StreamKind
+    stream_id: int
+    channels: tuple[str, ...]
+    rate: float
+    fmt: str
+    data: np.ndarray
+    timestamps: np.ndarray
+    clock_offsets: np.ndarray
+    footer: dict[str, float] | None
+    info: dict[str, Any] = field(repr=False)
+
+    def __len__(self) -> int:
+        return len(self.timestamps)
+
+    def labels(self) -> list[str]:
+        """Values of a one-channel string stream (markers, JSON records) as a list."""
+        if self.fmt != "string" or len(self.channels) != 1:
+            raise ValueError(f"stream {self.name!r} is not a one-channel string stream")
+        return [str(v) for v in self.data[:, 0]]
+
+    def records(self) -> list[Any]:
+        """Parsed JSON values of a commands or acks stream."""
+        return [from_json(text) for text in self.labels()]
+
+    def spike_events(self) -> np.ndarray:
+        """An ``events`` stream as SPIKE_DTYPE, shape (n_spikes,)."""
+        if self.kind is not StreamKind.EVENTS:
+            raise ValueError(f"stream {self.name!r} holds {self.kind.value}, not events")
+        return rows_to_events(self.data)
+
+
+@dataclass(frozen=True, eq=False)
+class Session:
+    """A recording read back.
+
+    Attributes
+    ----------
+    path : pathlib.Path
+        The XDF file.
+    streams : dict of str to RecordedStream
+        Streams by name, in file order.
+    sidecar : dict or None
+        The JSON sidecar (None when missing).
+    file_header : dict
+        The XDF file header as pyxdf parses it.
+    truncated : bool
+        True when the file ended inside a chunk (the partial chunk was ignored).
+    """
+
+    path: Path
+    streams: dict[str, RecordedStream]
+    sidecar: dict[str, Any] | None
+    file_header: dict[str, Any] | None
+    truncated: bool
+
+    def __getitem__(self, name: str) -> RecordedStream:
+        try:
+            return self.streams[name]
+        except KeyError:
+            raise KeyError(
+                f"{self.path}: no stream {name!r}; streams: {list(self.streams)}"
+            ) from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.streams
+
+    def __iter__(self) -> Iterator[RecordedStream]:
+        return iter(self.streams.values())
+
+    def by_kind(self, kind: StreamKind | str) -> list[RecordedStream]:
+        """Streams of one kind, in file order."""
+        k = StreamKind(kind)
+        return [s for s in self.streams.values() if s.kind is k]
+
+
+def complete_length(f: BinaryIO) -> int:
+    """Length of the longest prefix of an XDF file that ends on a chunk boundary.
+
+    Only the length prefixes are read (one seek per chunk), not the chunk contents.
+
+    Parameters
+    ----------
+    f : binary file, seekable
+        The file, at any position; it is left at an unspecified position.
+
+    Returns
+    -------
+    int
+        Byte count: the magic plus every complete chunk; the rest is a partial chunk or garbage.
+    """
+    size = f.seek(0, io.SEEK_END)
+    f.seek(0)
+    if f.read(4) != MAGIC:
+        raise FileFormatError("not an XDF file (no 'XDF:' magic)")
+    pos = 4
+    widths = {1: "<B", 4: "<I", 8: "<Q"}
+    while pos < size:
+        f.seek(pos)
+        head = f.read(9)
+        fmt = widths.get(head[0])
+        if fmt is None or 1 + struct.calcsize(fmt) > len(head):
+            break
+        (length,) = struct.unpack_from(fmt, head, 1)
+        end = pos + 1 + struct.calcsize(fmt) + length
+        if length < 2 or end > size:
+            break
+        pos = end
+    return pos
+
+
+def read_session(
+    path: str | Path, *, synchronize_clocks: bool = False, dejitter: bool = False
+) -> Session:
+    """Read a recording written by :class:`~.recorder.SessionRecorder` (or any XDF file).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The ``.xdf`` file; its sidecar is read from ``path.with_suffix(".json")`` if present.
+    synchronize_clocks : bool
+        Apply the ClockOffset chunks to the time stamps (pyxdf's synchronisation).
+    dejitter : bool
+        Replace the time stamps of regular streams by a linear fit (pyxdf's de-jittering).
+
+    Returns
+    -------
+    Session
+    """
+    path = Path(path)
+    try:
+        pyxdf = importlib.import_module("pyxdf")
+    except ImportError as exc:
+        raise FileFormatError(
+            f"{path}: reading XDF needs pyxdf (pip install 'neurolink[files]')"
+        ) from exc
+    source: Path | io.BytesIO = path
+    truncated = False
+    if path.suffix.lower() == ".xdf":  # compressed files go to pyxdf as they are
+        try:
+            with open(path, "rb") as f:
+                end = complete_length(f)
+                truncated = end < f.seek(0, io.SEEK_END)
+                if truncated:
+                    f.seek(0)
+                    source = io.BytesIO(f.read(end))
+        except OSError as exc:
+            raise FileFormatError(f"{path}: cannot read: {exc}") from exc
+        except FileFormatError as exc:
+            raise FileFormatError(f"{path}: {exc}") from None
+    try:
+        streams, header = pyxdf.load_xdf(
+            source, synchronize_clocks=synchronize_clocks, dejitter_timestamps=dejitter
+        )
+    except Exception as exc:  # pyxdf raises anything on a corrupt file
+        raise FileFormatError(f"{path}: cannot read as XDF: {exc}") from exc
+    try:
+        sidecar = read_sidecar(path)
+    except ValueError as exc:
+        raise FileFormatError(f"{path}: sidecar is not valid JSON: {exc}") from exc
+    by_name = {rs.name: rs for rs in map(_recorded, streams)}
+    return Session(path, by_name, sidecar, header, truncated)
+
+
+def _first(d: dict[str, Any], key: str, default: Any = None) -> Any:
+    value = d.get(key)
+    if not value:
+        return default
+    return value[0]
+
+
+def _channels(info: dict[str, Any], n: int) -> tuple[tuple[str, ...], StreamKind]:
+    labels = [f"ch{i}" for i in range(n)]
+    kind = StreamKind.OTHER
+    desc = _first(info, "desc")
+    if isinstance(desc, dict):
+        chans = _first(desc, "channels")
+        if isinstance(chans, dict):
+            found = [str(_first(c, "label", "") or "") for c in chans.get("channel", [])]
+            if len(found) == n:
+                labels = found
+        meta = _first(desc, "neurolink")
+        if isinstance(meta, dict):
+            try:
+                kind = StreamKind(_first(meta, "kind"))
+            except ValueError:
+                kind = StreamKind.OTHER
+    return tuple(labels), kind
+
+
+def _footer(s: dict[str, Any]) -> dict[str, float] | None:
+    footer = s.get("footer")
+    if not footer:
+        return None
+    info = footer.get("info") or {}
+    return {
+        "first_timestamp": float(_first(info, "first_timestamp", "nan")),
+        "last_timestamp": float(_first(info, "last_timestamp", "nan")),
+        "sample_count": int(_first(info, "sample_count", "0")),
+    }
+
+
+def _recorded(s: dict[str, Any]) -> RecordedStream:
+    info = s["info"]
+    n = int(_first(info, "channel_count"))
+    fmt = str(_first(info, "channel_format"))
+    channels, kind = _channels(info, n)
+    if fmt == "string":
+        data = np.empty((len(s["time_series"]), n), dtype=object)
+        for i, row in enumerate(s["time_series"]):
+            data[i, :] = row
+    else:
+        data = np.asarray(s["time_series"], dtype=NUMERIC_DTYPES[fmt]).reshape(-1, n)
+    offsets = np.column_stack(
+        [
+            np.asarray(s["clock_times"], dtype=np.float64),
+            np.asarray(s["clock_values"], dtype=np.float64),
+        ]
+    ).reshape(-1, 2)
+    return RecordedStream(
+        name=str(_first(info, "name", "")),
+        type=str(_first(info, "type", "") or ""),
+        source_id=str(_first(info, "source_id", "") or ""),
+        kind=kind,
+        stream_id=int(info["stream_id"]),
+        channels=channels,
+        rate=float(_first(info, "nominal_srate", "0")),
+        fmt=fmt,
+        data=data,
+        timestamps=np.asarray(s["time_stamps"], dtype=np.float64),
+        clock_offsets=offsets,
+        footer=_footer(s),
+        info=info,
+    )
