@@ -5,6 +5,9 @@ A detection matches a true spike when their sample indices differ by at most ``t
 Because every true spike accepts the same window ``[t - tol, t + tol]``, taking true spikes in
 time order and giving each the earliest unmatched detection in its window yields a maximum
 matching (intervals of equal width, sorted by both ends).
+
+Scoring a multichannel detection against ground-truth *units* (which channels count for a unit,
+the filter's lag, attribution of false positives, SNR) is defined in :mod:`.evaluate`.
 """
 
 from __future__ import annotations

@@ -35,19 +35,29 @@ def normalised(x: np.ndarray, noise: np.ndarray, k: float, sign: str) -> np.ndar
 
 
 def reference_peaks(
-    z: np.ndarray, dead: int, lo: int, hi: int, neighbours: list[list[int]] | None = None
+    z: np.ndarray,
+    dead: int,
+    lo: int,
+    hi: int,
+    neighbours: list[list[int]] | None = None,
+    back: int | None = None,
 ) -> list[tuple[int, int]]:
-    """The detection rule written plainly: (sample, channel) of the peaks in rows ``lo:hi``."""
+    """The detection rule written plainly: (sample, channel) of the peaks in rows ``lo:hi``.
+
+    Own channel: the largest in ``[t - back, t + dead]`` (``back`` defaults to ``dead``);
+    neighbours: nothing larger within ``[t - dead, t + dead]``.
+    """
+    back = dead if back is None else back
     out = []
     for t in range(lo, hi):
         for c in range(z.shape[1]):
             v = z[t, c]
             if not v > 1.0:
                 continue
-            win = z[t - dead : t + dead + 1, c]
+            win = z[t - back : t + dead + 1, c]
             if not np.all(np.isfinite(win)):
                 continue
-            if np.any(win[:dead] >= v) or np.any(win[dead + 1 :] > v):
+            if np.any(win[:back] >= v) or np.any(win[back + 1 :] > v):
                 continue
             ok = True
             for nb in neighbours[c] if neighbours else []:

@@ -1,8 +1,9 @@
 """Detection on the real locust tetrode recordings (../shared/data, 15 kHz, 4 channels).
 
 Measured with this code (300–5000 Hz causal Butterworth order 3, 5 × MAD/0.6745, neg, 1 ms dead
-time, 0.5 s calibration): by channel 30.5 and 35.7 peaks/s (trials 01, 02); locally exclusive
-over the whole tetrode 22.9 and 26.5 peaks/s. The data README gives roughly 27–30 peaks/s.
+time, 1.5 ms refractory look-back, 0.5 s calibration): by channel 29.9 and 34.7 peaks/s (trials
+01, 02); locally exclusive over the whole tetrode 22.3 and 25.7 peaks/s (without the look-back:
+30.5, 35.7, 22.9, 26.5). The data README gives roughly 27–30 peaks/s.
 """
 
 from __future__ import annotations

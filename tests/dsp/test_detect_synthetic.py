@@ -55,13 +55,34 @@ def test_dead_time_and_ties() -> None:
         (3000, 1, 20.0), (3006, 1, 20.0),  # equal, 6 apart: the earlier wins
     ]  # fmt: skip
     x = make_signal(4000, 2, spikes, sigma=0.0)
-    det = ByChannelDetector(2, FS, noise=[1.0, 1.0], noise_tau_s=None)
+    # refractory 0: the symmetric ±dead window alone
+    det = ByChannelDetector(2, FS, noise=[1.0, 1.0], noise_tau_s=None, refractory_ms=0.0)
     got = det.step(x)
     assert [(int(s["sample_index"]), int(s["channel"])) for s in got] == [
         (1006, 0), (2000, 0), (2011, 0), (3000, 1),
     ]  # fmt: skip
     d = np.diff(got["sample_index"][got["channel"] == 0])
     assert np.all(d > det.dead)
+
+
+def test_refractory_look_back_drops_a_smaller_later_peak_without_delay() -> None:
+    # dead 1 ms = 10 samples, refractory 1.5 ms = 15: a second trough 12 samples after a larger
+    # one is dropped; a larger one 12 after, or a smaller one 18 after, is kept
+    spikes = [
+        (1000, 0, 30.0), (1012, 0, 12.0),  # smaller, 12 after: dropped
+        (2000, 0, 20.0), (2012, 0, 30.0),  # larger, 12 after: both
+        (3000, 0, 30.0), (3018, 0, 12.0),  # smaller, 18 after (its tail too): both
+        (3500, 1, 12.0), (3512, 0, 30.0),  # another channel: no effect
+    ]  # fmt: skip
+    x = make_signal(4000, 2, spikes, sigma=0.0)
+    det = ByChannelDetector(2, FS, noise=[1.0, 1.0], noise_tau_s=None, refractory_ms=1.5)
+    assert (det.dead, det.back, det.delay) == (10, 15, 10)  # the look-back costs no latency
+    got = run_blocks(det, x, 7)
+    assert [(int(s["sample_index"]), int(s["channel"])) for s in got] == [
+        (1000, 0), (2000, 0), (2012, 0), (3000, 0), (3018, 0), (3500, 1), (3512, 0),
+    ]  # fmt: skip
+    symmetric = ByChannelDetector(2, FS, noise=[1.0, 1.0], noise_tau_s=None, refractory_ms=0.0)
+    assert (1012, 0) in [(int(s["sample_index"]), int(s["channel"])) for s in symmetric.step(x)]
 
 
 def test_locally_exclusive_suppresses_near_keeps_far() -> None:
@@ -99,6 +120,7 @@ METHODS = st.sampled_from(["by_channel", "locally_exclusive"])
     snippet=st.sampled_from([None, (5, 12), (20, 3)]),
     seed=st.integers(0, 2**31 - 1),
     calibrate=st.booleans(),
+    refractory_ms=st.sampled_from([0.0, 1.5, 3.0]),
 )
 def test_block_split_invariance_and_reference_rule(
     method: str,
@@ -107,6 +129,7 @@ def test_block_split_invariance_and_reference_rule(
     snippet: tuple[int, int] | None,
     seed: int,
     calibrate: bool,
+    refractory_ms: float,
 ) -> None:
     rng = np.random.default_rng(seed)
     n, c = 3000, 4
@@ -118,7 +141,12 @@ def test_block_split_invariance_and_reference_rule(
     ]
     x = make_signal(n, c, spikes, seed=seed)
     positions = np.array([[0, 0], [0, 20], [20, 0], [200, 200]], float)
-    params: dict = {"threshold": 4.0, "sign": sign, "snippet": snippet}
+    params: dict = {
+        "threshold": 4.0,
+        "sign": sign,
+        "snippet": snippet,
+        "refractory_ms": refractory_ms,
+    }
     if calibrate:
         params.update(calibration_s=0.05, noise_tau_s=0.05)
     else:
@@ -150,7 +178,7 @@ def test_block_split_invariance_and_reference_rule(
         nbrs = None
         if method == "locally_exclusive":
             nbrs = [[1, 2], [0, 2], [0, 1], []]
-        expect = reference_peaks(z, det.dead, det.detect_start, n - det.delay, nbrs)
+        expect = reference_peaks(z, det.dead, det.detect_start, n - det.delay, nbrs, back=det.back)
         assert [(int(s["sample_index"]), int(s["channel"])) for s in got] == expect
 
 
@@ -263,6 +291,8 @@ def test_errors() -> None:
     det.step(np.zeros((10, 2), np.float32))
     with pytest.raises(ValueError, match="before the next expected sample 10"):
         det.step(np.zeros((10, 2), np.float32), start_index=5)
+    with pytest.raises(ValueError, match="refractory_ms must be >= 0"):
+        ByChannelDetector(2, FS, refractory_ms=-1.0)
     with pytest.raises(ValueError, match="sign"):
         ByChannelDetector(2, FS, sign="up")
     with pytest.raises(ValueError, match="noise must hold 2"):

@@ -1,11 +1,13 @@
-"""Detection channel by channel: a peak is the largest excursion within ±dead time on its channel.
+"""Detection channel by channel: a peak is the largest excursion of its channel in a window.
 
 A sample ``t`` of channel ``c`` is a peak when its normalised value ``z = s(x) / (k * noise)``
 is above 1 (beyond the threshold) and larger than every other sample of the channel within
-``[t - dead, t + dead]``. Ties go to the earliest sample: an equal value before ``t`` suppresses
-it, an equal value after does not. The rule reads the signal only, so it does not depend on the
-block split; two peaks of one channel are always more than ``dead`` samples apart. A window that
-touches a non-finite sample gives no peak.
+``[t - back, t + dead]`` (dead time ``dead``, look-back ``back = max(dead, refractory)``, see
+:mod:`.base`). Ties go to the earliest sample: an equal value before ``t`` suppresses it, an equal
+value after does not. The rule reads the signal only, so it does not depend on the block split;
+two peaks of one channel are always more than ``dead`` samples apart, and a peak less than
+``back`` samples after another is the larger of the two. A window that touches a non-finite
+sample gives no peak.
 """
 
 from __future__ import annotations
@@ -19,12 +21,12 @@ __all__ = ["ByChannelDetector", "is_channel_peak", "scan_by_channel"]
 
 
 @njit(nogil=True, cache=True, inline="always")
-def is_channel_peak(bz: np.ndarray, t: int, ch: int, v: float, dead: int) -> bool:
-    """True when ``bz[t, ch] = v`` beats its own channel within ``±dead`` (ties: earliest wins).
+def is_channel_peak(bz: np.ndarray, t: int, ch: int, v: float, back: int, dead: int) -> bool:
+    """True when ``bz[t, ch] = v`` beats its own channel within ``[t - back, t + dead]``.
 
-    A non-finite value in the window (``w != w``) rejects the candidate.
+    Ties: the earliest wins. A non-finite value in the window (``w != w``) rejects the candidate.
     """
-    for s in range(t - dead, t):
+    for s in range(t - back, t):
         w = bz[s, ch]
         if w >= v or w != w:
             return False
@@ -37,7 +39,14 @@ def is_channel_peak(bz: np.ndarray, t: int, ch: int, v: float, dead: int) -> boo
 
 @njit(nogil=True, cache=True)
 def scan_by_channel(
-    bx: np.ndarray, bz: np.ndarray, lo: int, hi: int, dead: int, base: int, out: np.ndarray
+    bx: np.ndarray,
+    bz: np.ndarray,
+    lo: int,
+    hi: int,
+    back: int,
+    dead: int,
+    base: int,
+    out: np.ndarray,
 ) -> int:
     """Find the peaks of buffer rows ``lo:hi``, channel by channel.
 
@@ -46,9 +55,11 @@ def scan_by_channel(
     bx : numpy.ndarray of float32, shape (n_rows, n_channels)
         Filtered samples (for the amplitude).
     bz : numpy.ndarray of float32, shape (n_rows, n_channels)
-        Normalised samples; rows ``lo - dead`` to ``hi + dead`` must be valid.
+        Normalised samples; rows ``lo - back`` to ``hi + dead`` must be valid.
     lo, hi : int
         Rows to decide.
+    back : int
+        Look-back (samples), ``>= dead``.
     dead : int
         Dead time (samples).
     base : int
@@ -67,7 +78,7 @@ def scan_by_channel(
     for t in range(lo, hi):
         for ch in range(c):
             v = bz[t, ch]
-            if v > 1.0 and is_channel_peak(bz, t, ch, v, dead):
+            if v > 1.0 and is_channel_peak(bz, t, ch, v, back, dead):
                 out[n]["sample_index"] = base + t
                 out[n]["channel"] = ch
                 out[n]["amplitude"] = bx[t, ch]
@@ -88,4 +99,6 @@ class ByChannelDetector(PeakDetector):
     method = "by_channel"
 
     def _scan(self, lo: int, hi: int) -> int:
-        return scan_by_channel(self._bx, self._bz, lo, hi, self.dead, self._base, self._scratch)
+        return scan_by_channel(
+            self._bx, self._bz, lo, hi, self.back, self.dead, self._base, self._scratch
+        )

@@ -1,9 +1,10 @@
 """Locally exclusive detection: one detection per spike across neighbouring channels.
 
 As SpikeInterface's ``locally_exclusive`` method, with values normalised per channel: a channel
-peak (see :mod:`.by_channel`) at ``(t, c)`` with normalised value ``v = s(x) / (k * noise_c)`` is
-kept only if no channel ``c'`` within ``radius_um`` of ``c`` holds a value ``z[s, c'] > v`` for
-any ``s`` in ``[t - dead, t + dead]``. Comparing in units of each channel's own threshold lets a
+peak (see :mod:`.by_channel`; its own channel is read over ``[t - back, t + dead]``) at
+``(t, c)`` with normalised value ``v = s(x) / (k * noise_c)`` is kept only if no channel ``c'``
+within ``radius_um`` of ``c`` holds a value ``z[s, c'] > v`` for any ``s`` in
+``[t - dead, t + dead]``. Comparing in units of each channel's own threshold lets a
 quiet channel win over a noisy one with a larger raw excursion. Ties are broken by the earliest
 sample, then the lowest channel, so the result is deterministic and block-independent.
 
@@ -55,6 +56,7 @@ def scan_locally_exclusive(
     bz: np.ndarray,
     lo: int,
     hi: int,
+    back: int,
     dead: int,
     base: int,
     indptr: np.ndarray,
@@ -76,7 +78,7 @@ def scan_locally_exclusive(
     for t in range(lo, hi):
         for ch in range(c):
             v = bz[t, ch]
-            if not (v > 1.0 and is_channel_peak(bz, t, ch, v, dead)):
+            if not (v > 1.0 and is_channel_peak(bz, t, ch, v, back, dead)):
                 continue
             keep = True
             for j in range(indptr[ch], indptr[ch + 1]):
@@ -109,8 +111,12 @@ class LocallyExclusiveDetector(PeakDetector):
     positions : array_like of float, shape (n_channels, 2)
         Contact positions (µm).
     radius_um : float
-        Exclusion radius (µm); channels at a distance ``<= radius_um`` are neighbours.
-    threshold, sign, dead_time_ms, calibration_s, noise, noise_tau_s, snippet
+        Exclusion radius (µm); channels at a distance ``<= radius_um`` are neighbours. It should
+        be the distance over which one unit is seen on several channels: ~50–100 µm on a dense
+        probe; below the pitch on a Utah array (400 µm), where a unit is seen on one electrode
+        and a radius of one pitch would only let neighbouring units' coincident spikes suppress
+        each other (on the simulated cortex: recall of SNR >= 5 units 0.98 -> 0.94).
+    threshold, sign, dead_time_ms, refractory_ms, calibration_s, noise, noise_tau_s, snippet
         As in :class:`~neurolink.dsp.detect.base.PeakDetector`.
     """
 
@@ -126,6 +132,7 @@ class LocallyExclusiveDetector(PeakDetector):
         threshold: float = 5.0,
         sign: PeakSign | str = "neg",
         dead_time_ms: float = 1.0,
+        refractory_ms: float = 1.5,
         calibration_s: float = 0.5,
         noise: Sequence[float] | np.ndarray | None = None,
         noise_tau_s: float | None = 10.0,
@@ -137,6 +144,7 @@ class LocallyExclusiveDetector(PeakDetector):
             threshold=threshold,
             sign=sign,
             dead_time_ms=dead_time_ms,
+            refractory_ms=refractory_ms,
             calibration_s=calibration_s,
             noise=noise,
             noise_tau_s=noise_tau_s,
@@ -160,6 +168,7 @@ class LocallyExclusiveDetector(PeakDetector):
             self._bz,
             lo,
             hi,
+            self.back,
             self.dead,
             self._base,
             self._indptr,
