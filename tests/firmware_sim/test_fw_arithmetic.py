@@ -8,9 +8,10 @@ magnitude (toward zero); synaptic input enters u as a << 6; threshold is vth << 
 from __future__ import annotations
 
 import numpy as np
-from .fw_helpers import BIG_VTH, one_input_net, population, run
 
 from firmware_sim import profile_loihi as pl
+
+from .fw_helpers import BIG_VTH, one_input_net, population, run
 
 
 def test_bias_only_accumulates_and_decays() -> None:

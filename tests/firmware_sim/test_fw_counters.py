@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-from .fw_helpers import population, run
 
 from firmware_sim import LOIHI
+
+from .fw_helpers import population, run
 
 
 def _net(rng: np.random.Generator) -> tuple[dict, np.ndarray, np.ndarray]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from .fw_helpers import population
 
 from firmware_sim import LOIHI, Chip, MappingError
+
+from .fw_helpers import population
 
 
 def _layered(n_in: int, n_hidden: int, n_out: int = 2) -> dict:

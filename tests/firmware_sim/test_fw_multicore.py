@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-from .fw_helpers import run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from firmware_sim import LOIHI
+
+from .fw_helpers import run
 
 
 def _random_net(seed: int) -> tuple[dict, dict[str, np.ndarray]]:

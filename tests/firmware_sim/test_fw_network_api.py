@@ -9,11 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from .fw_helpers import one_input_net, population, run
 
 import firmware_sim
 import firmware_sim.chip
 from firmware_sim import LOIHI, Chip, NetworkError, parse_network
+
+from .fw_helpers import one_input_net, population, run
 
 
 def _error(net: dict) -> str:

@@ -8,9 +8,10 @@ per-connection ``weight_exp`` shift, beyond the golden files (which have one inp
 from __future__ import annotations
 
 import numpy as np
-from .fw_helpers import run
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from .fw_helpers import run
 
 
 def _truncate(w: np.ndarray, mode: str, bits: int) -> np.ndarray:
