@@ -10,7 +10,19 @@ from neurolink import __version__
 from neurolink.errors import NeurolinkError
 
 #: Subcommand modules under ``neurolink.commands`` (each has ``add_parser`` and ``run``).
-COMMANDS = ("devices", "stream", "play", "emulate", "run", "demo", "report", "replay", "calibrate", "node", "sweep")
+COMMANDS = (
+    "devices",
+    "stream",
+    "play",
+    "emulate",
+    "run",
+    "demo",
+    "report",
+    "replay",
+    "calibrate",
+    "node",
+    "sweep",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,9 +10,12 @@ from neurolink.errors import NeurolinkError
 
 __all__ = [
     "CommandError",
+    "DeviceError",
+    "DeviceLost",
     "EStopError",
     "HeartbeatError",
     "LimitConfigError",
+    "NackError",
     "SafetyError",
     "StopCallbackError",
 ]
@@ -69,3 +72,55 @@ class StopCallbackError(SafetyError):
 
 class HeartbeatError(SafetyError):
     """The heartbeat sender failed to send; the e-stop was tripped. ``__cause__`` is the error."""
+
+
+class DeviceError(NeurolinkError, RuntimeError):
+    """A device could not be opened, identified or driven (wrong kind, bad reply, bad state).
+
+    The message names the device (its port URL or name) and what went wrong.
+    """
+
+
+class DeviceLost(DeviceError):
+    """The device stopped answering (no reply after every retry) or its port closed.
+
+    A lost device is never reconnected automatically; the driver trips the e-stop.
+
+    Parameters
+    ----------
+    message : str
+        What was being sent or read, how long was waited, how often it was tried.
+    url : str
+        The port.
+    """
+
+    def __init__(self, message: str, *, url: str = "") -> None:
+        super().__init__(message)
+        self.url = url
+
+
+class NackError(DeviceError):
+    """The device refused a command (NACK) and did not execute it.
+
+    Parameters
+    ----------
+    message : str
+        One line naming the command, the status and the decoded detail, e.g.
+        ``"STIM seq 5 refused by the device: OUT_OF_LIMITS (AMPLITUDE, channel 3)"``.
+    status : str
+        The NACK status name (``"OUT_OF_LIMITS"``, ``"NOT_ARMED"`` …).
+    detail : int
+        The NACK's raw u32 detail.
+    limit : str
+        For ``OUT_OF_LIMITS``: the limit's name (``"AMPLITUDE"``); else ``""``.
+    index : int or None
+        For ``OUT_OF_LIMITS``: the channel, degree of freedom, port or population; else None.
+    """
+
+    def __init__(self, message: str, *, status: str, detail: int = 0, limit: str = "",
+                 index: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.detail = detail
+        self.limit = limit
+        self.index = index
