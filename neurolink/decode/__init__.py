@@ -1,0 +1,75 @@
+"""Decoders: read intent out of binned spike counts or EEG.
+
+Every decoder follows the scikit-learn contract (``__init__`` stores, ``fit`` returns ``self``,
+learned attributes end in ``_``), decodes one bin online with ``step`` (``reset`` forgets the
+online state), and saves to / loads from ``.npz`` + JSON with its channel labels.
+
+- :class:`BayesianDecoder` — Poisson naive Bayes over a 1-D/2-D grid (uniform, occupancy,
+  continuity or recursive prior); MAP, posterior mean and the posterior.
+- :class:`KalmanDecoder` — Wu et al. Kalman filter, full or steady-state gain, ReFIT refit.
+- :class:`WienerFilter` — ridge regression on a causal history (the baseline).
+- :class:`EEGClassDecoder` — causal log band power, CSP, shrinkage LDA; built from
+  :class:`BandPower`, :class:`CSP` and :class:`ShrinkageLDA`.
+"""
+
+from neurolink.decode.bandpower import BandPower
+from neurolink.decode.base import Decoder
+from neurolink.decode.bayes import BayesianDecoder, BayesResult, Estimate, Prior, Tuning
+from neurolink.decode.csp import CSP
+from neurolink.decode.eeg import EEGClassDecoder, cut_epochs
+from neurolink.decode.errors import (
+    CalibrationError,
+    ChannelMismatchError,
+    DecoderError,
+    DroppedUnitsWarning,
+    ModelFileError,
+    NotFittedError,
+)
+from neurolink.decode.kalman import KalmanDecoder, Kinematics, intended_velocity
+from neurolink.decode.lda import ShrinkageLDA
+from neurolink.decode.registry import DECODERS, load_decoder
+from neurolink.decode.tuning import Basis
+from neurolink.decode.validation import (
+    PermutationResult,
+    chance_level,
+    clone,
+    cross_val_accuracy,
+    permutation_test,
+    r2_score,
+    stratified_folds,
+)
+from neurolink.decode.wiener import WienerFilter
+
+__all__ = [
+    "CSP",
+    "DECODERS",
+    "BandPower",
+    "Basis",
+    "BayesResult",
+    "BayesianDecoder",
+    "CalibrationError",
+    "ChannelMismatchError",
+    "Decoder",
+    "DecoderError",
+    "DroppedUnitsWarning",
+    "EEGClassDecoder",
+    "Estimate",
+    "KalmanDecoder",
+    "Kinematics",
+    "ModelFileError",
+    "NotFittedError",
+    "PermutationResult",
+    "Prior",
+    "ShrinkageLDA",
+    "Tuning",
+    "WienerFilter",
+    "chance_level",
+    "clone",
+    "cross_val_accuracy",
+    "cut_epochs",
+    "intended_velocity",
+    "load_decoder",
+    "permutation_test",
+    "r2_score",
+    "stratified_folds",
+]
