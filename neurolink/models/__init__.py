@@ -8,11 +8,18 @@
 - :mod:`~neurolink.models.dendrite`: passive cable on branched morphologies.
 - :mod:`~neurolink.models.plasticity`: STDP, Hebbian/Oja, synaptic scaling, weight bounds and
   the :class:`SynapticPlasticity` simulator.
+- :mod:`~neurolink.models.networks`: rate networks (feedforward, recurrent, winner-take-all) and
+  sparse spiking networks (LIF, Izhikevich).
+- :mod:`~neurolink.models.fields`: Amari neural fields and reaction-diffusion patterns.
+- :mod:`~neurolink.models.analysis`: connectivity and motifs, activity statistics, spike-train
+  distances, information theory, transfer entropy, fixed points, bifurcations, Lyapunov
+  exponents, and the :class:`NeuralCircuit` analyser.
 
 Research software: the models are validated against published and analytic results (see
 ``tests/models``), not against any particular experimental preparation.
 """
 
+from neurolink.models.analysis import NeuralCircuit
 from neurolink.models.dendrite import Morphology, MorphologyError, PassiveDendrite
 from neurolink.models.dynamics import (
     IZHIKEVICH_PRESETS,
@@ -30,7 +37,9 @@ from neurolink.models.dynamics import (
     ThresholdLinear,
     Trajectory,
 )
+from neurolink.models.fields import AmariField, ReactionDiffusion
 from neurolink.models.integrators import IntegrationError, Method, SpikeInterpolation
+from neurolink.models.networks import RateNetwork, SpikingNetwork
 from neurolink.models.plasticity import (
     STDP,
     HardBounds,
@@ -48,6 +57,7 @@ __all__ = [
     "IZHIKEVICH_PRESETS",
     "LIF",
     "STDP",
+    "AmariField",
     "ConductanceSynapse",
     "FitzHughNagumo",
     "HardBounds",
@@ -60,6 +70,7 @@ __all__ = [
     "Morphology",
     "MorphologyError",
     "NMDASynapse",
+    "NeuralCircuit",
     "NeuralDynamics",
     "NeuronModel",
     "Oja",
@@ -67,10 +78,13 @@ __all__ = [
     "PassiveDendrite",
     "PlasticityResult",
     "PopulationRate",
+    "RateNetwork",
+    "ReactionDiffusion",
     "Sigmoid",
     "SoftBounds",
     "SpikeInterpolation",
     "SpikeRule",
+    "SpikingNetwork",
     "StateVar",
     "SynapticPlasticity",
     "SynapticScaling",

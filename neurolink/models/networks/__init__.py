@@ -1,0 +1,28 @@
+"""Networks of model neurons: firing-rate networks and sparse spiking networks.
+
+- :mod:`~neurolink.models.networks.rate`: ``τ dr/dt = −r + f(W r + I)`` (feedforward,
+  recurrent, winner-take-all).
+- :mod:`~neurolink.models.networks.sparse`: CSR synaptic connectivity.
+- :mod:`~neurolink.models.networks.spiking`: LIF/Izhikevich populations with event-driven
+  sparse synapses (numba).
+"""
+
+from neurolink.models.networks.rate import RateNetwork, RateTrajectory, Transfer
+from neurolink.models.networks.sparse import SparseConnectivity
+from neurolink.models.networks.spiking import (
+    IzhikevichPopulation,
+    LIFPopulation,
+    SpikingNetwork,
+    SpikingResult,
+)
+
+__all__ = [
+    "IzhikevichPopulation",
+    "LIFPopulation",
+    "RateNetwork",
+    "RateTrajectory",
+    "SparseConnectivity",
+    "SpikingNetwork",
+    "SpikingResult",
+    "Transfer",
+]
