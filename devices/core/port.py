@@ -1,0 +1,143 @@
+"""The serial port a device owns: a pty (emulated serial line) or a TCP ``socket://`` server.
+
+A port gives the device server one file descriptor per connection; the server reads and writes
+it with :func:`os.read` / :func:`os.write` (non-blocking). The host connects to the URL the
+port prints (``PORT /dev/pts/5`` or ``PORT socket://127.0.0.1:40123``), with pyserial.
+
+pty: the device keeps the master side. The slave is set to raw mode (no echo, no line
+discipline, 8 bits) and closed, so that the kernel reports a hang-up on the master until a host
+opens the slave, and again when the host closes it: that is how the device sees a host connect
+and a cable being pulled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import socket
+import time
+import tty
+from abc import ABC, abstractmethod
+
+__all__ = ["Port", "PtyPort", "SocketPort", "parse_socket_address"]
+
+
+class Port(ABC):
+    """A place the host connects to."""
+
+    @property
+    @abstractmethod
+    def url(self) -> str:
+        """What the host passes to pyserial (a device path or ``socket://host:port``)."""
+
+    @abstractmethod
+    def accept(self, timeout_s: float) -> int | None:
+        """Wait up to ``timeout_s`` for a host; return the connection's fd, or None."""
+
+    @abstractmethod
+    def hang_up(self, fd: int) -> None:
+        """Forget a connection whose peer went away."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the port."""
+
+
+class PtyPort(Port):
+    """A pseudo-terminal: the host opens :attr:`url` (``/dev/pts/N``) as a serial port."""
+
+    _IDLE_POLL_S = 0.005  # how often to look for a host while none is connected
+
+    def __init__(self) -> None:
+        self._master, slave = os.openpty()
+        try:
+            tty.setraw(slave)  # the line carries bytes: no echo, no CR/LF mangling
+            self._path = os.ttyname(slave)
+        finally:
+            os.close(slave)
+        os.set_blocking(self._master, False)
+        self._poll = select.poll()
+        self._poll.register(self._master, select.POLLIN)
+
+    @property
+    def url(self) -> str:
+        return self._path
+
+    def _host_present(self) -> bool:
+        return not any(ev & select.POLLHUP for _, ev in self._poll.poll(0))
+
+    def accept(self, timeout_s: float) -> int | None:
+        """Return the master fd once a host holds the slave open (polled every 5 ms)."""
+        deadline = time.monotonic() + max(0.0, timeout_s)
+        while True:
+            if self._host_present():
+                return self._master
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            time.sleep(min(self._IDLE_POLL_S, left))
+
+    def hang_up(self, fd: int) -> None:
+        """Nothing to release: the master stays open until :meth:`close`."""
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self._master)
+
+
+def parse_socket_address(text: str) -> tuple[str, int]:
+    """``"HOST:PORT"`` (or ``socket://HOST:PORT``) as ``(host, port)``; port 0 = any free.
+
+    Raises
+    ------
+    ValueError
+        Not of that form, or the port is outside 0..65535.
+    """
+    text = text.removeprefix("socket://")
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or int(port) > 65535:
+        raise ValueError(f"socket address {text!r} is not HOST:PORT (port 0..65535)")
+    return host, int(port)
+
+
+class SocketPort(Port):
+    """A TCP server for one host at a time (pyserial ``socket://HOST:PORT``).
+
+    Parameters
+    ----------
+    host : str
+        Address to listen on (``127.0.0.1`` for this machine only).
+    port : int
+        TCP port; 0 picks a free one (printed in :attr:`url`).
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        self._server = socket.create_server((host, port))
+        self._host = host
+        self._port = self._server.getsockname()[1]
+        self._conn: socket.socket | None = None
+
+    @property
+    def url(self) -> str:
+        return f"socket://{self._host}:{self._port}"
+
+    def accept(self, timeout_s: float) -> int | None:
+        ready, _, _ = select.select([self._server], [], [], max(0.0, timeout_s))
+        if not ready:
+            return None
+        conn, _ = self._server.accept()
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        conn.setblocking(False)
+        self._conn = conn
+        return conn.fileno()
+
+    def hang_up(self, fd: int) -> None:
+        if self._conn is not None and self._conn.fileno() == fd:
+            self._conn.close()
+            self._conn = None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        self._server.close()

@@ -1,0 +1,298 @@
+"""The device server: one port, one codec, one safety state machine, one model, one thread.
+
+A single-threaded poll loop (``DeviceServer.run``):
+
+1. wait for a host on the port (a pty: until the slave is opened; a socket: ``accept``);
+2. poll the connection, a signal wake-up pipe and the next deadline (watchdog, pulse, report,
+   simulated wire time);
+3. before each received command and at each wake-up, run everything due in time order
+   (``_tick``: the watchdog trips at its deadline, after the pulses due before it);
+4. decode bytes (``wire.FrameDecoder`` never raises), answer each command with exactly one
+   reply, unsolicited frames (FAULT, LOG, PROSTHESIS_STATE, NEURO_SPIKES) in between;
+5. stop on SIGTERM/SIGINT or when the host closes the port: output is stopped first, then one
+   line ``<name>: stopped (<reason>) at device_time_us=...: <what was stopped>; <summary>`` goes
+   to stderr, and ``run`` returns the reason.
+
+Bad frames are answered with NACK of the codec's status (``BAD_CRC``, ``BAD_FRAME``,
+``BAD_VERSION``, ``UNKNOWN_TYPE``, ``BAD_PAYLOAD``) when a seq could be read, else not at all;
+intact commands go to :class:`~devices.core.commands.CommandHandler`. The frames of one turn of
+the loop (NEURO_SPIKES and the ACK of a step, say) leave in one write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from typing import TextIO
+
+from devices.core.clock import Clock, MonotonicClock
+from devices.core.commands import CommandHandler
+from devices.core.control import Control
+from devices.core.line import TxLine
+from devices.core.model import DeviceModel
+from devices.core.port import Port
+from devices.core.profile import DeviceHeader
+from neurolink.hal import wire
+
+__all__ = ["DeviceServer"]
+
+_MAX_TX_BACKLOG = 1 << 20  # bytes the host has not read; beyond this, frames are dropped
+_MAX_WAIT_MS = 500
+_IN, _OUT = select.POLLIN, select.POLLOUT
+_GONE = select.POLLHUP | select.POLLERR | select.POLLNVAL
+
+
+class DeviceServer:
+    """Serve one device model on one port.
+
+    Parameters
+    ----------
+    model : DeviceModel
+        The device behind the wire.
+    header : DeviceHeader
+        Identity, firmware version and watchdog timeout (from the profile).
+    port : Port
+        Where the host connects.
+    clock : Clock, optional
+        Device clock (default: :class:`~devices.core.clock.MonotonicClock`).
+    baud : int
+        Simulated line rate for device → host frames, b/s (0 = none).
+    name : str
+        Prefix of stderr lines.
+    stderr : TextIO, optional
+        Where diagnostics go (default ``sys.stderr``).
+    """
+
+    def __init__(
+        self,
+        model: DeviceModel,
+        header: DeviceHeader,
+        port: Port,
+        clock: Clock | None = None,
+        baud: int = 0,
+        name: str = "device",
+        stderr: TextIO | None = None,
+    ) -> None:
+        self.model = model
+        self.header = header
+        self.port = port
+        self.clock = clock or MonotonicClock()
+        self.control = Control(header.heartbeat_timeout_ms)
+        self.name = name
+        self._err = stderr or sys.stderr
+        self._decoder = wire.FrameDecoder()
+        self._seq = wire.SeqCounter()
+        self._tx = TxLine(baud)
+        self._txbuf = bytearray()
+        self._fd: int | None = None
+        self._poll = select.poll()
+        self._polled_out = False
+        self._commands = CommandHandler(
+            model, header, self.control, self, self._decoder.stats, self._err
+        )
+        self._stop_reason: str | None = None
+        self._button = False
+        self.tx_dropped = 0
+
+    # ------------------------------------------------------------------ Context for models
+
+    @property
+    def state(self) -> wire.DeviceState:
+        """The safety state."""
+        return self.control.state
+
+    def emit(self, message: wire.Message) -> None:
+        """Queue a frame (written at the end of this turn of the loop; dropped while no host
+        is connected)."""
+        if self._fd is None:
+            return
+        self._tx.push(wire.encode(message, self._seq.next()), self.clock.now_us())
+
+    def log(self, level: wire.LogLevel, text: str, now_us: int) -> None:
+        """Send LOG and write the line to stderr."""
+        self.say(f"[{level.name}] t={now_us}us {text}")
+        raw = text.encode("utf-8")[: wire.MAX_PAYLOAD - 9].decode("utf-8", "ignore")
+        self.emit(wire.Log(level, now_us, raw))
+
+    def say(self, text: str) -> None:
+        """One line to stderr, prefixed with the device name."""
+        print(f"{self.name}: {text}", file=self._err, flush=True)
+
+    # ------------------------------------------------------------------ the loop
+
+    def stop(self, reason: str) -> None:
+        """Ask the loop to end (safe from a signal handler or another thread)."""
+        self._stop_reason = reason
+
+    def press_estop_button(self) -> None:
+        """The emulated hardware e-stop button (SIGUSR1): latch ESTOPPED and report FAULT."""
+        self._button = True
+
+    def run(self, install_signals: bool = True) -> str:
+        """Serve until stopped; return the reason (``"port-closed"``, ``"SIGTERM"`` ...)."""
+        wake_r, wake_w = os.pipe()
+        for fd in (wake_r, wake_w):
+            os.set_blocking(fd, False)
+        self._poll.register(wake_r, _IN)
+        restore = self._install_signals(wake_w) if install_signals else None
+        try:
+            reason = self._serve(wake_r)
+        finally:
+            if restore is not None:
+                restore()
+            os.close(wake_r)
+            os.close(wake_w)
+        self._shutdown(reason)
+        return reason
+
+    def _install_signals(self, wake_w: int) -> Callable[[], None] | None:
+        if threading.current_thread() is not threading.main_thread():
+            return None
+        handlers = {
+            signal.SIGTERM: lambda *_: self.stop("SIGTERM"),
+            signal.SIGINT: lambda *_: self.stop("SIGINT"),
+            signal.SIGUSR1: lambda *_: self.press_estop_button(),
+        }
+        old = {sig: signal.signal(sig, h) for sig, h in handlers.items()}
+        old_wake = signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
+
+        def restore() -> None:
+            signal.set_wakeup_fd(old_wake)
+            for sig, h in old.items():
+                signal.signal(sig, h)
+
+        return restore
+
+    def _serve(self, wake_r: int) -> str:
+        while True:
+            if self._stop_reason is not None:
+                return self._stop_reason
+            now = self.clock.now_us()
+            self._tick(now)
+            self._flush()
+            if self._fd is None:
+                self._fd = self.port.accept(min(0.05, self._wait_ms(now) / 1000))
+                if self._fd is not None:
+                    self._poll.register(self._fd, _IN)
+                    self._polled_out = False
+                    self.say("host connected")
+                continue
+            for fd, ev in self._poll.poll(self._wait_ms(now)):
+                if fd == wake_r:
+                    with contextlib.suppress(BlockingIOError):
+                        os.read(wake_r, 512)
+                elif fd == self._fd:
+                    if ev & _IN:
+                        self._read()
+                    elif ev & _GONE:
+                        self._lost()
+                    if ev & _OUT:
+                        self._flush()
+            self._flush()
+
+    def _wait_ms(self, now_us: int) -> int:
+        deadlines = [
+            d
+            for d in (
+                self.control.watchdog_deadline_us(),
+                self.model.next_deadline_us(),
+                self._tx.next_release_us(),
+            )
+            if d is not None
+        ]
+        if not deadlines:
+            return _MAX_WAIT_MS
+        return max(0, min(_MAX_WAIT_MS, -(-(min(deadlines) - now_us) // 1000)))
+
+    def _tick(self, now_us: int) -> None:
+        """Run what is due up to ``now_us``: the watchdog first at its own deadline."""
+        deadline = self.control.watchdog_deadline_us()
+        if deadline is not None and deadline <= now_us:
+            self.model.tick(deadline, self)
+            stopped = self.model.stop_output(deadline, "watchdog", self)
+            self.control.latch(wire.DeviceState.WATCHDOG_TRIPPED, wire.FaultCode.WATCHDOG)
+            self.emit(wire.Fault(wire.FaultCode.WATCHDOG, 0, deadline))
+            ms = self.header.heartbeat_timeout_ms
+            self.log(
+                wire.LogLevel.WARNING, f"watchdog: no HEARTBEAT for {ms} ms; {stopped}", deadline
+            )
+        self.model.tick(now_us, self)
+        if self._button:
+            self._button = False
+            stopped = self.model.stop_output(now_us, "e-stop button", self)
+            self.control.latch(wire.DeviceState.ESTOPPED, wire.FaultCode.ESTOP)
+            self.emit(wire.Fault(wire.FaultCode.ESTOP, 0, now_us))
+            self.log(wire.LogLevel.WARNING, f"e-stop button pressed; {stopped}", now_us)
+
+    def _shutdown(self, reason: str) -> None:
+        now = self.clock.now_us()
+        self._tick(now)
+        stopped = self.model.stop_output(now, reason, self)
+        self._flush()
+        self.port.close()
+        summary = self.model.summary()
+        self.say(
+            f"stopped ({reason}) at device_time_us={now}: {stopped}"
+            + (f"; {summary}" if summary else "")
+        )
+
+    # ------------------------------------------------------------------ bytes in, bytes out
+
+    def _lost(self) -> None:
+        """The host went away (pty slave closed, socket EOF or reset): stop serving."""
+        if self._fd is not None:
+            self._poll.unregister(self._fd)
+            self.port.hang_up(self._fd)
+            self._fd = None
+        self._txbuf.clear()
+        self._tx.clear()
+        if self._stop_reason is None:
+            self._stop_reason = "port-closed"
+
+    def _read(self) -> None:
+        while self._fd is not None:
+            try:
+                data = os.read(self._fd, 65536)
+            except BlockingIOError:
+                return
+            except OSError:  # EIO: the pty's slave side was closed; ECONNRESET
+                data = b""
+            if not data:
+                self._lost()
+                return
+            for item in self._decoder.feed(data):
+                now = self.clock.now_us()
+                self._tick(now)
+                if isinstance(item, wire.WireError):
+                    if item.seq is not None:  # no header, no NACK: the host's timeout covers it
+                        self.emit(wire.Nack(item.seq, item.status))
+                else:
+                    self.emit(self._commands.reply_to(item, now))
+            self._flush()  # the replies (and NEURO_SPIKES before them) in one write
+
+    def _flush(self) -> None:
+        if self._fd is None:
+            return
+        self._txbuf += self._tx.due(self.clock.now_us())
+        if len(self._txbuf) > _MAX_TX_BACKLOG:
+            self.tx_dropped += len(self._txbuf)
+            self.say(f"host not reading: {len(self._txbuf)} bytes dropped")
+            self._txbuf.clear()
+        while self._txbuf:
+            try:
+                n = os.write(self._fd, self._txbuf)
+            except BlockingIOError:
+                break
+            except OSError:  # EIO, EPIPE, ECONNRESET: the host went away
+                self._lost()
+                return
+            del self._txbuf[:n]
+        want_out = bool(self._txbuf)
+        if want_out != self._polled_out:
+            self._poll.modify(self._fd, _IN | _OUT if want_out else _IN)
+            self._polled_out = want_out

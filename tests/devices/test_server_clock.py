@@ -1,0 +1,104 @@
+"""The server with an injected clock, in a thread on a real pty: exact device times.
+
+The emulators' own tests run them as processes on the real clock; here the test owns the device
+clock, so the watchdog can be checked to the microsecond, and a model that fails shows the
+fault path.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import ClassVar
+
+from devices.core import DeviceHeader, DeviceModel, DeviceServer, ManualClock, PtyPort
+from devices.core.model import Context
+from neurolink.hal import wire
+from tests.devices._client import Client, nack
+
+S, DS = wire.Status, wire.DeviceState
+HEADER = DeviceHeader("stimulator", "test device", (0, 1, 0), heartbeat_timeout_ms=250)
+
+
+class Quiet(DeviceModel):
+    """A device with no output of its own; STIM raises (a device bug) when ``broken``."""
+
+    KIND: ClassVar = wire.DeviceKind.STIMULATOR
+    HANDLES: ClassVar = frozenset({wire.MsgType.STIM})
+
+    def __init__(self, broken: bool = False) -> None:
+        self.broken = broken
+        self.stops: list[tuple[int, str]] = []
+
+    @property
+    def capabilities(self) -> wire.Capability:
+        return wire.Capability(0)
+
+    def limits_block(self) -> wire.StimulatorLimits:
+        return wire.StimulatorLimits(1, 100, 100, 100, 100, 100, 100)
+
+    def handle(
+        self, message: wire.Message, ack_seq: int, now_us: int, ctx: Context
+    ) -> wire.Message:
+        if self.broken:
+            raise RuntimeError("bug in the model")
+        return wire.Ack(ack_seq)
+
+    def stop_output(self, now_us: int, reason: str, ctx: Context) -> str:
+        self.stops.append((now_us, reason))
+        return "stopped"
+
+
+@contextmanager
+def served(model: DeviceModel, clock: ManualClock) -> Iterator[Client]:
+    port = PtyPort()
+    server = DeviceServer(model, HEADER, port, clock=clock, name="test")
+    thread = threading.Thread(target=server.run, kwargs={"install_signals": False})
+    thread.start()
+    client = Client(port.url)
+    try:
+        yield client
+    finally:
+        client.close()  # the server sees the hang-up and returns
+        thread.join(10)
+        assert not thread.is_alive()
+
+
+def _state(c: Client) -> wire.StatusReport:
+    r = c.command(wire.StatusQuery())
+    assert isinstance(r, wire.StatusReport)
+    return r
+
+
+def test_watchdog_trips_exactly_at_heartbeat_plus_timeout():
+    clock, model = ManualClock(1_000), Quiet()
+    with served(model, clock) as c:
+        c.ack(wire.Arm())  # at 1,000 µs: deadline 251,000
+        clock.advance(200_000)
+        c.ack(wire.Heartbeat())  # at 201,000: deadline 451,000
+        clock.advance(249_999)
+        assert _state(c).state is DS.ARMED  # 450,999: one µs before
+        clock.advance(1)
+        status = _state(c)  # the server ticks to 451,000 before it answers
+        assert status.state is DS.WATCHDOG_TRIPPED and status.device_time_us == 451_000
+        fault = c.wait_for(lambda m: isinstance(m, wire.Fault))
+        assert fault == wire.Fault(wire.FaultCode.WATCHDOG, 0, 451_000)
+        assert model.stops == [(451_000, "watchdog")]
+
+
+def test_a_model_bug_latches_fault_and_stops_output():
+    clock, model = ManualClock(), Quiet(broken=True)
+    with served(model, clock) as c:
+        c.ack(wire.Arm())
+        clock.advance(10)
+        assert nack(S.INTERNAL)(c.command(wire.Stim.symmetric(0, 1, 1, 100, 1)))
+        fault = c.wait_for(lambda m: isinstance(m, wire.Fault))
+        assert fault == wire.Fault(wire.FaultCode.INTERNAL, 0, 10)
+        log = c.wait_for(lambda m: isinstance(m, wire.Log))
+        assert isinstance(log, wire.Log) and "bug in the model" in log.text
+        assert model.stops == [(10, "internal error")]
+        assert _state(c).state is DS.FAULT
+        assert nack(S.INTERNAL)(c.command(wire.Arm()))
+        c.ack(wire.ResetEStop())
+        assert _state(c).state is DS.DISARMED
