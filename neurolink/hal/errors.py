@@ -1,7 +1,7 @@
-"""Exception types of the device abstraction layer's command types and host safety layer.
+"""Exception types of the device abstraction layer: commands, host safety layer, devices.
 
 Every message is one line that names the problem: which field, limit or channel, the offending
-value and the bound it broke (DESIGN.md §5).
+value and the bound it broke (DESIGN.md §5); device errors name the port and the message.
 """
 
 from __future__ import annotations

@@ -1,0 +1,398 @@
+"""What every serial driver shares: link, identify, arm/heartbeats, safety plumbing, faults.
+
+:class:`SerialDevice` drives one device that speaks ``docs/protocol.md`` over a
+:class:`~neurolink.hal.link.Link`. Subclasses set ``KIND`` and build their safety layer from the
+limits read at :meth:`SerialDevice.identify` (:meth:`SerialDevice._configure`).
+
+Safety (DESIGN §5), the same for every driver:
+
+- Every command goes through :meth:`SerialDevice._send_command`: under the driver's lock,
+  ``layer.check(cmd)`` (refusal → :class:`~neurolink.hal.errors.SafetyError`, recorded), the
+  write and the wait for the ACK/NACK, then ``layer.record_reply`` — so every command and its
+  ACK/NACK is in the audit log, and no other command can slip between check and write. A NACK
+  raises :class:`~neurolink.hal.errors.NackError`.
+- The driver registers an e-stop callback (:meth:`SerialDevice._stop_output`); a trip from
+  anywhere puts the device in its safe state.
+- Heartbeats come from a :class:`~neurolink.hal.safety.HeartbeatSender` thread while armed, at
+  ``heartbeat_period_s`` (default a quarter of the device's watchdog timeout; must be below a
+  third). A failed heartbeat trips the e-stop.
+- FAULT reports that latch the device (watchdog, e-stop, charge imbalance, electrode, internal)
+  trip the host e-stop: the host refuses every command but stops until :meth:`rearm`.
+  STALE_COMMAND, WORKSPACE_LIMIT and RX_OVERFLOW only stopped one motion or dropped a frame;
+  they are kept in :attr:`SerialDevice.faults` and passed to the fault listeners.
+- A lost device (no answer after every retry, port closed) trips the e-stop too. There is no
+  automatic reconnect; :meth:`SerialDevice.reconnect` reopens on request, never while armed,
+  and never re-arms: the e-stop stays latched until :meth:`rearm`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar, Self
+
+from neurolink.clock import now as host_now
+from neurolink.hal import wire
+from neurolink.hal.commands import Command
+from neurolink.hal.device import DeviceBase, DeviceInfo, Lifecycle, Sent
+from neurolink.hal.errors import DeviceError, DeviceLost, NackError, StopCallbackError
+from neurolink.hal.link import Exchange, Link
+from neurolink.hal.safety import AuditLog, EStop, HeartbeatSender, NoHostSafety, SafetyLayer
+from neurolink.hal.safety.heartbeat import Wait
+from neurolink.hal.transport import DEFAULT_BAUD, Transport
+from neurolink.hal.wire import FaultCode, MsgType, Status
+
+__all__ = ["LATCHING_FAULTS", "SerialDevice", "nack_error"]
+
+_log = logging.getLogger(__name__)
+
+LATCHING_FAULTS = frozenset({FaultCode.WATCHDOG, FaultCode.ESTOP, FaultCode.CHARGE_IMBALANCE,
+                             FaultCode.ELECTRODE, FaultCode.INTERNAL})
+"""FAULT codes that trip the host e-stop (the device has stopped and latched)."""
+
+
+def nack_error(ex: Exchange, url: str) -> NackError:
+    """A :class:`NackError` naming the command, the status and the decoded detail."""
+    nack = ex.reply
+    assert isinstance(nack, wire.Nack)
+    limit, index = "", None
+    if nack.status is Status.OUT_OF_LIMITS:
+        code, index = wire.split_limit_detail(nack.detail)
+        limit = code.name if isinstance(code, wire.Limit) else f"limit {code}"
+        what = f" ({limit}, index {index})"
+    else:
+        what = f" (detail {nack.detail})" if nack.detail else ""
+    return NackError(
+        f"{url}: {ex.request.TYPE.name} seq {ex.seq} refused by the device: "
+        f"{nack.status.name}{what}", status=nack.status.name, detail=nack.detail, limit=limit,
+        index=index)
+
+
+class SerialDevice(DeviceBase):
+    """A device on a serial port (pty, socket, ``/dev/tty*``), with its safety layer.
+
+    Parameters
+    ----------
+    url : str
+        Port URL (see :mod:`neurolink.hal.transport`).
+    estop : EStop or None
+        The session's e-stop (shared by every device); a new one when None.
+    audit : AuditLog or None
+        The session's audit log; ``estop.audit`` (or a new in-memory log) when None.
+    bypass : NoHostSafety or None
+        Turn the host guards off, on record (tests that the device refuses on its own).
+    timeout : float
+        Seconds to wait for each reply.
+    retries : int
+        Resends before the device is declared lost.
+    baudrate : int
+        Line speed (real serial ports only).
+    heartbeat_period_s : float or None
+        Time between heartbeats; default a quarter of the device's watchdog timeout.
+    heartbeat_wait : callable or None
+        Injected wait of the heartbeat thread (see :mod:`neurolink.hal.safety.heartbeat`),
+        e.g. to pause heartbeats in a fault test.
+    clock : callable returning float
+        Host clock (s).
+    """
+
+    KIND: ClassVar[wire.DeviceKind]
+
+    def __init__(self, url: str, *, estop: EStop | None = None, audit: AuditLog | None = None,
+                 bypass: NoHostSafety | None = None, timeout: float = 0.25, retries: int = 2,
+                 baudrate: int = DEFAULT_BAUD, heartbeat_period_s: float | None = None,
+                 heartbeat_wait: Wait | None = None,
+                 clock: Callable[[], float] = host_now) -> None:
+        super().__init__()
+        self.url = url
+        self.audit = audit if audit is not None else (
+            estop.audit if estop is not None else AuditLog())
+        self.estop = estop if estop is not None else EStop(self.audit)
+        self.bypass = bypass
+        self.clock = clock
+        self.transport = Transport(url, baudrate=baudrate)
+        self.link = Link(self.transport, timeout=timeout, retries=retries, clock=clock)
+        self.link.on(MsgType.FAULT, self._on_fault)
+        self.link.on(MsgType.LOG, self._on_log)
+        self.link.on_lost(self._on_lost)
+        self.layer: SafetyLayer | None = None
+        self.faults: list[wire.Fault] = []
+        self.logs: list[wire.Log] = []
+        self._fault_listeners: list[Callable[[wire.Fault], None]] = []
+        self._lock = threading.RLock()
+        self._heartbeat_period = heartbeat_period_s
+        self._heartbeat_wait = heartbeat_wait
+        self._heartbeat: HeartbeatSender | None = None
+        self._stop_registered = False
+
+    # --- lifecycle ------------------------------------------------------------------------------
+    def open(self) -> Self:
+        """Open the port and start the link; returns self."""
+        self._require(Lifecycle.CLOSED, action="open")
+        self.link.open()
+        self._set_lifecycle(Lifecycle.OPEN)
+        return self
+
+    def identify(self) -> DeviceInfo:
+        """HELLO → INFO; check the device kind; read the limits; build the safety layer.
+
+        Raises
+        ------
+        DeviceError
+            The device is of another kind.
+        """
+        self._require(Lifecycle.OPEN, Lifecycle.IDENTIFIED, action="identify")
+        ex = self._request(wire.Hello(Link.new_nonce()))
+        info = ex.reply
+        assert isinstance(info, wire.Info)
+        if info.device_kind is not self.KIND:
+            raise DeviceError(f"{self.url}: device is a {info.device_kind.name}, "
+                              f"{type(self).__name__} drives a {self.KIND.name}")
+        self._info = DeviceInfo.from_wire(self.registry_name, info, self.url)
+        self._configure(info)
+        if not self._stop_registered:
+            self.estop.register_stop(self._stop_output, name=f"{self.registry_name} {self.url}")
+            self._stop_registered = True
+        self._set_lifecycle(Lifecycle.IDENTIFIED)
+        return self._info
+
+    def _configure(self, info: wire.Info) -> None:
+        """Read further limits and build :attr:`layer` (subclasses)."""
+        raise NotImplementedError
+
+    def arm(self) -> None:
+        """Start the heartbeats, then ARM.
+
+        Raises
+        ------
+        EStopError
+            The host e-stop is latched: :meth:`rearm` with a reason first.
+        NackError
+            The device refused (e.g. ``E_STOPPED``, ``WATCHDOG_TRIPPED``).
+        """
+        self._require(Lifecycle.IDENTIFIED, Lifecycle.ARMED, action="arm")
+        self.estop.check()
+        self._start_heartbeat()
+        try:
+            self._checked(self._request(wire.Arm()))
+        except BaseException:
+            self._stop_heartbeat(raise_error=False)
+            raise
+        self._set_lifecycle(Lifecycle.ARMED)
+
+    def disarm(self) -> None:
+        """DISARM (the device stops all output), then stop the heartbeats."""
+        self._require(Lifecycle.ARMED, Lifecycle.IDENTIFIED, action="disarm")
+        try:
+            self._checked(self._request(wire.Disarm()))
+        finally:
+            self._stop_heartbeat(raise_error=self.link.lost is None)
+            if self._lifecycle is Lifecycle.ARMED:
+                self._set_lifecycle(Lifecycle.IDENTIFIED)
+
+    def close(self) -> None:
+        """Disarm if armed (errors of a lost device are logged), stop threads, close the port."""
+        if self._lifecycle is Lifecycle.CLOSED:
+            return
+        try:
+            if self._lifecycle is Lifecycle.ARMED and self.link.lost is None:
+                self.disarm()
+        except DeviceLost as e:
+            _log.warning("%s: could not disarm before closing: %s", self.url, e)
+        finally:
+            self._stop_heartbeat(raise_error=False)
+            if self._stop_registered:
+                self.estop.unregister_stop(self._stop_output)
+                self._stop_registered = False
+            self.link.close()
+            self._set_lifecycle(Lifecycle.CLOSED)
+
+    def reconnect(self, attempts: int = 3, interval_s: float = 0.5) -> DeviceInfo:
+        """Reopen the port and identify again (never automatic, never while armed).
+
+        The e-stop stays as it is; after a loss it is latched, and :meth:`rearm` is needed.
+
+        Raises
+        ------
+        DeviceError
+            While armed with a live link, or when the port cannot be reopened.
+        """
+        if self._lifecycle is Lifecycle.ARMED and self.link.lost is None:
+            raise DeviceError(f"{self.url}: refusing to reconnect an armed device; disarm first")
+        self._stop_heartbeat(raise_error=False)
+        self.link.close()
+        self.transport.reopen(attempts, interval_s)
+        self._set_lifecycle(Lifecycle.CLOSED)
+        self.link.open()
+        self._set_lifecycle(Lifecycle.OPEN)
+        return self.identify()
+
+    def rearm(self, reason: str) -> None:
+        """Clear the latches and arm again: RESET_ESTOP, host e-stop re-arm (recorded), ARM.
+
+        Parameters
+        ----------
+        reason : str
+            Why it is safe to continue (recorded in the audit log).
+        """
+        self._require(Lifecycle.IDENTIFIED, Lifecycle.ARMED, action="re-arm")
+        if not reason.strip():
+            raise ValueError("rearm needs a non-empty reason")
+        self._stop_heartbeat(raise_error=False)
+        self._set_lifecycle(Lifecycle.IDENTIFIED)
+        self._checked(self._request(wire.ResetEStop()))
+        assert self.layer is not None
+        self.layer.rearm(reason)
+        self.arm()
+
+    def estop_now(self, reason: str = "operator e-stop") -> None:
+        """Trip the session's e-stop (every device goes to its safe state)."""
+        self.estop.trip(reason, source="operator")
+
+    def status(self) -> wire.StatusReport:
+        """STATUS_QUERY → STATUS_REPORT (state, last fault, frame counters)."""
+        reply = self._checked(self._request(wire.StatusQuery())).reply
+        assert isinstance(reply, wire.StatusReport)
+        return reply
+
+    def on_fault(self, listener: Callable[[wire.Fault], None]) -> None:
+        """Call ``listener(fault)`` for every FAULT (dispatcher thread)."""
+        self._fault_listeners.append(listener)
+
+    # --- sending --------------------------------------------------------------------------------
+    def _request(self, message: wire.Message, **kw: Any) -> Exchange:
+        """A lifecycle/query exchange (no safety check: nothing physical is commanded)."""
+        try:
+            return self.link.request(message, **kw)
+        except DeviceLost as e:
+            self._on_lost(e)
+            raise
+
+    def _checked(self, ex: Exchange) -> Exchange:
+        if not ex.ok:
+            raise nack_error(ex, self.url)
+        return ex
+
+    def _layer(self) -> SafetyLayer:
+        if self.layer is None:
+            raise DeviceError(f"{self.url}: identify the device before sending commands")
+        return self.layer
+
+    def _send_command(self, cmd: Command, to_wire: Callable[[Command], wire.Message], *,
+                      collect: Iterable[MsgType] = (), timeout: float | None = None,
+                      tolerate: Iterable[Status] = ()) -> tuple[Sent, Exchange | None]:
+        """Check, write, wait, record; raise on NACK (unless its status is in ``tolerate``).
+
+        ``to_wire`` converts the command to its message; it is called before the check (so an
+        unrepresentable command is refused without touching the guards) and again if the
+        layer changed the command (a clipped velocity).
+        """
+        layer = self._layer()
+        message = to_wire(cmd)
+        with self._lock:
+            acc = layer.check(cmd)
+            if acc.command is not cmd:
+                message = to_wire(acc.command)
+            try:
+                ex = self.link.request(message, collect=collect, timeout=timeout)
+            except DeviceLost as e:
+                layer.record_reply(acc, ack=False, status="DEVICE_LOST", detail={"error": str(e)})
+                self._record_sent(Sent(acc.command, acc.time, self.clock(), "DEVICE_LOST"))
+                self._on_lost(e)
+                raise
+            detail: dict[str, Any] = {"seq": ex.seq, "attempts": ex.attempts,
+                                      "t_wire": ex.t_wire, "rtt_s": ex.rtt_s,
+                                      "wire": message.TYPE.name}
+            if isinstance(ex.reply, wire.Nack):
+                detail["nack_detail"] = ex.reply.detail
+                if ex.reply.status is Status.OUT_OF_LIMITS:
+                    code, index = wire.split_limit_detail(ex.reply.detail)
+                    detail["limit"] = getattr(code, "name", code)
+                    detail["index"] = index
+            layer.record_reply(acc, ack=ex.ok, status=ex.status.name, detail=detail)
+            sent = Sent(acc.command, acc.time, ex.t_wire, ex.status.name, ex.seq, ex.attempts,
+                        ex.t_reply)
+            self._record_sent(sent)
+        if not ex.ok and ex.status not in set(tolerate):
+            raise nack_error(ex, self.url)
+        return sent, ex
+
+    # --- safety hooks ---------------------------------------------------------------------------
+    def _stop_output(self) -> None:
+        """The e-stop callback: put the device in its safe state (subclasses)."""
+        raise NotImplementedError
+
+    def _periodic(self) -> None:
+        """One tick of the heartbeat thread: HEARTBEAT if the device has a watchdog."""
+        if self._info is not None and self._info.heartbeat_timeout_s > 0:
+            self._checked(self.link.request(wire.Heartbeat()))
+
+    def _tick_period(self) -> float | None:
+        """Seconds between ticks of the heartbeat thread, None for no thread."""
+        hb = self._info.heartbeat_timeout_s if self._info is not None else 0.0
+        if hb <= 0:
+            return self._heartbeat_period
+        period = hb / 4 if self._heartbeat_period is None else self._heartbeat_period
+        if not period < hb / 3:
+            raise DeviceError(f"{self.url}: heartbeat period {period:g} s must be below a third "
+                              f"of the device's watchdog timeout {hb:g} s")
+        return period
+
+    def _start_heartbeat(self) -> None:
+        if self._heartbeat is not None and self._heartbeat.running:
+            return
+        self._stop_heartbeat(raise_error=False)
+        period = self._tick_period()
+        if period is None:
+            return
+        kw = {} if self._heartbeat_wait is None else {"wait": self._heartbeat_wait}
+        self._heartbeat = HeartbeatSender(self._periodic, period, self.estop,
+                                          name=f"heartbeat {self.url}", **kw).start()
+
+    def _stop_heartbeat(self, *, raise_error: bool) -> None:
+        hb, self._heartbeat = self._heartbeat, None
+        if hb is None:
+            return
+        try:
+            hb.close(timeout=self.link.timeout * (self.link.retries + 2) + 1.0)
+        except Exception as e:  # already recorded and the e-stop tripped by the sender
+            if raise_error:
+                raise
+            _log.warning("%s: heartbeat had failed: %r", self.url, e)
+
+    @property
+    def heartbeat(self) -> HeartbeatSender | None:
+        """The running heartbeat sender, if armed."""
+        return self._heartbeat
+
+    def _trip(self, reason: str, source: str) -> None:
+        try:
+            self.estop.trip(reason, source=source)
+        except StopCallbackError as e:  # recorded by the e-stop; the device cannot be told
+            _log.error("%s: e-stop tripped, but stop callbacks failed: %s", self.url, e)
+
+    def _on_lost(self, err: DeviceLost) -> None:
+        if self._lifecycle is not Lifecycle.CLOSED:
+            self._set_lifecycle(Lifecycle.LOST)
+        if not self.estop.tripped:
+            self._trip(f"{self.registry_name} at {self.url} lost: {err}", "device-lost")
+
+    def _on_fault(self, frame: wire.Frame, t_rx: float) -> None:
+        fault = frame.message
+        assert isinstance(fault, wire.Fault)
+        self.faults.append(fault)
+        _log.warning("%s: FAULT %s detail %d at device t=%d µs", self.url, fault.fault.name,
+                     fault.detail, fault.device_time_us)
+        if fault.fault in LATCHING_FAULTS:
+            source = "watchdog" if fault.fault is FaultCode.WATCHDOG else "device"
+            self._trip(f"{self.registry_name} at {self.url} reported FAULT {fault.fault.name} "
+                       f"(detail {fault.detail}, device time {fault.device_time_us} µs)", source)
+        for listener in list(self._fault_listeners):
+            listener(fault)
+
+    def _on_log(self, frame: wire.Frame, t_rx: float) -> None:
+        msg = frame.message
+        assert isinstance(msg, wire.Log)
+        self.logs.append(msg)
+        _log.log(int(msg.level), "%s: %s", self.url, msg.text)

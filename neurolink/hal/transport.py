@@ -1,0 +1,213 @@
+"""Byte transports opened from a pyserial URL (DESIGN.md §4 "Transports").
+
+One class, :class:`Transport`, for everything a device can be plugged in with:
+
+- a device path — a real serial port (``/dev/ttyUSB0``, ``/dev/ttyACM0``, ``COM3``) or the
+  slave side of a pty that an emulator in ``devices/`` prints (``/dev/pts/7``);
+- ``socket://host:port`` — a device (or emulator) in another process or on another host;
+- ``loop://`` — pyserial's loopback (what is written is read back), for unit tests.
+
+Any other URL that :func:`serial.serial_for_url` knows (``rfc2217://``, ``spy://`` …) works too.
+
+Failure model. A port that cannot be opened raises :class:`~neurolink.hal.errors.DeviceError`;
+a port that fails or closes while in use (the pty's other side closed, the socket reset, the
+USB adapter pulled, a write blocked past ``write_timeout``) raises
+:class:`~neurolink.hal.errors.DeviceLost`. :meth:`Transport.read` returns ``b""`` when nothing
+arrived within ``read_timeout``; that is not an error — the :class:`~neurolink.hal.link.Link`
+decides how long silence may last.
+
+Reconnect policy. A transport never reopens by itself. :meth:`Transport.reopen` reopens it,
+trying a bounded number of times; the device layer calls it only on explicit request and never
+while the device is armed (see :meth:`neurolink.hal.device.SerialDevice.reconnect`).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import serial
+
+try:  # POSIX: pyserial's flush() (tcdrain) raises termios.error on a pty whose peer closed
+    from termios import error as _TermiosError
+except ImportError:  # pragma: no cover - Windows
+    _TermiosError = OSError  # type: ignore[assignment,misc]
+
+from neurolink.hal.errors import DeviceError, DeviceLost
+
+_PORT_ERRORS = (serial.SerialException, OSError, _TermiosError)
+
+__all__ = ["DEFAULT_BAUD", "Transport"]
+
+DEFAULT_BAUD = 115_200
+"""Baud rate used when none is given (ignored by ptys, sockets and ``loop://``)."""
+
+
+class Transport:
+    """A byte pipe to one device.
+
+    Parameters
+    ----------
+    url : str
+        pyserial URL or device path (see the module docstring).
+    baudrate : int
+        Line speed in bit/s (only real serial ports use it).
+    read_timeout : float
+        Longest time (s) :meth:`read` waits for a first byte; keep it short (tens of ms), it
+        bounds how fast a reader thread notices that it should stop.
+    write_timeout : float
+        Longest time (s) a write may block (a stopped device whose input buffer is full);
+        beyond it the device is declared lost.
+
+    Examples
+    --------
+    >>> t = Transport("loop://").open()
+    >>> t.write(b"abc"); t.read(3)
+    b'abc'
+    >>> t.close()
+    """
+
+    def __init__(self, url: str, *, baudrate: int = DEFAULT_BAUD, read_timeout: float = 0.05,
+                 write_timeout: float = 1.0) -> None:
+        if not isinstance(url, str) or not url:
+            raise DeviceError(f"transport URL must be a non-empty string, got {url!r}")
+        if not read_timeout > 0 or not write_timeout > 0:
+            raise ValueError(f"timeouts must be > 0 s, got read {read_timeout!r}, "
+                             f"write {write_timeout!r}")
+        self.url = url
+        self.baudrate = int(baudrate)
+        self.read_timeout = float(read_timeout)
+        self.write_timeout = float(write_timeout)
+        self._port: serial.SerialBase | None = None
+        self._write_lock = threading.Lock()
+        self.bytes_written = 0
+        self.bytes_read = 0
+
+    # --- lifecycle ------------------------------------------------------------------------------
+    @property
+    def is_open(self) -> bool:
+        """True while the port is open."""
+        port = self._port
+        return port is not None and bool(port.is_open)
+
+    def open(self) -> Transport:
+        """Open the port; returns self.
+
+        Raises
+        ------
+        DeviceError
+            The port does not exist, is busy, or the URL is not understood.
+        """
+        if self.is_open:
+            return self
+        try:
+            port = serial.serial_for_url(
+                self.url, baudrate=self.baudrate, timeout=self.read_timeout,
+                write_timeout=self.write_timeout, do_not_open=True)
+            port.open()
+        except (*_PORT_ERRORS, ValueError) as e:
+            raise DeviceError(f"cannot open {self.url}: {e}") from e
+        self._port = port
+        return self
+
+    def close(self) -> None:
+        """Close the port (idempotent; errors while closing are ignored: it is gone anyway)."""
+        port, self._port = self._port, None
+        if port is not None:
+            try:
+                port.close()
+            except _PORT_ERRORS:
+                pass
+
+    def reopen(self, attempts: int = 3, interval_s: float = 0.5) -> Transport:
+        """Close and open again, trying up to ``attempts`` times ``interval_s`` apart.
+
+        Raises
+        ------
+        DeviceError
+            The last attempt's error, after every attempt failed.
+        """
+        if attempts < 1:
+            raise ValueError(f"attempts must be >= 1, got {attempts}")
+        self.close()
+        for k in range(attempts):
+            try:
+                return self.open()
+            except DeviceError:
+                if k == attempts - 1:
+                    raise
+                time.sleep(interval_s)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def __enter__(self) -> Transport:
+        return self.open()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- I/O ------------------------------------------------------------------------------------
+    def _open_port(self) -> serial.SerialBase:
+        port = self._port
+        if port is None or not port.is_open:
+            raise DeviceLost(f"{self.url}: port is closed", url=self.url)
+        return port
+
+    def write(self, data: bytes) -> None:
+        """Write all of ``data`` (thread-safe: concurrent writes never interleave).
+
+        Raises
+        ------
+        DeviceLost
+            The port closed or failed, or the write blocked longer than ``write_timeout``.
+        """
+        with self._write_lock:
+            port = self._open_port()
+            try:
+                n = port.write(data)
+                port.flush()
+            except serial.SerialTimeoutException as e:
+                raise DeviceLost(f"{self.url}: write blocked for more than "
+                                 f"{self.write_timeout:g} s (device not reading)",
+                                 url=self.url) from e
+            except _PORT_ERRORS as e:
+                raise DeviceLost(f"{self.url}: write failed: {e}", url=self.url) from e
+            if n is not None and n != len(data):
+                raise DeviceLost(f"{self.url}: wrote {n} of {len(data)} bytes", url=self.url)
+            self.bytes_written += len(data)
+
+    def read(self, max_bytes: int = 4096) -> bytes:
+        """Bytes that arrived, waiting up to ``read_timeout`` for the first one.
+
+        Returns
+        -------
+        bytes
+            What is available (at most ``max_bytes``); ``b""`` when nothing came in time.
+
+        Raises
+        ------
+        DeviceLost
+            The port closed or failed (the other end of a pty closed, socket reset …).
+        """
+        port = self._open_port()
+        try:
+            waiting = port.in_waiting
+            data = port.read(max(1, min(max_bytes, waiting)))
+        except (*_PORT_ERRORS, TypeError, AttributeError) as e:
+            # TypeError/AttributeError: pyserial's posix port read after a concurrent close()
+            if self._port is None:
+                raise DeviceLost(f"{self.url}: port is closed", url=self.url) from e
+            raise DeviceLost(f"{self.url}: read failed: {e}", url=self.url) from e
+        self.bytes_read += len(data)
+        return bytes(data)
+
+    def reset_input(self) -> None:
+        """Discard bytes received but not read yet (e.g. after a reconnect)."""
+        port = self._open_port()
+        try:
+            port.reset_input_buffer()
+        except _PORT_ERRORS as e:
+            raise DeviceLost(f"{self.url}: {e}", url=self.url) from e
+
+    def __repr__(self) -> str:
+        state = "open" if self.is_open else "closed"
+        return f"Transport({self.url!r}, {state})"
