@@ -92,3 +92,36 @@ def test_stream_file_source_delivers_whole_recording_and_annotations(
     assert s["channels"] == 64 and s["nominal_rate_hz"] == 128
     assert s["samples"] == 124 * 128 and s["gaps"] == 0
     assert s["markers"] == 19 + 10 + 9
+
+
+def test_emulate_prints_a_port_that_answers_hello() -> None:
+    """``neurolink emulate`` starts a device process whose port speaks the wire protocol."""
+    import serial
+
+    from neurolink.hal import wire
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "neurolink.cli", "emulate", "prosthesis"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline().split()
+        assert first[0] == "PORT", first
+        with serial.serial_for_url(first[1], timeout=0.2) as port:
+            port.write(wire.encode(wire.Hello(nonce=1234), seq=7))
+            decoder = wire.FrameDecoder()
+            info = None
+            for _ in range(50):  # up to 10 s; state reports may arrive first
+                for frame in decoder.feed(port.read(4096)):
+                    if isinstance(frame, wire.Frame) and isinstance(frame.message, wire.Info):
+                        info = frame.message
+                if info is not None:
+                    break
+        assert info is not None and info.nonce == 1234
+        assert info.device_kind == wire.DeviceKind.PROSTHESIS
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -18,27 +18,38 @@ from neurolink.hal.emulate import EMULATORS, Emulator
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register the ``emulate`` subcommand."""
-    p = sub.add_parser("emulate", help="run an emulated device on a pty or socket and print "
-                       "its port")
+    p = sub.add_parser(
+        "emulate", help="run an emulated device on a pty or socket and print its port"
+    )
     p.add_argument("name", choices=EMULATORS, help="which device")
     p.add_argument("--profile", default=None, help="device profile (devices/profiles/*.toml)")
-    p.add_argument("--socket", default=None, metavar="HOST:PORT",
-                   help="listen on a TCP socket instead of a pty")
+    p.add_argument(
+        "--socket",
+        default=None,
+        metavar="HOST:PORT",
+        help="listen on a TCP socket instead of a pty",
+    )
     p.add_argument("--baud", type=int, default=None, help="simulated line speed (bit/s)")
     return p
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the ``emulate`` subcommand; returns the emulator's exit code."""
-    emu = Emulator(args.name, profile=args.profile, socket=args.socket, baud=args.baud,
-                   capture_stderr=False).start()
+    emu = Emulator(
+        args.name, profile=args.profile, socket=args.socket, baud=args.baud, capture_stderr=False
+    ).start()
     assert emu.process is not None
     print(f"PORT {emu.port}", flush=True)
-    print(f"emulated {args.name} (pid {emu.pid}) on {emu.port}; Ctrl-C to stop",
-          file=sys.stderr, flush=True)
+    print(
+        f"emulated {args.name} (pid {emu.pid}) on {emu.port}; Ctrl-C to stop",
+        file=sys.stderr,
+        flush=True,
+    )
     restore = None
     if threading.current_thread() is threading.main_thread():  # SIGTERM: stop the child too
-        restore = signal.signal(signal.SIGTERM, lambda *_: emu.stop())
+        # only signal the child here: waiting inside the handler would deadlock with the
+        # main thread's wait() below, which returns once the child has stopped
+        restore = signal.signal(signal.SIGTERM, lambda *_: emu.process.terminate())
     try:
         code = emu.process.wait()
     except KeyboardInterrupt:
