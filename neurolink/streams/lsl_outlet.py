@@ -63,7 +63,37 @@ def channel_labels(info: pylsl.StreamInfo) -> tuple[str, ...]:
     return tuple(labels)
 
 
-class BlockOutlet:
+class _Outlet:
+    """Lifecycle shared by the outlets: consumers, close, context manager."""
+
+    info: pylsl.StreamInfo
+    _outlet: pylsl.StreamOutlet | None
+
+    def have_consumers(self) -> bool:
+        """True once at least one inlet is connected."""
+        return self._outlet is not None and self._outlet.have_consumers()
+
+    def wait_for_consumers(self, timeout: float) -> bool:
+        """Block until an inlet connects or ``timeout`` seconds pass."""
+        return self._outlet is not None and self._outlet.wait_for_consumers(timeout)
+
+    def close(self) -> None:
+        """Destroy the outlet (idempotent)."""
+        self._outlet = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class BlockOutlet(_Outlet):
     """Publishes ``(n_samples, n_channels)`` float32 chunks with their timestamps.
 
     Parameters
@@ -116,31 +146,8 @@ class BlockOutlet:
         else:
             self._outlet.push_chunk(data, np.asarray(timestamps, dtype=np.float64).tolist())
 
-    def have_consumers(self) -> bool:
-        """True once at least one inlet is connected."""
-        return self._outlet is not None and self._outlet.have_consumers()
 
-    def wait_for_consumers(self, timeout: float) -> bool:
-        """Block until an inlet connects or ``timeout`` seconds pass."""
-        return self._outlet is not None and self._outlet.wait_for_consumers(timeout)
-
-    def close(self) -> None:
-        """Destroy the outlet (idempotent)."""
-        self._outlet = None
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-class MarkerOutlet:
+class MarkerOutlet(_Outlet):
     """Publishes string markers on an irregular one-channel LSL stream."""
 
     def __init__(self, name: str, source_id: str, stype: str = "Markers"):
@@ -155,26 +162,3 @@ class MarkerOutlet:
             self._outlet.push_sample([str(label)])
         else:
             self._outlet.push_sample([str(label)], float(timestamp))
-
-    def have_consumers(self) -> bool:
-        """True once at least one inlet is connected."""
-        return self._outlet is not None and self._outlet.have_consumers()
-
-    def wait_for_consumers(self, timeout: float) -> bool:
-        """Block until an inlet connects or ``timeout`` seconds pass."""
-        return self._outlet is not None and self._outlet.wait_for_consumers(timeout)
-
-    def close(self) -> None:
-        """Destroy the outlet (idempotent)."""
-        self._outlet = None
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
