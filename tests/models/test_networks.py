@@ -149,6 +149,82 @@ def test_sparse_connectivity_round_trip_and_random_density() -> None:
         SparseConnectivity(2, 2, [0, 1, 1], [5], [1.0])
 
 
+def _csr_reference(pre, post, w, n_pre: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSR by (pre, post), repeated pairs in input order: the plain lexsort construction."""
+    order = np.lexsort((post, pre))
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(pre, minlength=n_pre))])
+    return (
+        indptr,
+        np.asarray(post)[order],
+        np.broadcast_to(np.asarray(w, float), order.shape)[order],
+    )
+
+
+def _assert_table(conn: SparseConnectivity, indptr, indices, weights) -> None:
+    assert conn.indptr.dtype == np.int64 and conn.indices.dtype == np.int32
+    assert conn.weights.dtype == np.float64
+    np.testing.assert_array_equal(conn.indptr, indptr)
+    np.testing.assert_array_equal(conn.indices, indices)
+    np.testing.assert_array_equal(conn.weights, weights)
+    assert not (conn.indptr.flags.writeable or conn.indices.flags.writeable)
+    assert not conn.weights.flags.writeable
+
+
+def test_from_edges_sorts_stably_and_copies_its_inputs() -> None:
+    rng = np.random.default_rng(7)
+    pre = rng.integers(0, 30, 2000)
+    post = rng.integers(0, 20, 2000)  # many repeated pairs: their order must be kept
+    w = rng.normal(size=2000)
+    for p, q in ((pre, post), (pre.astype(np.int32), post.astype(np.int32)), (pre, post * 1.0)):
+        conn = SparseConnectivity.from_edges(p, q, w, 30, 20)
+        _assert_table(conn, *_csr_reference(pre, post, w, 30))
+        assert not np.shares_memory(conn.indices, q) and not np.shares_memory(conn.weights, w)
+    _assert_table(
+        SparseConnectivity.from_edges(pre, post, 0.5, 30, 20), *_csr_reference(pre, post, 0.5, 30)
+    )
+    with pytest.raises(ModelError, match="postsynaptic indices"):
+        SparseConnectivity.from_edges([0], [20], 1.0, 30, 20)
+    with pytest.raises(ModelError, match="NaN"):
+        SparseConnectivity.from_edges([0], [1], np.nan, 30, 20)
+
+
+def test_network_stores_one_merged_table_equal_to_sorting_all_edges() -> None:
+    rng = np.random.default_rng(11)
+    sizes = {"a": 40, "b": 25, "c": 10}
+    net = SpikingNetwork([LIFPopulation(n, name) for name, n in sizes.items()])
+    pres, posts, ws = [], [], []
+
+    def connect(src: str, dst: str, n_edges: int) -> None:
+        p = rng.integers(0, sizes[src], n_edges)
+        q = rng.integers(0, sizes[dst], n_edges)
+        w = rng.normal(size=n_edges)
+        net.connect(src, dst, SparseConnectivity.from_edges(p, q, w, sizes[src], sizes[dst]))
+        pres.append(p + net.slices[src].start)
+        posts.append(q + net.slices[dst].start)
+        ws.append(w)
+
+    def check() -> None:
+        merged = net.connectivity()
+        pre, post, w = (np.concatenate(x) for x in (pres, posts, ws))
+        _assert_table(merged, *_csr_reference(pre, post, w, net.n_neurons))
+        assert net.connectivity() is merged and len(net._blocks) == 1  # kept once, not rebuilt
+
+    # Distinct population pairs (rows stitched together), a long row of "a" included.
+    for src, dst, n_edges in [("a", "b", 300), ("a", "a", 500), ("b", "c", 50), ("c", "a", 80)]:
+        connect(src, dst, n_edges)
+    connect("a", "c", 70_000)
+    check()
+    # The same pair twice, and more synapses after the merge: the edges are sorted again.
+    connect("a", "b", 200)
+    connect("b", "c", 40)
+    check()
+    one = SpikingNetwork([LIFPopulation(5, "p")])
+    table = SparseConnectivity.random(5, 5, 0.5, 1.0, rng=0)
+    one.connect("p", "p", table)
+    assert one.connectivity() is table
+    assert SpikingNetwork([LIFPopulation(3)]).connectivity().indptr.tolist() == [0, 0, 0, 0]
+
+
 # --- spiking networks ----------------------------------------------------------------------------
 
 

@@ -212,11 +212,16 @@ class SpikingNetwork:
             p.name: slice(int(starts[k]), int(starts[k + 1])) for k, p in enumerate(populations)
         }
         self.n_neurons = int(starts[-1])
-        self._projections: list[tuple[str, str, SparseConnectivity]] = []
-        self._merged: SparseConnectivity | None = None  # cache of connectivity()
+        # The synapses, stored once: (first pre neuron, first post neuron, table) per
+        # connect() in order; connectivity() replaces them by the merged table alone.
+        self._blocks: list[tuple[int, int, SparseConnectivity]] = []
 
     def connect(self, pre: str, post: str, connectivity: SparseConnectivity) -> None:
-        """Add synapses from population ``pre`` to ``post`` (local indices in ``connectivity``)."""
+        """Add synapses from population ``pre`` to ``post`` (local indices in ``connectivity``).
+
+        The table is kept as it is (not copied) until :meth:`connectivity` or :meth:`simulate`
+        merges all tables into one, which the network then keeps instead.
+        """
         for name in (pre, post):
             if name not in self.slices:
                 raise ModelError(f"connect: no population {name!r} (has {tuple(self.slices)})")
@@ -227,27 +232,18 @@ class SpikingNetwork:
                 f"connect {pre}→{post}: connectivity is {connectivity.n_pre}→"
                 f"{connectivity.n_post} neurons but the populations have {n_pre}→{n_post}"
             )
-        self._projections.append((pre, post, connectivity))
-        self._merged = None
+        self._blocks.append((self.slices[pre].start, self.slices[post].start, connectivity))
 
     def connectivity(self) -> SparseConnectivity:
-        """All synapses in global neuron indices, merged into one CSR table."""
-        if self._merged is not None:
-            return self._merged
-        pres, posts, ws = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0)]
-        for pre, post, conn in self._projections:
-            p, q, w = conn.edges()
-            pres.append(p + self.slices[pre].start)
-            posts.append(q + self.slices[post].start)
-            ws.append(w)
-        self._merged = SparseConnectivity.from_edges(
-            np.concatenate(pres),
-            np.concatenate(posts),
-            np.concatenate(ws),
-            self.n_neurons,
-            self.n_neurons,
-        )
-        return self._merged
+        """All synapses in global neuron indices, merged into one CSR table.
+
+        Rows are sorted by postsynaptic neuron; repeated pairs keep the order in which they were
+        connected. The network keeps this table in place of the ones given to :meth:`connect`
+        (a single table connecting a single population is used as it is).
+        """
+        merged = SparseConnectivity._combine(self._blocks, self.n_neurons, self.n_neurons)
+        self._blocks = [(0, 0, merged)]
+        return merged
 
     def simulate(
         self, duration: float, dt: float, drive: ArrayLike | Mapping[str, ArrayLike] = 0.0
