@@ -2,7 +2,10 @@
 
 Every decoder follows the scikit-learn contract (``__init__`` stores, ``fit`` returns ``self``,
 learned attributes end in ``_``), decodes one bin online with ``step`` (``reset`` forgets the
-online state), and saves to / loads from ``.npz`` + JSON with its channel labels.
+online state), and saves to / loads from ``.npz`` + JSON with its channel labels. The Bayesian,
+Kalman and Wiener decoders and the LDA also learn online with ``partial_fit``: they keep
+sufficient statistics (saved with the model), so that fitting in chunks gives the model of one
+fit on all the data; CSP and the EEG class decoder do not (see their docstrings).
 
 - :class:`BayesianDecoder` — Poisson naive Bayes over a 1-D/2-D grid (uniform, occupancy,
   continuity or recursive prior); MAP, posterior mean and the posterior.

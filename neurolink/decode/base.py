@@ -4,6 +4,10 @@ Contract (DESIGN.md §2 "Nodes", STYLE.md item 10):
 
 - ``__init__`` only stores its arguments, under their own names (:meth:`Decoder.get_params`);
 - ``fit(X, y)`` returns ``self`` and forgets everything a previous fit learned;
+- ``partial_fit(X, y)``, where an online update makes sense, adds data to what was learned
+  (the first call starts a fit); the decoders that have it keep sufficient statistics as learned
+  attributes, so that fitting in chunks equals one fit on all the data and a saved model can be
+  updated after loading;
 - learned attributes end in ``_`` (and only they are saved); private ``_buffers`` hold the online
   state of :meth:`step`, rebuilt by :meth:`reset`;
 - ``save(path)`` / ``load(path, channels=...)`` write and read ``.npz`` + JSON (no pickle), see
@@ -18,7 +22,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Self
 
 from neurolink.decode.checks import check_channels
-from neurolink.decode.errors import ChannelMismatchError, NotFittedError
+from neurolink.decode.errors import ChannelMismatchError, DecoderError, NotFittedError
 from neurolink.decode.persist import read_model_file, write_model_file
 
 __all__ = ["Decoder"]
@@ -105,6 +109,36 @@ class Decoder:
             delattr(self, name)
         self.channels_ = check_channels(channels, n_features, type(self).__name__)
         self.n_features_in_ = int(n_features)
+
+    def _start_partial(self, first: bool, n_features: int, channels: Sequence[str] | None) -> None:
+        """Begin a ``partial_fit`` call: the first starts a fit; a later one checks the labels.
+
+        Parameters
+        ----------
+        first : bool
+            Whether no statistics have been accumulated yet.
+        n_features : int
+            Columns of the new data (already checked against ``n_features_in_`` when not first).
+        channels : sequence of str, optional
+            Labels of those columns; on a later call they must be the model's.
+        """
+        if first:
+            self._start_fit(n_features, channels)
+            return
+        given = check_channels(channels, n_features, type(self).__name__)
+        if given is not None and given != self.channels_:
+            raise ChannelMismatchError(
+                f"{type(self).__name__}.partial_fit: channels {list(given)[:10]} are not the "
+                f"ones the model was fitted on, {list(self.channels_ or ())[:10]}"
+            )
+
+    def _check_same_width(self, have: int, expected: int, what: str) -> None:
+        """Raise when later ``partial_fit`` data have another number of ``what`` columns."""
+        if have != expected:
+            raise DecoderError(
+                f"{type(self).__name__}.partial_fit: y has {have} {what}, the model was fitted "
+                f"on {expected}"
+            )
 
     def _finish_fit(self) -> None:
         """Hook run after fit and after load: build private caches, reset the online state."""

@@ -17,17 +17,11 @@ import numpy as np
 from neurolink.decode import _bayes_kernels as K
 from neurolink.decode.base import Decoder
 from neurolink.decode.bayes_filter import GridFilter
-from neurolink.decode.checks import (
-    as_features,
-    as_targets,
-    check_enough,
-    check_finite_counts,
-    constant_columns,
-    warn_dropped,
-)
+from neurolink.decode.checks import as_features, as_targets, check_enough, check_finite_counts
 from neurolink.decode.errors import DecoderError
 from neurolink.decode.grid import Grid, as_per_dim
-from neurolink.decode.tuning import Basis, Tuning, fit_tuning, min_bins
+from neurolink.decode.moments import split_units, update_range
+from neurolink.decode.tuning import Basis, Tuning, cell_histograms, fit_tuning, min_bins
 
 __all__ = ["BayesResult", "BayesianDecoder", "Estimate", "Prior", "Tuning"]
 
@@ -114,6 +108,7 @@ class BayesianDecoder(Decoder):
         (``Σ_t log p(c_t | c_1 … c_{t−1})`` over the first 3000 bins: type-II maximum
         likelihood). The random walk's own ``s`` is too narrow for smooth movements, whose
         velocity has momentum that a random walk lacks, and leaves the estimate lagging.
+        :meth:`partial_fit` selects it on the call that first completes the model and keeps it.
     estimate : {"mean", "map"}
         Point estimate of :meth:`predict` and :meth:`step` (and centre of the continuity prior):
         the posterior mean (least squared error) or the centre of the most probable cell.
@@ -139,7 +134,17 @@ class BayesianDecoder(Decoder):
         σ of the continuity prior (``prior="continuity"`` only).
     transition_sigma_ : numpy.ndarray of float64, shape (n_dims,)
         σ of the random walk per bin (``prior="recursive"`` only).
+    n_bins_seen_ : int
+        Calibration bins seen by ``fit`` and ``partial_fit``.
+    cell_bins_ : numpy.ndarray of float64, shape (n_cells,)
+        Bins the variable spent in each cell (unsmoothed).
+    cell_counts_ : numpy.ndarray of float64, shape (n_units, n_cells)
+        Counts of every unit (dropped ones included) in each cell.
+    sum_counts_, count_min_, count_max_ : numpy.ndarray of float64, shape (n_units,)
+        Total, least and greatest count of each unit per bin.
     """
+
+    model_version = 2  # 2: the cell histograms of partial_fit; the GLM fitted on them
 
     def __init__(
         self,
@@ -191,32 +196,108 @@ class BayesianDecoder(Decoder):
         CalibrationError
             Fewer bins than grid cells (histogram) or than 10 per GLM coefficient.
         """
+        X, Y = self._check_input(X, y, None)
+        self._start_fit(X.shape[1], channels)
+        return self._update(X, Y)
+
+    def partial_fit(
+        self, X: np.ndarray, y: np.ndarray, *, channels: Sequence[str] | None = None
+    ) -> Self:
+        """Add calibration bins to the cell histograms and fit the tuning curves again.
+
+        The first call (on an unfitted decoder) starts a fit and fixes the grid: ``bounds``, or
+        the range of its ``y`` widened by 5 % (later values outside it count in the edge cells).
+        With given ``bounds`` (and, for the continuity or recursive prior, a given σ), fitting in
+        chunks gives the model of one :meth:`fit` on their concatenation, for histograms and GLM
+        alike (the GLM is refitted on the accumulated histograms, see
+        :mod:`neurolink.decode.tuning`). A σ left to selection is chosen on the call that first
+        completes the model and kept by later calls. The order of the bins does not matter.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_bins, n_units)
+            Spike counts per bin (as many units as the first call).
+        y : array_like, shape (n_bins, n_dims) or (n_bins,)
+        channels : sequence of str, optional
+            Labels of the units: recorded by the first call, checked by later ones.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        CalibrationError
+            Fewer bins seen in all than the tuning needs; the chunk is kept, so the next call
+            goes on from it (the decoder stays unfitted until then).
+        """
+        first = "n_bins_seen_" not in vars(self)
+        X, Y = self._check_input(X, y, None if first else self.n_features_in_)
+        self._start_partial(first, X.shape[1], channels)
+        if not first:
+            self._check_same_width(Y.shape[1], len(self.grid_shape_), "dimensions")
+        return self._update(X, Y)
+
+    def _check_input(
+        self, X: object, y: object, n_units: int | None
+    ) -> tuple[np.ndarray, np.ndarray]:
         who = type(self).__name__
-        X = as_features(X, who)
+        X = as_features(X, who, n_units)
         check_finite_counts(X, who)
         Y = as_targets(y, X.shape[0], who)
-        tuning, basis = Tuning(self.tuning), Basis(self.basis)
-        _ = (Prior(self.prior), Estimate(self.estimate))  # validate before any work
+        _ = (Tuning(self.tuning), Basis(self.basis), Prior(self.prior), Estimate(self.estimate))
         if not (self.bin_s > 0 and self.rate_floor > 0 and self.smoothing >= 0):
             raise ValueError(f"{who}: need bin_s > 0, rate_floor > 0, smoothing >= 0")
-        self._start_fit(X.shape[1], channels)
-        grid = Grid.cover(Y, self.grid_shape, self.bounds)
-        need, why = min_bins(tuning, basis, grid)
-        check_enough(who, X.shape[0], max(need, 2), "bins", why, self.bin_s)
-        dropped = constant_columns(X)
-        warn_dropped(who, dropped, self.channels_)
-        self.dropped_units_ = dropped
-        self.units_ = np.setdiff1d(np.arange(X.shape[1]), dropped)
-        self.grid_lower_, self.grid_upper_, self.grid_shape_ = grid.lower, grid.upper, grid.shape
+        return X, Y
+
+    def _update(self, X: np.ndarray, Y: np.ndarray) -> Self:
+        """Add a chunk to the histograms, then fit if enough bins have been seen."""
+        u = X.shape[1]
+        if "n_bins_seen_" not in vars(self):
+            grid = Grid.cover(Y, self.grid_shape, self.bounds)
+            self.grid_lower_, self.grid_upper_ = grid.lower, grid.upper
+            self.grid_shape_ = grid.shape
+            self.n_bins_seen_ = 0
+            self.cell_bins_, self.cell_counts_ = np.zeros(grid.size), np.zeros((u, grid.size))
+            self.sum_counts_ = np.zeros(u)
+            self.count_min_, self.count_max_ = np.full(u, np.inf), np.full(u, -np.inf)
+        grid = self.grid
+        bins, spikes = cell_histograms(X, grid.index(Y), grid.size)
+        self.cell_bins_ += bins
+        self.cell_counts_ += spikes
+        self.sum_counts_ += X.sum(axis=0)
+        self.n_bins_seen_ += X.shape[0]
+        update_range(self.count_min_, self.count_max_, X)
+        self._solve(X, Y, grid)
+        return self
+
+    def _solve(self, X: np.ndarray, Y: np.ndarray, grid: Grid) -> None:
+        """Tuning curves from the histograms; prior width (selected on ``X``, ``Y`` if new)."""
+        who = type(self).__name__
+        self._fitted = False
+        need, why = min_bins(self.tuning, self.basis, grid)
+        check_enough(who, self.n_bins_seen_, max(need, 2), "bins", why, self.bin_s)
+        self.units_, self.dropped_units_ = split_units(
+            self.count_min_, self.count_max_, vars(self).get("dropped_units_"), who, self.channels_
+        )
+        k = self.units_
         rates, self.occupancy_, coef = fit_tuning(
-            X[:, self.units_], Y, grid, tuning, basis, self.bin_s, self.smoothing, self.ridge
+            self.cell_bins_,
+            self.cell_counts_[k],
+            self.sum_counts_[k] / self.n_bins_seen_,
+            self.count_max_[k],
+            grid,
+            self.tuning,
+            self.basis,
+            self.bin_s,
+            self.smoothing,
+            self.ridge,
         )
         if coef is not None:
             self.coef_ = coef
         self.rates_ = np.maximum(rates, self.rate_floor)
         self._fit_prior_width(X, Y, grid)
         self._finish_fit()
-        return self
 
     def _fit_prior_width(self, X: np.ndarray, Y: np.ndarray, grid: Grid) -> None:
         """``continuity_sigma_`` or ``transition_sigma_``: given, or selected by evidence."""
@@ -227,6 +308,8 @@ class BayesianDecoder(Decoder):
         given = getattr(self, name)
         if given is not None:
             setattr(self, name + "_", as_per_dim(given, grid.n_dims, name))
+            return
+        if name + "_" in vars(self):  # selected by an earlier partial_fit: kept
             return
         step_sd = np.std(np.diff(Y, axis=0), axis=0) if Y.shape[0] > 2 else np.zeros(grid.n_dims)
         self._select_sigma(X, name + "_", np.maximum(step_sd, 0.5 * grid.cell))

@@ -129,8 +129,13 @@ def constant_columns(X: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.ptp(X, axis=0) == 0).astype(np.int64)
 
 
-def warn_dropped(who: str, dropped: np.ndarray, channels: tuple[str, ...] | None) -> None:
-    """Warn (:class:`DroppedUnitsWarning`) that the constant columns ``dropped`` were left out."""
+def warn_dropped(
+    who: str, dropped: np.ndarray, channels: tuple[str, ...] | None, stacklevel: int = 3
+) -> None:
+    """Warn (:class:`DroppedUnitsWarning`) that the constant columns ``dropped`` were left out.
+
+    ``stacklevel`` counts from this function (3: the caller of the function that called it).
+    """
     if dropped.size == 0:
         return
     names = [channels[i] for i in dropped] if channels is not None else [int(i) for i in dropped]
@@ -139,7 +144,7 @@ def warn_dropped(who: str, dropped: np.ndarray, channels: tuple[str, ...] | None
         f"{who}: {dropped.size} unit(s) are constant in the calibration data and are left out "
         f"of the model (their input is ignored when decoding): {shown}",
         DroppedUnitsWarning,
-        stacklevel=3,
+        stacklevel=stacklevel,
     )
 
 

@@ -53,6 +53,9 @@ def as_epochs(X: object, who: str, n_channels: int | None = None) -> np.ndarray:
 class CSP(Decoder):
     """Two-class common spatial patterns; transforms epochs into log-variance features.
 
+    No ``partial_fit``: the filters define the features that a classifier downstream is fitted
+    on, and updated online they would change those features under it; refit the pair instead.
+
     Parameters
     ----------
     n_components : int

@@ -60,6 +60,10 @@ def cut_epochs(data: np.ndarray, onsets: Sequence[int], start: int, stop: int) -
 class EEGClassDecoder(Decoder):
     """Band power (+ CSP per band) + shrinkage LDA, fitted on epochs, run on raw blocks.
 
+    No ``partial_fit``: with CSP a new trial changes the filters and with them the features of
+    every earlier trial, which are not kept. (Without CSP an update could be the LDA's
+    ``partial_fit`` on the band powers; not offered yet.)
+
     Parameters
     ----------
     fs : float

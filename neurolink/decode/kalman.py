@@ -14,7 +14,10 @@ equation degenerate)::
     z_t = H x̃_t + c + q,  q ~ N(0, Q)        c: observation offset (the mean counts)
 
 ``A, W, H, Q`` (and ``c``) are least-squares / maximum-likelihood estimates from the
-calibration data.
+calibration data, computed from running sums (:mod:`neurolink.decode._kalman_ls`) that are kept
+as learned attributes: :meth:`KalmanDecoder.partial_fit` adds consecutive chunks to them (the
+last state of one chunk precedes the first of the next), so fitting in chunks gives the model of
+one fit on the whole recording, and a loaded model can go on learning.
 """
 
 from __future__ import annotations
@@ -24,18 +27,14 @@ from enum import StrEnum
 from typing import Self
 
 import numpy as np
-import scipy.linalg
 
 from neurolink.decode import _kalman_kernels as K
+from neurolink.decode import _kalman_ls as LS
+from neurolink.decode import _kalman_steady as SS
 from neurolink.decode.base import Decoder
-from neurolink.decode.checks import (
-    as_features,
-    as_targets,
-    check_enough,
-    constant_columns,
-    warn_dropped,
-)
+from neurolink.decode.checks import as_features, as_targets, check_enough
 from neurolink.decode.errors import DecoderError
+from neurolink.decode.moments import first_mean, split_units, update_range
 
 __all__ = ["KalmanDecoder", "Kinematics", "intended_velocity"]
 
@@ -75,11 +74,6 @@ def intended_velocity(
     return out
 
 
-def _ls(Xin: np.ndarray, Yout: np.ndarray) -> np.ndarray:
-    """Least-squares ``B`` (n_out, n_in) with ``Yout ≈ Xin @ B.T`` (rows are samples)."""
-    return scipy.linalg.lstsq(Xin, Yout, lapack_driver="gelsy")[0].T
-
-
 def _jitter(C: np.ndarray) -> np.ndarray:
     scale = max(float(np.mean(np.diag(C))), 1e-12)
     return 0.5 * (C + C.T) + _JITTER * scale * np.eye(C.shape[0])
@@ -103,6 +97,8 @@ class KalmanDecoder(Decoder):
         (steady-state one-step predictive likelihood: type-II maximum likelihood). The
         least-squares ``W`` of smooth movements is small, since an AR(1) model of them misses
         their momentum, and leaves the estimate lagging; a larger ``W`` trades lag for noise.
+        The selection needs the whole calibration at once: :meth:`partial_fit` makes it on the
+        counts of the call that first completes the model and keeps that factor afterwards.
 
     Attributes
     ----------
@@ -128,7 +124,27 @@ class KalmanDecoder(Decoder):
         Steady-state Kalman gain (``steady_state=True`` only).
     n_refits_ : int
         Number of :meth:`refit` calls since :meth:`fit`.
+    n_bins_seen_ : int
+        Calibration bins seen by ``fit`` and ``partial_fit``.
+    state_shift_, count_shift_ : numpy.ndarray of float64, shapes (n_state,) and (n_units,)
+        Reference subtracted from the state and the counts before summing (the means of the
+        first chunk); the sums below are of the shifted values ``x``, ``z``.
+    sum_state_, state_products_, state_lag_products_ : numpy.ndarray of float64
+        ``Σ x``, ``Σ x xᵀ`` and ``Σ_{t≥1} x_t x_{t−1}ᵀ`` of the calibration (dynamics).
+    first_state_, last_state_ : numpy.ndarray of float64, shape (n_state,)
+        ``x`` of the first bin and of the last bin so far.
+    n_obs_bins_ : int
+        Pairs (state, counts) of the observation model: the calibration, or, after
+        :meth:`refit`, the ReFIT data and what ``partial_fit`` added since.
+    obs_sum_state_, obs_state_products_ : numpy.ndarray of float64
+        ``Σ x`` and ``Σ x xᵀ`` of those pairs.
+    sum_counts_, count_state_products_, count_products_ : numpy.ndarray of float64
+        ``Σ z`` (n_units,), ``Σ z xᵀ`` (n_units, n_state), ``Σ z zᵀ`` (n_units, n_units) of them.
+    count_min_, count_max_ : numpy.ndarray of float64, shape (n_units,)
+        Range of each unit in the calibration so far (constant units are dropped).
     """
+
+    model_version = 2  # 2: the running sums of partial_fit
 
     def __init__(
         self,
@@ -162,97 +178,158 @@ class KalmanDecoder(Decoder):
         CalibrationError
             Fewer than ``n_kept + n_state + 1`` bins (Q would be singular).
         """
+        X, Y = self._check_input(X, y, None)
+        self._start_fit(X.shape[1], channels)
+        self.n_refits_ = 0
+        return self._update(X, Y)
+
+    def partial_fit(
+        self, X: np.ndarray, y: np.ndarray, *, channels: Sequence[str] | None = None
+    ) -> Self:
+        """Add the next chunk of the calibration recording and estimate the model again.
+
+        Chunks are consecutive bins of one recording (the last state of the previous chunk and
+        the first of this one make a transition). With a given ``process_noise_scale``, fitting
+        in chunks gives the model of one :meth:`fit` on their concatenation (to rounding).
+        Without one, the factor is selected on the counts of the call that first completes the
+        model and kept by later calls (the selection filters the whole calibration, which is not
+        kept). After :meth:`refit` the observation model goes on from the ReFIT data.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_bins, n_units)
+            Counts per bin (as many units as the first call).
+        y : array_like, shape (n_bins, n_state)
+            Kinematics in each bin.
+        channels : sequence of str, optional
+            Labels of the units: recorded by the first call, checked by later ones.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        CalibrationError
+            Fewer than ``n_kept + n_state + 1`` bins seen in all; the chunk is kept, so the next
+            call goes on from it (the decoder stays unfitted until then).
+        """
+        first = "n_bins_seen_" not in vars(self)
+        X, Y = self._check_input(X, y, None if first else self.n_features_in_)
+        self._start_partial(first, X.shape[1], channels)
+        if first:
+            self.n_refits_ = 0
+        else:
+            self._check_same_width(Y.shape[1], self.sum_state_.size, "state columns")
+        return self._update(X, Y)
+
+    def _check_input(
+        self, X: object, y: object, n_units: int | None
+    ) -> tuple[np.ndarray, np.ndarray]:
         who = type(self).__name__
-        X = as_features(X, who)
+        X = as_features(X, who, n_units)
         Y = as_targets(y, X.shape[0], who)
         if Kinematics(self.kinematics) is Kinematics.POSITION_VELOCITY and Y.shape[1] % 2:
             raise DecoderError(f"{who}: position_velocity needs 2·n_dims columns in y")
-        self._start_fit(X.shape[1], channels)
-        dropped = constant_columns(X)
-        warn_dropped(who, dropped, self.channels_)
-        self.dropped_units_ = dropped
-        self.units_ = np.setdiff1d(np.arange(X.shape[1]), dropped)
-        n_kept, n_state = self.units_.size, Y.shape[1]
-        check_enough(who, X.shape[0], n_kept + n_state + 1, "bins", "n_kept_units + n_state + 1")
-        self.state_mean_ = Y.mean(axis=0)
-        Xs = Y - self.state_mean_
-        self.A_ = _ls(Xs[:-1], Xs[1:])
-        resid = Xs[1:] - Xs[:-1] @ self.A_.T
-        W_ls = _jitter(resid.T @ resid / (Xs.shape[0] - 1))
-        self.P0_ = _jitter(Xs.T @ Xs / Xs.shape[0])
-        self.W_ = W_ls
-        self._fit_observation(X[:, self.units_], Xs)
+        scale = self.process_noise_scale
+        if scale is not None and not float(scale) > 0:
+            raise ValueError(f"{who}: process_noise_scale must be > 0, got {scale}")
+        return X, Y
+
+    def _update(self, X: np.ndarray, Y: np.ndarray) -> Self:
+        """Accumulate a chunk's sums, then estimate the model if enough bins have been seen."""
+        u, d = X.shape[1], Y.shape[1]
+        if "n_bins_seen_" not in vars(self):
+            self.state_shift_, self.count_shift_ = first_mean(Y), first_mean(X)
+            self.n_bins_seen_ = 0
+            self.sum_state_, self.first_state_, self.last_state_ = np.zeros((3, d))
+            self.state_products_, self.state_lag_products_ = np.zeros((2, d, d))
+            self.count_min_, self.count_max_ = np.full(u, np.inf), np.full(u, -np.inf)
+            self._clear_observation()
+        Xs, Ys = X - self.count_shift_, Y - self.state_shift_
+        if Ys.shape[0]:
+            ext = np.vstack([self.last_state_, Ys]) if self.n_bins_seen_ else Ys
+            self.state_lag_products_ += ext[1:].T @ ext[:-1]
+            if not self.n_bins_seen_:
+                self.first_state_ = Ys[0].copy()
+            self.last_state_ = Ys[-1].copy()
+        self.sum_state_ += Ys.sum(axis=0)
+        self.state_products_ += Ys.T @ Ys
+        self.n_bins_seen_ += Ys.shape[0]
+        self._add_observation(Xs, Ys)
+        update_range(self.count_min_, self.count_max_, X)
+        self._solve(X)
+        return self
+
+    def _clear_observation(self) -> None:
+        u, d = self.count_shift_.size, self.state_shift_.size
+        self.n_obs_bins_ = 0
+        self.obs_sum_state_, self.obs_state_products_ = np.zeros(d), np.zeros((d, d))
+        self.sum_counts_, self.count_state_products_ = np.zeros(u), np.zeros((u, d))
+        self.count_products_ = np.zeros((u, u))
+
+    def _add_observation(self, Zs: np.ndarray, Xs: np.ndarray) -> None:
+        """Add pairs of shifted counts ``Zs`` (n, n_units) and shifted state ``Xs`` (n, n_state)."""
+        self.n_obs_bins_ += Zs.shape[0]
+        self.obs_sum_state_ += Xs.sum(axis=0)
+        self.obs_state_products_ += Xs.T @ Xs
+        self.sum_counts_ += Zs.sum(axis=0)
+        self.count_state_products_ += Zs.T @ Xs
+        self.count_products_ += Zs.T @ Zs
+
+    def _solve(self, X: np.ndarray) -> None:
+        """The model from the running sums; ``X``: the counts of this call (scale selection)."""
+        who = type(self).__name__
+        self._fitted = False
+        self.units_, self.dropped_units_ = split_units(
+            self.count_min_, self.count_max_, vars(self).get("dropped_units_"), who, self.channels_
+        )
+        n_kept, n_state = self.units_.size, self.sum_state_.size
+        have = min(self.n_bins_seen_, self.n_obs_bins_)
+        check_enough(who, have, n_kept + n_state + 1, "bins", "n_kept_units + n_state + 1")
+        mean, self.A_, W_ls, P0 = LS.dynamics(
+            self.n_bins_seen_,
+            self.sum_state_,
+            self.state_products_,
+            self.state_lag_products_,
+            self.first_state_,
+            self.last_state_,
+        )
+        self.state_mean_ = mean + self.state_shift_
+        W_ls, self.P0_ = _jitter(W_ls), _jitter(P0)
+        self._solve_observation()
         scale = self.process_noise_scale
         if scale is None:
-            scale = self._select_scale(X, W_ls)
-        elif not float(scale) > 0:
-            raise ValueError(f"{who}: process_noise_scale must be > 0, got {scale}")
+            kept = vars(self).get("process_noise_scale_")
+            scale = kept if kept is not None else self._select_scale(X, W_ls)
         self.process_noise_scale_ = float(scale)
         self.W_ = W_ls * self.process_noise_scale_
         if self.steady_state:
             self.gain_ = self._steady_gain()
-        self.n_refits_ = 0
         self._finish_fit()
-        return self
 
-    def _fit_observation(self, Z: np.ndarray, Xs: np.ndarray) -> None:
-        """H, offset (least squares with intercept) and Q from kept counts and centred state."""
-        D = np.hstack([Xs, np.ones((Xs.shape[0], 1))])
-        B = _ls(D, Z)  # (n_kept, n_state + 1)
-        self.H_, self.obs_offset_ = B[:, :-1].copy(), B[:, -1].copy()
-        resid = Z - D @ B.T
-        self.Q_ = _jitter(resid.T @ resid / Z.shape[0])
-
-    def _info(self) -> tuple[np.ndarray, np.ndarray]:
-        """``Hᵀ Q⁻¹`` (n_state, n_kept) and ``Hᵀ Q⁻¹ H``."""
-        HtQi = scipy.linalg.cho_solve(scipy.linalg.cho_factor(self.Q_), self.H_).T
-        return HtQi, HtQi @ self.H_
+    def _solve_observation(self) -> None:
+        """H, offset and Q of the kept units from the observation sums."""
+        k = self.units_
+        H, offset, Q = LS.observation(
+            self.n_obs_bins_,
+            self.obs_sum_state_,
+            self.sum_counts_[k],
+            self.obs_state_products_,
+            self.count_state_products_[k],
+            self.count_products_[np.ix_(k, k)],
+            self.state_mean_ - self.state_shift_,
+        )
+        self.H_, self.obs_offset_, self.Q_ = H, offset + self.count_shift_[k], _jitter(Q)
 
     def _steady_gain(self) -> np.ndarray:
-        """Steady-state gain ``K = P∞ Hᵀ Q⁻¹`` (P∞: the filtered covariance at steady state)."""
-        HtQi, S = self._info()
-        Pm = self._steady_prior_cov(S)
-        P = np.linalg.solve(np.eye(S.shape[0]) + Pm @ S, Pm)
-        return P @ HtQi
-
-    def _steady_prior_cov(self, S: np.ndarray) -> np.ndarray:
-        """Predicted covariance ``P⁻∞`` by the DARE (by the Riccati recursion if that fails)."""
-        try:
-            Pm = scipy.linalg.solve_discrete_are(self.A_.T, self.H_.T, self.W_, self.Q_)
-            if np.all(np.isfinite(Pm)):
-                return Pm
-        except (np.linalg.LinAlgError, ValueError):
-            pass
-        n = S.shape[0]
-        Pm = self.A_ @ self.P0_ @ self.A_.T + self.W_
-        for _ in range(100_000):
-            P = np.linalg.solve(np.eye(n) + Pm @ S, Pm)
-            new = self.A_ @ P @ self.A_.T + self.W_
-            if np.max(np.abs(new - Pm)) <= 1e-13 * np.max(np.abs(Pm)):
-                return new
-            Pm = new
-        return Pm
+        """Steady-state gain of the current model (see :mod:`neurolink.decode._kalman_steady`)."""
+        return SS.steady_gain(self.A_, self.W_, self.H_, self.Q_, self.P0_)
 
     def _select_scale(self, X: np.ndarray, W_ls: np.ndarray) -> float:
-        """Factor on ``W`` of largest steady-state predictive likelihood of the calibration."""
+        """Factor on ``W`` of largest steady-state predictive likelihood of the counts ``X``."""
         Z = X[:, self.units_] - self.obs_offset_
-        HtQi, S = self._info()
-        best, best_ll = 1.0, -np.inf
-        for k in range(7):
-            self.W_ = W_ls * 2.0**k
-            Pm = self._steady_prior_cov(S)
-            gain = np.linalg.solve(np.eye(S.shape[0]) + Pm @ S, Pm) @ HtQi
-            M = (np.eye(S.shape[0]) - gain @ self.H_) @ self.A_
-            x = np.zeros(S.shape[0])
-            xs = np.empty((Z.shape[0], S.shape[0]))
-            K.run_steady(Z, M, gain, np.zeros(S.shape[0]), x, xs)
-            e = Z[1:] - xs[:-1] @ (self.H_ @ self.A_).T  # innovations
-            cho = scipy.linalg.cho_factor(self.H_ @ Pm @ self.H_.T + self.Q_)
-            quad = np.sum(e * scipy.linalg.cho_solve(cho, e.T).T)
-            ll = -0.5 * quad - e.shape[0] * np.sum(np.log(np.diag(cho[0])))
-            if ll > best_ll:
-                best, best_ll = 2.0**k, ll
-        return best
+        return SS.select_scale(Z, self.A_, W_ls, self.H_, self.Q_, self.P0_)
 
     # ------------------------------------------------------------------ refit
     def refit(
@@ -267,8 +344,10 @@ class KalmanDecoder(Decoder):
 
         The intended velocity is the decoded velocity rotated toward the target (same speed),
         zero while the cursor is within ``on_target_radius`` of it (Gilja et al. 2012); the
-        intended position is the cursor position. ``H``, ``Q`` and the offset are refitted on it;
-        the dynamics ``A, W`` and the state mean stay.
+        intended position is the cursor position. ``H``, ``Q`` and the offset are refitted on it
+        (its sums replace the observation sums of the calibration, so a later
+        :meth:`partial_fit` adds to the ReFIT data); the dynamics ``A, W`` and the state mean
+        stay.
 
         Parameters
         ----------
@@ -305,7 +384,9 @@ class KalmanDecoder(Decoder):
             intended = np.hstack([pos, intended])
         n_state = self.A_.shape[0]
         check_enough(who, n, self.units_.size + n_state + 1, "bins", "n_kept_units + n_state + 1")
-        self._fit_observation(X[:, self.units_], intended - self.state_mean_)
+        self._clear_observation()
+        self._add_observation(X - self.count_shift_, intended - self.state_shift_)
+        self._solve_observation()
         if self.steady_state:
             self.gain_ = self._steady_gain()
         self.n_refits_ += 1
@@ -319,7 +400,7 @@ class KalmanDecoder(Decoder):
 
     # ------------------------------------------------------------------ caches and state
     def _prepare(self) -> None:
-        HtQi, S = self._info()
+        HtQi, S = SS.information(self.H_, self.Q_)
         n_state = self.A_.shape[0]
         full = np.zeros((n_state, self.n_features_in_))
         full[:, self.units_] = HtQi

@@ -7,15 +7,20 @@ probabilities, save/load, and ``step`` agreeing with the batch methods.
 What a decoder does not support is explicit in its case: ``proba`` (has ``predict_proba``),
 ``online`` (how ``step`` relates to the batch methods: ``"bins"`` = one row of counts or features
 per step, ``"blocks"`` = raw blocks whose last output equals the epoch's batch posterior,
-``None`` = no ``step``).
+``None`` = no ``step``), ``chunk_params`` (parameters under which ``partial_fit`` in chunks equals
+one ``fit``: what is otherwise fixed by the first chunk, such as a grid's bounds or a selected
+noise scale, given instead); classes without ``partial_fit`` are listed in
+:data:`NO_PARTIAL_FIT` with the reason.
 """
 
 from __future__ import annotations
 
 import inspect
+import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -32,6 +37,7 @@ from neurolink.decode import (
     WienerFilter,
     load_decoder,
 )
+from neurolink.decode.registry import DECODERS
 from tests.decode._data import BIN_S, cosine_counts, synthetic_epochs
 
 
@@ -42,6 +48,18 @@ class Case:
     proba: bool
     online: str | None
     output: str = "predict"  # the method whose result the checks compare
+    chunk_params: dict[str, Any] = field(default_factory=dict)
+
+
+#: Decoders without ``partial_fit``, and why no online update makes sense for them.
+NO_PARTIAL_FIT: dict[type[Decoder], str] = {
+    CSP: "its filters define the features that a classifier downstream is fitted on; updated "
+    "online, they would change those features under the classifier (refit the pair instead)",
+    EEGClassDecoder: "with CSP (the default) a new trial changes the filters and with them the "
+    "features of every earlier trial, which are not kept; without CSP an update would be "
+    "ShrinkageLDA.partial_fit on the band powers, not offered yet (the model would have to keep "
+    "the LDA's statistics and the channels' ranges)",
+}
 
 
 def _counts(seed: int, n_dims: int = 2) -> tuple[np.ndarray, np.ndarray]:
@@ -56,7 +74,7 @@ def _kinematics(seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _features(seed: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
-    y = np.repeat(np.array(["left", "right", "rest"]), 40)
+    y = np.tile(np.array(["left", "right", "rest"]), 40)  # every chunk holds every class
     means = {"left": [1.0, 0.0, 0.0, 0.5], "right": [0.0, 1.0, 0.0, 0.5], "rest": [0.0] * 4}
     X = np.array([means[c] for c in y]) + rng.normal(size=(y.size, 4))
     return X, y
@@ -66,33 +84,49 @@ def _epochs(seed: int) -> tuple[np.ndarray, np.ndarray]:
     return synthetic_epochs(n_trials=24, seed=seed)
 
 
+_BOUNDS_2D = {"bounds": ((-2.5, 2.5), (-2.5, 2.5))}  # the grid the first chunk would fix
+_SCALE = {"process_noise_scale": 4.0}  # the factor the first chunk would select
+
 CASES = {
     "bayes-uniform-2d": Case(
-        lambda: BayesianDecoder(grid_shape=15, tuning="histogram"), _counts, True, "bins"
+        lambda: BayesianDecoder(grid_shape=15, tuning="histogram"),
+        _counts,
+        True,
+        "bins",
+        chunk_params=_BOUNDS_2D,
     ),
     "bayes-occupancy-map": Case(
         lambda: BayesianDecoder(grid_shape=15, prior="occupancy", estimate="map"),
         _counts,
         True,
         "bins",
+        chunk_params=_BOUNDS_2D,
     ),
     "bayes-continuity-2d": Case(
-        lambda: BayesianDecoder(grid_shape=15, prior="continuity"), _counts, True, "bins"
+        lambda: BayesianDecoder(grid_shape=15, prior="continuity"),
+        _counts,
+        True,
+        "bins",
+        chunk_params={**_BOUNDS_2D, "continuity_sigma": 0.3},
     ),
     "bayes-recursive-2d": Case(
         lambda: BayesianDecoder(grid_shape=15, prior="recursive", transition_sigma=0.1),
         _counts,
         True,
         "bins",
+        chunk_params=_BOUNDS_2D,
     ),
     "bayes-recursive-1d": Case(
         lambda: BayesianDecoder(grid_shape=40, prior="recursive"),
         lambda s: _counts(s, n_dims=1),
         True,
         "bins",
+        chunk_params={"bounds": ((-2.5, 2.5),), "transition_sigma": 0.1},
     ),
-    "kalman": Case(lambda: KalmanDecoder(), _kinematics, False, "bins"),
-    "kalman-steady": Case(lambda: KalmanDecoder(steady_state=True), _kinematics, False, "bins"),
+    "kalman": Case(lambda: KalmanDecoder(), _kinematics, False, "bins", chunk_params=_SCALE),
+    "kalman-steady": Case(
+        lambda: KalmanDecoder(steady_state=True), _kinematics, False, "bins", chunk_params=_SCALE
+    ),
     "kalman-velocity": Case(
         lambda: KalmanDecoder("velocity", process_noise_scale=2.0), _counts, False, "bins"
     ),
@@ -222,3 +256,49 @@ def test_wrong_width_and_nan_are_refused(case: Case) -> None:
             est.step(X[0][:-1])
         with pytest.raises(DecoderError):
             est.step(bad[1])
+
+
+def test_partial_fit_is_offered_or_its_absence_explained() -> None:
+    for cls in DECODERS.values():
+        assert hasattr(cls, "partial_fit") != (cls in NO_PARTIAL_FIT), cls.__name__
+
+
+def _chunked(case: Case) -> Decoder:
+    est = case.make()
+    if type(est) in NO_PARTIAL_FIT:
+        pytest.skip(f"no partial_fit: {NO_PARTIAL_FIT[type(est)]}")
+    return est.set_params(**case.chunk_params)
+
+
+def _assert_same_model(a: Decoder, b: Decoder, case: Case, X: np.ndarray) -> None:
+    """Same outputs to rounding (the sums were added in another order)."""
+    out_a, out_b = _out(a, case, X), _out(b, case, X)
+    if out_a.dtype.kind == "f":
+        np.testing.assert_allclose(out_a, out_b, rtol=1e-9, atol=1e-10)
+    else:
+        np.testing.assert_array_equal(out_a, out_b)
+    if case.proba:
+        np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), rtol=1e-8, atol=1e-12)
+    assert sorted(a._learned()) == sorted(b._learned())
+
+
+def test_partial_fit_in_chunks_equals_fit(case: Case) -> None:
+    est = _chunked(case)
+    X, y = case.data(0)
+    n = len(X)
+    cuts = [0, n // 2, n // 2 + n // 5, n // 2 + n // 5 + 7, n]  # a chunk of 7 bins, too
+    for a, b in itertools.pairwise(cuts):
+        assert est.partial_fit(X[a:b], y[a:b]) is est
+    full = case.make().set_params(**case.chunk_params).fit(X, y)
+    _assert_same_model(est, full, case, X)
+
+
+def test_partial_fit_goes_on_after_save_and_load(case: Case, tmp_path: Path) -> None:
+    est = _chunked(case)
+    X, y = case.data(0)
+    cut = 3 * len(X) // 5
+    path = est.fit(X[:cut], y[:cut]).save(tmp_path / "model.npz")
+    loaded = load_decoder(path)
+    assert loaded.partial_fit(X[cut:], y[cut:]) is loaded
+    full = case.make().set_params(**case.chunk_params).fit(X, y)
+    _assert_same_model(loaded, full, case, X)

@@ -7,7 +7,8 @@ import pytest
 import scipy.linalg
 
 from neurolink.decode import KalmanDecoder, WienerFilter, intended_velocity
-from neurolink.decode.wiener import _lagged_gram
+from neurolink.decode._kalman_steady import steady_prior_cov
+from neurolink.decode.wiener import _accumulate_lags, _normal_equations
 
 
 def _linear_gaussian(T: int, seed: int = 0) -> dict[str, np.ndarray]:
@@ -64,7 +65,7 @@ def test_steady_state_gain_solves_the_riccati_equation_and_matches_the_full_filt
     full = KalmanDecoder().fit(m["z"][:2500], m["x"][:2500])
     ss = KalmanDecoder(steady_state=True).fit(m["z"][:2500], m["x"][:2500])
     A, W, H, Q = ss.A_, ss.W_, ss.H_, ss.Q_
-    Pm = full._steady_prior_cov(H.T @ np.linalg.solve(Q, H))
+    Pm = steady_prior_cov(full.A_, full.W_, full.H_, full.Q_, full.P0_, H.T @ np.linalg.solve(Q, H))
     riccati = A @ (Pm - Pm @ H.T @ np.linalg.solve(H @ Pm @ H.T + Q, H @ Pm)) @ A.T + W
     np.testing.assert_allclose(Pm, riccati, rtol=1e-8, atol=1e-12)
     K = Pm @ H.T @ np.linalg.inv(H @ Pm @ H.T + Q)
@@ -138,17 +139,28 @@ def test_refit_defaults_to_own_predictions_and_keeps_position_columns() -> None:
     assert np.all(np.isfinite(dec.predict(m["z"])))
 
 
-def test_lagged_gram_equals_explicit_design() -> None:
+def test_lagged_normal_equations_equal_explicit_design() -> None:
+    """Running lagged sums over chunks (shifted data) give the centred normal equations of the
+    zero-padded design ``[x̃_t, x̃_{t−1}, …]`` with intercept, built here row by row."""
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(50, 3))
-    Y = rng.normal(size=(50, 2))
-    L = 4
-    D = np.zeros((50, L * 3))
+    n, u, d, L = 50, 3, 2, 4
+    X = rng.normal(size=(n, u)) + 3.0
+    Y = rng.normal(size=(n, d))
+    xc = X - X.mean(axis=0)
+    D = np.zeros((n, L * u))
     for i in range(L):
-        D[i:, i * 3 : (i + 1) * 3] = X[: 50 - i]
-    G, C = _lagged_gram(X, Y, L)
-    np.testing.assert_allclose(G, D.T @ D, atol=1e-12)
-    np.testing.assert_allclose(C, D.T @ Y, atol=1e-12)
+        D[i:, i * u : (i + 1) * u] = xc[: n - i]
+    shift = X[:7].mean(axis=0)  # any reference: the sums are of shifted counts
+    Xs = X - shift
+    P, Q, tail = np.zeros((L, u, u)), np.zeros((L, u, d)), Xs[:0]
+    for a, b in [(0, 2), (2, 9), (9, 10), (10, 50)]:
+        tail = _accumulate_lags(P, Q, tail, Xs[a:b], Y[a:b])[-(L - 1) :]
+    G, C, m, y_mean = _normal_equations(P, Q, Xs.sum(0), Y.sum(0), Xs[:3], Y[:3], tail, n)
+    Dc = D - D.mean(axis=0)
+    np.testing.assert_allclose(m, D.mean(axis=0), atol=1e-12)
+    np.testing.assert_allclose(G, Dc.T @ Dc, atol=1e-10)
+    np.testing.assert_allclose(C, Dc.T @ (Y - Y.mean(axis=0)), atol=1e-10)
+    np.testing.assert_allclose(y_mean, Y.mean(axis=0), atol=1e-14)
 
 
 def test_wiener_recovers_a_known_causal_filter() -> None:
