@@ -162,7 +162,8 @@ def test_missing_source_table() -> None:
 name = "x"
 """
     assert error_of(text) == (
-        "cfg.toml: `source`: missing required table with `kind` = one of 'brainflow', 'lsl', 'file'"
+        "cfg.toml: `source`: missing required table with `kind` = one of "
+        "'brainflow', 'lsl', 'file', 'simulated'"
     )
 
 
@@ -615,7 +616,7 @@ def test_new_section_errors(text: str, message: str) -> None:
 
 def test_config_sections_are_frozen_dataclasses() -> None:
     for f in dataclasses.fields(Config):
-        assert f.name in ("source", "session")
+        assert f.name in ("source", "session", "loop")
     cfg = parse_config('[source]\nkind = "brainflow"\n')
     with pytest.raises(dataclasses.FrozenInstanceError):
         cfg.session.name = "x"  # type: ignore[misc]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 from neurolink.config.acquisition import SOURCE_KINDS, SessionConfig, SourceConfig
+from neurolink.config.loop import LoopConfig
 
 __all__ = ["Config"]
 
@@ -26,7 +27,10 @@ class Config:
         or :class:`FileConfig`, by ``kind``).
     session : SessionConfig
         ``[session]``: name, duration and status interval (all optional).
+    loop : LoopConfig
+        ``[loop]``: the closed loop's graph, sinks, task, recording and deadline (optional).
     """
 
     source: SourceConfig = dataclasses.field(metadata={"variants": SOURCE_KINDS})
     session: SessionConfig = dataclasses.field(default_factory=SessionConfig)
+    loop: LoopConfig = dataclasses.field(default_factory=LoopConfig)

@@ -1,0 +1,262 @@
+"""Sinks: the devices that receive a mapper's commands, through the HAL and its safety layer.
+
+A :class:`DeviceSink` owns one device (:mod:`neurolink.hal.drivers`), opened, identified and
+armed by :func:`open_device`; ``url = "emulate"`` first starts the device's emulator as its own
+process on a pty (:mod:`neurolink.hal.emulate`), exactly as a user plugs hardware in. Every
+device of a session shares the session's e-stop and audit log, so one trip stops them all.
+
+Sending never hides a failure: a command the host safety layer refuses, or the device NACKs,
+is counted (and in the audit log); a command blocked because the e-stop is latched is counted
+as blocked; a lost device raises :class:`~neurolink.hal.errors.DeviceLost` to the engine,
+which goes to the safe state.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from neurolink.hal.commands import Command
+from neurolink.hal.device import Device, Lifecycle, Sent
+from neurolink.hal.drivers import (
+    LslOutletDriver,
+    NullDevice,
+    ProsthesisDriver,
+    StimulatorDriver,
+)
+from neurolink.hal.emulate import Emulator
+from neurolink.hal.errors import (
+    CommandError,
+    DeviceError,
+    EStopError,
+    NackError,
+    SafetyError,
+)
+from neurolink.hal.safety import AuditLog, EStop, NoHostSafety, SafetyLayer
+
+__all__ = ["EMULATE", "DeviceSink", "SinkStats", "open_device", "stop_order", "stop_rank"]
+
+_log = logging.getLogger(__name__)
+
+#: The URL that means "start the device's emulator and connect to it".
+EMULATE = "emulate"
+
+#: Order in which devices are put to rest at shutdown: stimulation first (DESIGN §5).
+_STOP_PRIORITY = {"stimulator": 0, "prosthesis": 1, "neuroboard": 2, "lsl": 3, "null": 4}
+
+
+@dataclass
+class SinkStats:
+    """What happened to the commands given to a sink.
+
+    Attributes
+    ----------
+    sent : int
+        Written to the device (or pushed/recorded).
+    acked : int
+        Accepted by the device.
+    refused : int
+        Refused by the host safety layer (or not representable on the wire).
+    nacked : int
+        Refused by the device.
+    blocked : int
+        Not sent because the e-stop was latched.
+    reasons : dict of str to int
+        Refusals and NACKs by limit or status.
+    """
+
+    sent: int = 0
+    acked: int = 0
+    refused: int = 0
+    nacked: int = 0
+    blocked: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain dict for summaries."""
+        return {
+            "sent": self.sent,
+            "acked": self.acked,
+            "refused": self.refused,
+            "nacked": self.nacked,
+            "blocked": self.blocked,
+            "reasons": dict(self.reasons),
+        }
+
+
+class DeviceSink:
+    """One device fed by one mapper.
+
+    Parameters
+    ----------
+    name : str
+        Sink name (from the config).
+    kind : str
+        Device kind (``"prosthesis"``, ``"stimulator"``, ``"lsl"``, ``"null"``).
+    device : Device
+        Opened, identified and armed.
+    mapper : str
+        Name of the mapper node whose commands it takes.
+    emulator : Emulator or None
+        The emulator process behind it, stopped by :meth:`close`.
+    """
+
+    def __init__(
+        self, name: str, kind: str, device: Device, mapper: str, *, emulator: Emulator | None = None
+    ) -> None:
+        self.name = name
+        self.kind = kind
+        self.device = device
+        self.mapper = mapper
+        self.emulator = emulator
+        self.stats = SinkStats()
+        self.last_error: str = ""
+
+    def send(self, cmd: Command) -> Sent | None:
+        """Send one command; the :class:`Sent` record, or None when it was not written.
+
+        Raises
+        ------
+        DeviceLost
+            The device stopped answering (the e-stop has been tripped by the driver).
+        """
+        st = self.stats
+        try:
+            sent = self.device.send(cmd)
+        except EStopError:
+            st.blocked += 1
+            return None
+        except (SafetyError, CommandError) as e:
+            st.refused += 1
+            self._count(getattr(e, "limit", "") or type(e).__name__, str(e))
+            return None
+        except NackError as e:
+            st.sent += 1
+            st.nacked += 1
+            self._count(e.status, str(e))
+            return None
+        st.sent += 1
+        st.acked += sent.acked
+        if st.sent % 64 == 0:
+            self.device.drain_sent()  # the engine keeps what it needs; do not grow forever
+        return sent
+
+    def _count(self, key: str, message: str) -> None:
+        self.stats.reasons[key] = self.stats.reasons.get(key, 0) + 1
+        self.last_error = message
+
+    @property
+    def lost(self) -> bool:
+        """True once the device stopped answering."""
+        return self.device.lifecycle is Lifecycle.LOST
+
+    def rest(self) -> None:
+        """Put the device at rest for a normal end: disarm (it stops every output)."""
+        if self.device.lifecycle is Lifecycle.ARMED:
+            try:
+                self.device.disarm()
+            except DeviceError as e:
+                _log.warning("sink %s: disarm failed: %s", self.name, e)
+
+    def close(self) -> None:
+        """Close the device (it disarms first), then stop its emulator."""
+        try:
+            self.device.close()
+        finally:
+            if self.emulator is not None:
+                self.emulator.stop()
+
+    def describe(self) -> dict[str, Any]:
+        """Kind, identity, URL and counters (for the summary)."""
+        info = self.device.info
+        return {
+            "kind": self.kind,
+            "mapper": self.mapper,
+            "identity": info.identity if info else "",
+            "url": info.url if info else "",
+            "emulated": bool(info and info.emulated),
+            **self.stats.as_dict(),
+        }
+
+
+def stop_rank(kind: str) -> int:
+    """Rank of a device kind in the shutdown order (stimulators first)."""
+    return _STOP_PRIORITY.get(kind, 9)
+
+
+def stop_order(sinks: list[DeviceSink]) -> list[DeviceSink]:
+    """Sinks in the order they are put to rest: stimulators first."""
+    return sorted(sinks, key=lambda s: stop_rank(s.kind))
+
+
+def _bypass_layer(estop: EStop, audit: AuditLog, why: str) -> SafetyLayer:
+    return SafetyLayer(audit=audit, estop=estop, bypass=NoHostSafety(why))
+
+
+def open_device(
+    kind: str,
+    url: str,
+    *,
+    estop: EStop,
+    audit: AuditLog,
+    profile: str | None = None,
+    stream: str | None = None,
+    options: dict[str, Any] | None = None,
+) -> tuple[Device, Emulator | None]:
+    """Make, open, identify and arm a device (starting its emulator for ``url = "emulate"``).
+
+    Parameters
+    ----------
+    kind : {"prosthesis", "stimulator", "lsl", "null"}
+    url : str
+        Port URL, or ``"emulate"``.
+    estop, audit
+        The session's e-stop and audit log.
+    profile : str, optional
+        Emulator profile (``devices/profiles/<profile>.toml``).
+    stream : str, optional
+        LSL stream name (``kind = "lsl"``).
+    options : dict, optional
+        More keyword arguments for the driver (e.g. ``limits`` that lower the device's).
+
+    Returns
+    -------
+    (Device, Emulator or None)
+
+    Raises
+    ------
+    DeviceError
+        Unknown kind, an emulator that does not start, a device that does not answer.
+    """
+    opts = dict(options or {})
+    emulator: Emulator | None = None
+    if kind in ("prosthesis", "stimulator"):
+        if url == EMULATE:
+            emulator = Emulator(kind, profile=profile).start()
+            url = emulator.port
+        cls = ProsthesisDriver if kind == "prosthesis" else StimulatorDriver
+        device: Any = cls(url, estop=estop, audit=audit, **opts)
+    elif kind == "lsl":
+        layer = _bypass_layer(
+            estop, audit, "LSL command outlet: the receiving software applies its own limits"
+        )
+        device = LslOutletDriver(stream or "neurolink-commands", layer, **opts)
+    elif kind == "null":
+        device = NullDevice(_bypass_layer(estop, audit, "null device: records only"))
+    else:
+        raise DeviceError(
+            f"unknown sink device {kind!r}; expected prosthesis, stimulator, lsl or null"
+        )
+    try:
+        device.open()
+        device.identify()
+        device.arm()
+    except BaseException:
+        try:
+            device.close()
+        finally:
+            if emulator is not None:
+                emulator.stop()
+        raise
+    return device, emulator
