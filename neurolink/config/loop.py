@@ -18,7 +18,8 @@ a table named after its kind; sinks, ``[[loop.sinks]]``, take the commands of a 
 Validation names the node and the key, with the file line: an input that is not an earlier
 node, a node fed the wrong kind of data (``decode`` needs ``counts``: put a ``bin`` node
 before it), a sink fed by something that is not a mapper or a device that cannot take its
-commands, a decoder with neither a model file nor a task to calibrate it.
+commands, a decoder with neither a model file nor a task to calibrate it. ``[loop.calibration]``
+(:mod:`neurolink.loop.calibrate_config`) says what ``neurolink calibrate`` records and fits.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import ClassVar, Literal, Self
 
 from neurolink.config.acquisition import SOURCE_KINDS, SourceConfig
 from neurolink.config.engine import Scope, setting
+from neurolink.loop.calibrate_config import CalibrationConfig, check_calibration
 from neurolink.loop.ports import NODE_PORTS
 from neurolink.loop.wiring import check_loop
 
@@ -324,7 +326,8 @@ class RecordingConfig:
 
 @dataclasses.dataclass(frozen=True)
 class LoopConfig:
-    """``[loop]``: deadline and fault tolerances, the graph, the sinks, the task, recording."""
+    """``[loop]``: deadline and fault tolerances, the graph, the sinks, the task, recording,
+    and ``calibration`` (what ``neurolink calibrate`` does)."""
 
     deadline_ms: float = setting(5.0, gt=0)
     max_consecutive_misses: int = setting(250, ge=1)
@@ -336,6 +339,7 @@ class LoopConfig:
     sinks: tuple[SinkConfig, ...] = ()
     task: TaskConfig | None = None
     recording: RecordingConfig = dataclasses.field(default_factory=RecordingConfig)
+    calibration: CalibrationConfig = dataclasses.field(default_factory=CalibrationConfig)
 
     def node(self, name: str) -> NodeConfig:
         """The node called ``name``."""
@@ -343,5 +347,5 @@ class LoopConfig:
 
     def validate(self, scope: Scope) -> Self:
         """Wire the graph (default inputs), check ports, sinks and the task
-        (:func:`neurolink.loop.wiring.check_loop`)."""
-        return check_loop(self, scope)
+        (:func:`neurolink.loop.wiring.check_loop`) and the node to calibrate."""
+        return check_calibration(check_loop(self, scope), scope)

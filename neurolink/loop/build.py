@@ -147,21 +147,20 @@ def build_graph(
             width[n.name] = w
         elif n.kind == "decode":
             bin_s = width[n.input or ""] / fs
-            if p.model is not None:
-                try:
-                    dec = load_decoder(p.model, channels)
-                except DecoderError as exc:
-                    raise _err(n, "model", str(exc)) from None
-            else:
-                dec = make_decoder(n, bin_s)
+            dec = _bin_model(n, channels) if p.model is not None else make_decoder(n, bin_s)
             node = DecodeNode(n.name, dec, p.dims, n_ch)
         elif n.kind == "features":
             node = FeaturesNode(n.name, fs, n_ch, bands=p.bands, window_s=p.window_s, order=p.order)
         elif n.kind == "classify":
             try:
-                node = ClassifyNode(n.name, load_decoder(p.model, channels))
+                dec = load_decoder(p.model, channels)
             except DecoderError as exc:
                 raise _err(n, "model", str(exc)) from None
+            if not hasattr(dec, "classes_"):
+                raise _err(
+                    n, "model", f"{p.model} holds a {type(dec).__name__}, not a class decoder"
+                )
+            node = ClassifyNode(n.name, dec)
         elif n.kind == "snn":
             labels = _labels(src)
             node = SNNNode(
@@ -203,6 +202,29 @@ def build_graph(
         made[n.name] = node
     graph = Graph(list(made.values()), [n.input or "source" for n in cfg.nodes])
     return GraphParts(graph, closers)
+
+
+def _bin_model(n: NodeConfig, channels: Sequence[str]) -> Decoder:
+    """The decode node's model file: a bin decoder for these channels and the node's ``dims``."""
+    p = n.decode
+    assert p is not None and p.model is not None
+    try:
+        dec = load_decoder(p.model, channels)
+    except DecoderError as exc:
+        raise _err(n, "model", str(exc)) from None
+    if not isinstance(dec, BayesianDecoder | KalmanDecoder | WienerFilter):
+        raise _err(
+            n, "model", f"{p.model} holds a {type(dec).__name__}, not a bin decoder "
+            "(bayes, kalman, wiener)",
+        )  # fmt: skip
+    width = np.asarray(dec.step(np.zeros(len(channels)))).size
+    dec.reset()
+    if width != len(p.dims):
+        raise _err(
+            n, "dims", f"the model {p.model} decodes {width} values, the node names "
+            f"{len(p.dims)} ({', '.join(p.dims)})",
+        )  # fmt: skip
+    return dec
 
 
 def _labels(src: Node | None) -> tuple[str, ...]:
