@@ -11,7 +11,8 @@ Phases:
    velocity itself (the autopilot moves the cursor along center-out paths) and keeps every
    bin's counts with the intent in force at the bin's centre (:meth:`intent_at`);
 2. the decoder is fitted between two blocks (:meth:`~neurolink.loop.engine.Engine.pause`: the
-   blocks queued meanwhile are then caught up with commands held back);
+   blocks queued meanwhile are then caught up with commands held back) and, when the session
+   is recorded, saved next to the recording (``<stem>.<node>.npz``) for replay;
 3. **closed loop**: the decoded velocity drives the cursor and the task is scored from here.
 """
 
@@ -95,7 +96,8 @@ class CenterOutHook:
         k = bisect.bisect_right(self._times, t) - 1
         return self._intents[k] if k >= 0 else (0.0, 0.0)
 
-    def _push(self, intent: np.ndarray) -> None:
+    def _push(self, intent: np.ndarray) -> float:
+        """Push an intent to the subject and the history; the host time it took effect."""
         t = self.clock()
         if self.control is not None:
             self.control.push(intent)
@@ -103,6 +105,7 @@ class CenterOutHook:
         self._intents.append((float(intent[0]), float(intent[1])))
         if len(self._times) > 2 * _HISTORY:
             del self._times[:_HISTORY], self._intents[:_HISTORY]
+        return t
 
     # ---- hook --------------------------------------------------------------------------------
     def on_block(self, engine: Engine, tick: Tick) -> None:
@@ -112,13 +115,14 @@ class CenterOutHook:
             self._t_report = rep.t_rx
             pos = np.asarray(rep.positions[:2], np.float64)
             intent = self.task.update(rep.t_rx, pos)
-            self._push(intent)
+            t_push = self._push(intent)
             records = self.task.take_events()
             if self.phase == "calibration":
                 for r in records:
                     r["event"] = f"calibration_{r['event']}"
             if engine.recorder is not None:
-                engine.recorder.cursor_intent(rep.t_rx, rep.positions, intent)
+                # the intent at its push time: the history the calibration labels bins from
+                engine.recorder.cursor_intent(rep.t_rx, rep.positions, intent, t_push)
                 engine.recorder.task_records(records, rep.t_rx)
         if self.phase == "calibration" and engine.sample_time >= self.calibration_s:
             self._fit(engine)
@@ -137,6 +141,11 @@ class CenterOutHook:
                 "decoder": type(dec).__name__,
                 "autopilot": self.task.score.as_dict(),
             }
+            if engine.recorder is not None:  # for replay: the model as fitted, by sample index
+                path = engine.recorder.save_model(
+                    node.name, dec, engine.tick.last_index, t0, bins=node.n_calibration
+                )
+                self.calibration["model"] = path.name
         self.calibration_score = self.task.score
         self.task.score = TaskScore()
         self.task.reset()

@@ -126,6 +126,8 @@ class Engine:
         finally:
             self._catchup = True
             self.marker(f"{label} ({(self.clock() - t0) * 1e3:.0f} ms)")
+            if self.recorder is not None:
+                self.recorder.loop_event("pause", self.tick.last_index, t0, label=label)
 
     def marker(self, label: str) -> None:
         """Record a text marker at the current time."""
@@ -244,7 +246,7 @@ class Engine:
         if self.first_index is None:
             self.first_index = block.first_index
         if self.recorder is not None:
-            self.recorder.block(block.data, block.timestamps)
+            self.recorder.block(block.data, block.timestamps, block.first_index, block.gap)
         n, step = block.n_samples, self.settings.max_chunk
         for a in range(0, n, step):
             b = min(n, a + step)
@@ -262,9 +264,11 @@ class Engine:
         stage = book.stage
         stage[:] = 0.0
         stage[Stage.ACQUIRE] = t_read - t_last
-        if self._catchup and t_read - t_last <= 0.5 * self.settings.deadline_s:
+        if self._catchup and self._fresh(t_read, t_last):
             self._catchup = False
             self.marker("caught up")
+            if self.recorder is not None:
+                self.recorder.loop_event("caught_up", tick.first_index, t_read)
         self.graph.process(block.data[a:b], tick, stage)
         self._record_nodes()
         t_mapped = t_last + float(stage[: Stage.WIRE].sum())
@@ -277,11 +281,14 @@ class Engine:
                     sent = sink.send(cmd)
                 if sent is None:
                     self._rollback[i]()
+                    if not self._catchup and self.recorder is not None:
+                        why = getattr(sink, "last_error", "") or "not sent"
+                        self.recorder.unsent(sink.name, cmd, why, clock())
                     continue
                 self.n_commands += 1
                 row = book.add_command(t_last, sent.t_wire, t_mapped)
                 if self.recorder is not None:
-                    self.recorder.sent(sink.name, sent, row)
+                    self.recorder.sent(sink.name, sent, row, cmd)
         t_done = clock()
         # wire = everything after the SNN stage: mapping, writing, recording, bookkeeping
         stage[Stage.WIRE] = t_done - t_mapped
@@ -297,6 +304,11 @@ class Engine:
                 f"{total * 1e3:.2f} ms)",
                 index=tick.last_index,
             )
+
+    def _fresh(self, t_read: float, t_last: float) -> bool:
+        """Whether a catch-up ends at this chunk: its data are fresh again (replay overrides
+        this with the recorded ``caught_up`` indices)."""
+        return t_read - t_last <= 0.5 * self.settings.deadline_s
 
     def _record_nodes(self) -> None:
         rec = self.recorder
@@ -318,6 +330,8 @@ class Engine:
         fault = Fault(kind, message, t, self.tick.last_index if index is None else index)
         self.faults.append(fault)
         self.marker(f"fault {kind.value}: {message}")
+        if self.recorder is not None:
+            self.recorder.loop_event("fault", fault.sample_index, t, kind=kind.value)
         if trip:
             self._trip(f"{kind.value}: {message}", source=f"engine:{kind.value}")
 

@@ -11,6 +11,7 @@ closed, the source, the subject. Research use only.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import sys
 import time
 from collections.abc import Callable
@@ -253,6 +254,9 @@ class Session:
             "neurolink": __version__,
             "seeds": self._seeds(),
             "subject": self.subject.command if self.subject else None,
+            # for replay: the origin stream of commands, and what shaped the mappers' commands
+            "source": {"name": source.name, "rate": source.rate},
+            "limits": self._recorded_limits(),
         }
         rec = LoopRecorder(
             path,
@@ -266,6 +270,15 @@ class Session:
         )
         stack.callback(rec.finish, {"error": "the run did not finish"})
         return rec
+
+    def _recorded_limits(self) -> dict[str, dict[str, Any]]:
+        """Each sink's device limits as the mappers used them, by sink name."""
+        limits = self._limits()
+        return {
+            s.name: {"mapper": s.mapper, **dataclasses.asdict(limits[s.mapper])}
+            for s in self.sinks
+            if s.mapper in limits
+        }
 
     def _seeds(self) -> dict[str, int]:
         out = {}
