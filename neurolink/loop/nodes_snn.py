@@ -89,8 +89,9 @@ class _Clocked:
         return out
 
     def reset(self) -> None:
-        """Back to the network's initial state."""
+        """Back to the network's initial state, with step numbers counted from 0 again."""
         self.backend.reset()
+        self.n_steps = self._n_last = self.n_out_spikes = self.first_step = 0
 
 
 class SNNNode(_Clocked):
@@ -339,10 +340,12 @@ class WTANode(_Clocked):
         self.decisions: list[tuple[int, int]] = []  # (sample index, class), for the summary
 
     def reset(self) -> None:
-        """Network, encoder and refractory period back to rest."""
+        """Network, encoder and refractory period back to rest; no decision made yet."""
         super().reset()
         self.encoder.reset()
+        self._level[:] = 0.0
         self._hold = 0
+        self.decisions.clear()
 
     def step(self, p: Vector, tick: Tick) -> int:
         """Accumulate this block's evidence; the class decided in it, or -1."""
