@@ -110,7 +110,7 @@ def record_classes(
             stack.callback(close)
         g = parts.graph
         at = None if tap == SOURCE else g.index(tap)
-        warm_up(g, len(src.channels), src.rate)
+        warm_up(g, len(src.channels), src.rate, chunk=min(1024, loop.max_chunk))
         data, stamps = Rows(len(src.channels), np.float32), Rows(0, np.float64)
         markers: list[np.ndarray] = []
         progress = Progress(status_out, seconds)

@@ -115,7 +115,7 @@ def record_kinematics(
             stack.callback(close)
         g = parts.graph
         bins_at = g.index(counts_node)
-        warm_up(g, len(src.channels), src.rate)
+        warm_up(g, len(src.channels), src.rate, chunk=min(1024, loop.max_chunk))
         counts, times = Rows(len(src.channels), np.float64), Rows(0, np.float64)
         kt, kv = Rows(0, np.float64), Rows(len(order), np.float64)
         progress = Progress(status_out, seconds)

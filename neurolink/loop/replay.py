@@ -207,7 +207,7 @@ def replay_run(
         loop, channels=run.channels, fs=run.rate, limits=limits, open_board=_host_board
     )
     graph = parts.graph
-    warm_up(graph, len(run.channels), run.rate)
+    warm_up(graph, len(run.channels), run.rate, chunk=min(1024, loop.max_chunk))
     hooks: list[Any] = _calibration(cfg, run, graph, refit)
     hooks.append(
         RecordedPauses([(int(e["index"]), str(e.get("label", ""))) for e in run.of_event("pause")])

@@ -158,7 +158,7 @@ class Session:
         )
         for close in parts.closers:
             stack.callback(close)
-        warm_up(parts.graph, len(source.channels), source.rate)
+        warm_up(parts.graph, len(source.channels), source.rate, chunk=min(1024, loop.max_chunk))
         hooks = []
         if loop.task is not None:
             hooks.append(self._task_hook(parts.graph, source, control))
