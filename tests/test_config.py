@@ -416,6 +416,27 @@ master_board = "Cyton-Daisy"
     assert src.input_params().master_board == BoardIds.CYTON_DAISY_BOARD.value
 
 
+def test_playback_files_are_relative_to_the_config_folder(tmp_path: Path) -> None:
+    text = """\
+[source]
+kind = "brainflow"
+[source.brainflow]
+board = "playback_file"
+master_board = "synthetic"
+file = "rec/default.csv"
+file_aux = "/data/aux.csv"
+"""
+    src = parse_config(text, base_dir=tmp_path).source
+    assert isinstance(src, BrainFlowConfig)
+    # like [source.file] path: against the config's folder, not the working directory
+    assert src.file == str(tmp_path.resolve() / "rec" / "default.csv")
+    assert src.input_params().file == src.file
+    assert src.file_aux == "/data/aux.csv"  # absolute stays
+    assert src.file_anc == ""  # not given: not a path
+    again = config_from_dict(config_to_dict(parse_config(text, base_dir=tmp_path)))
+    assert again.source == src  # absolute once loaded: loading again changes nothing
+
+
 def test_defaults_applied() -> None:
     cfg = parse_config('[source]\nkind = "brainflow"\n')
     src = cfg.source

@@ -6,7 +6,9 @@ A single-threaded poll loop (``DeviceServer.run``):
 2. poll the connection, a signal wake-up pipe and the next deadline (watchdog, pulse, report,
    simulated wire time);
 3. before each received command and at each wake-up, run everything due in time order
-   (``_tick``: the watchdog trips at its deadline, after the pulses due before it);
+   (``_tick``: the watchdog trips at its deadline, after the pulses due before it); input
+   already waiting is read first, and a HEARTBEAT in it feeds the watchdog before it is looked
+   at, so that a process scheduled late does not trip on a host that kept its time;
 4. decode bytes (``wire.FrameDecoder`` never raises), answer each command with exactly one
    reply, unsolicited frames (FAULT, LOG, PROSTHESIS_STATE, NEURO_SPIKES) in between;
 5. stop on SIGTERM/SIGINT or when the host closes the port: output is stopped first, then one
@@ -173,6 +175,13 @@ class DeviceServer:
             if self._stop_reason is not None:
                 return self._stop_reason
             now = self.clock.now_us()
+            if self._fd is not None:
+                # Input that arrived by `now` is read before anything falls due: a HEARTBEAT
+                # sent in time must not trip the watchdog because this process was not
+                # scheduled until after its deadline.
+                self._handle(self._poll.poll(0), wake_r)
+                if self._fd is None:
+                    continue  # the host went away
             self._tick(now)
             self._flush()
             if self._fd is None:
@@ -182,18 +191,22 @@ class DeviceServer:
                     self._polled_out = False
                     self.say("host connected")
                 continue
-            for fd, ev in self._poll.poll(self._wait_ms(now)):
-                if fd == wake_r:
-                    with contextlib.suppress(BlockingIOError):
-                        os.read(wake_r, 512)
-                elif fd == self._fd:
-                    if ev & _IN:
-                        self._read()
-                    elif ev & _GONE:
-                        self._lost()
-                    if ev & _OUT:
-                        self._flush()
+            self._handle(self._poll.poll(self._wait_ms(now)), wake_r)
             self._flush()
+
+    def _handle(self, events: list[tuple[int, int]], wake_r: int) -> None:
+        """Act on poll ``events``: drain the wake-up pipe, read, notice a hang-up, write."""
+        for fd, ev in events:
+            if fd == wake_r:
+                with contextlib.suppress(BlockingIOError):
+                    os.read(wake_r, 512)
+            elif fd == self._fd:
+                if ev & _IN:
+                    self._read()
+                elif ev & _GONE:
+                    self._lost()
+                if ev & _OUT:
+                    self._flush()
 
     def _wait_ms(self, now_us: int) -> int:
         deadlines = [
@@ -265,7 +278,9 @@ class DeviceServer:
             if not data:
                 self._lost()
                 return
-            for item in self._decoder.feed(data):
+            items = self._decoder.feed(data)
+            self._heartbeat_first(items)
+            for item in items:
                 now = self.clock.now_us()
                 self._tick(now)
                 if isinstance(item, wire.WireError):
@@ -274,6 +289,20 @@ class DeviceServer:
                 else:
                     self.emit(self._commands.reply_to(item, now))
             self._flush()  # the replies (and NEURO_SPIKES before them) in one write
+
+    def _heartbeat_first(self, items: list[wire.Frame | wire.WireError]) -> None:
+        """Feed the watchdog before it is looked at when a HEARTBEAT is among the frames just
+        read and the deadline has passed meanwhile.
+
+        The bytes were waiting on the port, so the host sent them before now, but when cannot
+        be told: this process may not have been scheduled until after the deadline. The host
+        kept its side, so the watchdog counts from now. (Before the deadline, HEARTBEATs feed
+        it in their turn, as any command is executed.)
+        """
+        now = self.clock.now_us()
+        deadline = self.control.watchdog_deadline_us()
+        if deadline is not None and deadline <= now and any(_is_heartbeat(i) for i in items):
+            self.control.heartbeat(now)
 
     def _flush(self) -> None:
         if self._fd is None:
@@ -296,3 +325,7 @@ class DeviceServer:
         if want_out != self._polled_out:
             self._poll.modify(self._fd, _IN | _OUT if want_out else _IN)
             self._polled_out = want_out
+
+
+def _is_heartbeat(item: wire.Frame | wire.WireError) -> bool:
+    return isinstance(item, wire.Frame) and item.message.TYPE is wire.MsgType.HEARTBEAT

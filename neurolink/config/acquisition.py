@@ -59,6 +59,7 @@ _PRESETS = {
 }
 _IP_PROTOCOLS = {"none": 0, "udp": 1, "tcp": 2}  # brainflow IpProtocolTypes
 _NO_BOARD = -100  # brainflow BoardIds.NO_BOARD: the default master_board
+_FILE_KEYS = ("file", "file_aux", "file_anc")  # paths BrainFlow would open from the cwd
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,8 +102,11 @@ class BrainFlowConfig(SourceConfig):
         Board name (``"synthetic"``, ``"cyton_daisy"``) or BrainFlow id; after loading always
         the short name, with the id in :attr:`board_id`.
     serial_port, mac_address, ip_address, ip_address_aux, ip_address_anc, other_info, \
-serial_number, file, file_aux, file_anc : str
+serial_number : str
         BrainFlow input parameters, passed on unchanged (see ``BrainFlowInputParams``).
+    file, file_aux, file_anc : str
+        Recordings of the playback board (per preset), relative to the config file's folder;
+        absolute once loaded ("" when not used).
     ip_port, ip_port_aux, ip_port_anc : int
         Ports, 0..65535 (0: not used).
     ip_protocol : {"none", "udp", "tcp"}
@@ -164,11 +168,23 @@ serial_number, file, file_aux, file_anc : str
         return params
 
     def validate(self, scope: Scope) -> Self:
-        """Resolve board names to their short form (with a "did you mean" when unknown)."""
+        """Resolve board names to their short form (with a "did you mean" when unknown) and
+        the recording paths against the config file's folder."""
         if not self.channel_types:
             raise scope.error("channel_types", "give at least one channel type")
         master = None if self.master_board is None else _board(scope, "master_board", self)
-        return dataclasses.replace(self, board=_board(scope, "board", self), master_board=master)
+        files = {k: _path(scope, getattr(self, k)) for k in _FILE_KEYS}
+        return dataclasses.replace(
+            self, board=_board(scope, "board", self), master_board=master, **files
+        )
+
+
+def _path(scope: Scope, value: str) -> str:
+    """``value`` made absolute against the config file's folder ("" stays "")."""
+    if not value:
+        return value
+    p = Path(value).expanduser()
+    return str(p if p.is_absolute() else (scope.base_dir / p).resolve())
 
 
 def _board(scope: Scope, key: str, source: BrainFlowConfig) -> str:

@@ -8,8 +8,10 @@ prosthesis's degrees of freedom, a model fitted on other channels — raises a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -160,6 +162,7 @@ def build_graph(
                 raise _err(
                     n, "model", f"{p.model} holds a {type(dec).__name__}, not a class decoder"
                 )
+            _check_rate(n, p.model, dec, fs)
             node = ClassifyNode(n.name, dec)
         elif n.kind == "snn":
             labels = _labels(src)
@@ -225,6 +228,17 @@ def _bin_model(n: NodeConfig, channels: Sequence[str]) -> Decoder:
             f"{len(p.dims)} ({', '.join(p.dims)})",
         )  # fmt: skip
     return dec
+
+
+def _check_rate(n: NodeConfig, model: Path, dec: Decoder, fs: float) -> None:
+    """Refuse a model ``model`` fitted at another sampling rate than the source's ``fs``: its
+    filters and windows hold for the rate it was fitted at."""
+    model_fs = getattr(dec, "fs", None)
+    if model_fs is not None and not math.isclose(float(model_fs), fs, rel_tol=1e-9):
+        raise _err(
+            n, "model", f"{model} was fitted at {float(model_fs):g} Hz, the source "
+            f"runs at {fs:g} Hz; calibrate a model at this rate",
+        )  # fmt: skip
 
 
 def _labels(src: Node | None) -> tuple[str, ...]:

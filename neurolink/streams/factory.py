@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from brainflow.board_shim import BoardIds
+
 from neurolink.config import config_from_dict
 from neurolink.config.acquisition import BrainFlowConfig, FileConfig, LslConfig
+from neurolink.streams.brainflow_file import PlaybackSource
 from neurolink.streams.brainflow_source import BrainFlowSource
 from neurolink.streams.lsl_source import LSLSource
 from neurolink.streams.source import Source
@@ -12,6 +15,8 @@ from neurolink.streams.spec import SourceSpec, parse_source_spec
 __all__ = ["config_from_spec", "source_from_config", "source_from_spec"]
 
 SourceConfig = BrainFlowConfig | LslConfig | FileConfig
+
+_PLAYBACK = int(BoardIds.PLAYBACK_FILE_BOARD)
 
 
 def config_from_spec(spec: SourceSpec | str) -> SourceConfig:
@@ -44,14 +49,25 @@ def source_from_config(cfg: SourceConfig) -> Source:
 
     Parameters
     ----------
-    cfg : BrainFlowConfig or LslConfig
-        A ``file`` section is played through :func:`neurolink.streams.player_source`.
+    cfg : BrainFlowConfig, LslConfig or FileConfig
+        A ``file`` section is played through
+        :class:`~neurolink.streams.played_file.PlayedFileSource`; BrainFlow's playback board
+        through :class:`~neurolink.streams.brainflow_file.PlaybackSource` (which restores the
+        file's markers and ends at the end of the file instead of stalling).
 
     Returns
     -------
     Source
     """
     if isinstance(cfg, BrainFlowConfig):
+        master = cfg.master_board  # without it, BrainFlowSource refuses the config, naming it
+        if cfg.board_id == _PLAYBACK and master is not None and cfg.preset == "default":
+            return PlaybackSource(
+                cfg.file,
+                master,
+                channel_types=cfg.channel_types,
+                stall_timeout=cfg.stall_timeout,
+            )
         params = {k: v for k, v in vars(cfg.input_params()).items() if v not in ("", 0, -100)}
         return BrainFlowSource(
             cfg.board_id,

@@ -8,7 +8,7 @@ fault path.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import ClassVar
 
@@ -85,6 +85,50 @@ def test_watchdog_trips_exactly_at_heartbeat_plus_timeout():
         fault = c.wait_for(lambda m: isinstance(m, wire.Fault))
         assert fault == wire.Fault(wire.FaultCode.WATCHDOG, 0, 451_000)
         assert model.stops == [(451_000, "watchdog")]
+
+
+class LateClock(ManualClock):
+    """A ManualClock that runs ``late`` once, at the server's next look at the time: what
+    happens there happened while the server was not scheduled."""
+
+    def __init__(self, start_us: int = 0) -> None:
+        super().__init__(start_us)
+        self.late: Callable[[], None] | None = None
+        self.ran = threading.Event()
+
+    def now_us(self) -> int:
+        late, self.late = self.late, None
+        if late is not None:
+            late()
+            self.ran.set()
+        return super().now_us()
+
+
+def test_a_heartbeat_waiting_when_the_server_wakes_late_does_not_trip():
+    clock, model = LateClock(1_000), Quiet()
+    with served(model, clock) as c:
+        c.ack(wire.Arm())  # at 1,000 µs: deadline 251,000
+        seq = c.seq.next()
+
+        def starved() -> None:
+            clock.advance(100_000)
+            c.send(wire.Heartbeat(), seq)  # at 101,000, in time; not read yet
+            clock.advance(400_000)  # the server looks again at 501,000
+
+        clock.late = starved
+        assert clock.ran.wait(5.0)
+        ack = c.reply(seq)
+        assert isinstance(ack, wire.Ack) and ack.status is S.OK
+        status = _state(c)
+        assert status.state is DS.ARMED and status.device_time_us == 501_000
+        assert model.stops == [] and not c.unsolicited  # no FAULT, no LOG
+        clock.advance(249_999)  # the watchdog counts from when the HEARTBEAT was read
+        assert _state(c).state is DS.ARMED
+        clock.advance(1)
+        assert _state(c).state is DS.WATCHDOG_TRIPPED
+        assert c.wait_for(lambda m: isinstance(m, wire.Fault)) == wire.Fault(
+            wire.FaultCode.WATCHDOG, 0, 751_000
+        )
 
 
 def test_a_model_bug_latches_fault_and_stops_output():

@@ -188,17 +188,17 @@ def test_stimulator_delivered_charge_balanced_trains_one_per_command(responsive_
 def _burst_samples(session: Session, rec, name: str) -> np.ndarray:
     """Stream sample index of the last sample of each burst-detector output step.
 
-    The recorded step numbers count the graph's warm-up steps too; the node's step counter
-    and the stream's first index give that offset.
+    The recorded step numbers count from the stream's first sample (the warm-up's steps are
+    forgotten when the graph is reset): step k ends at sample ``(first // S + k + 1)·S − 1``.
     """
     engine = session.engine
     assert engine is not None and engine.first_index is not None
     node = engine.graph[name]
     S = node.step_samples
     first, stop = engine.first_index, engine.first_index + engine.n_samples
-    warm = node.n_steps - steps_crossed(first, stop, S)
-    steps = rec["snn_spikes"].data[:, 0].astype(np.int64) - warm
-    assert np.all(steps >= 0)
+    assert node.n_steps == steps_crossed(first, stop, S)  # no warm-up steps counted
+    steps = rec["snn_spikes"].data[:, 0].astype(np.int64)
+    assert np.all((steps >= 0) & (steps < node.n_steps))
     return (first // S + steps + 1) * S - 1
 
 

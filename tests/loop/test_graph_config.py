@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from neurolink.config import load_config, parse_config
+from neurolink.decode import EEGClassDecoder
 from neurolink.errors import ConfigError
 from neurolink.loop.build import DeviceLimits, build_graph
 from neurolink.loop.graph import Graph, GraphError
@@ -15,6 +16,7 @@ from neurolink.loop.nodes_decode import ClassifyNode, DecodeNode, FeaturesNode
 from neurolink.loop.nodes_dsp import BinNode, DetectNode, FilterNode, RerefNode
 from neurolink.loop.nodes_snn import BurstNode, SNNNode, WTANode
 from neurolink.loop.ports import NODE_PORTS
+from tests.decode._data import synthetic_epochs
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 CLASSES = [
@@ -156,3 +158,22 @@ def test_graph_refuses_wiring_mistakes_made_in_code() -> None:
         Graph([f, BinNode("b", 2, 600)], ["source", "f"])
     with pytest.raises(GraphError, match="not the source or a node"):
         Graph([f], ["x"])
+
+
+def test_a_class_model_fitted_at_another_rate_is_refused(tmp_path: Path) -> None:
+    channels = [f"C{i}" for i in range(4)]
+    X, y = synthetic_epochs(n_trials=10, fs=128.0, n_channels=4, duration_s=2.0)
+    EEGClassDecoder(128.0, window_s=1.0, n_components=None).fit(X, y, channels=channels).save(
+        tmp_path / "mi.npz"
+    )
+    text = HEAD + '[[loop.nodes]]\nname = "mi"\nkind = "classify"\nclassify.model = "mi.npz"\n'
+    cfg = parse_config(text, "x.toml", base_dir=tmp_path)
+    parts = build_graph(cfg.loop, channels=channels, fs=128.0, limits={})
+    assert isinstance(parts.graph["mi"], ClassifyNode)
+    with pytest.raises(ConfigError) as info:
+        build_graph(cfg.loop, channels=channels, fs=256.0, limits={})
+    assert str(info.value) == (
+        "`loop.nodes` node 'mi' (classify): `classify.model`: "
+        f"{tmp_path.resolve() / 'mi.npz'} was fitted at 128 Hz, the source runs at 256 Hz; "
+        "calibrate a model at this rate"
+    )

@@ -208,3 +208,31 @@ def test_discrete_mapper_ramps_to_the_class_velocity_and_back_to_rest() -> None:
     assert vel.min() == pytest.approx(-0.4)
     assert vel[-1] == 0.0 and np.all(np.abs(np.diff(vel)) <= 0.04 + 1e-12)
     assert len(vel) < 60  # stops sending once at rest
+
+
+def test_reset_counts_network_steps_from_zero_again() -> None:
+    # as after warm_up: the network ran, then reset; the recorded step numbers start at 0
+    node = SNNNode("snn", make_backend("fixed"), ("vx",), FS, tau_ms=20.0)
+    v = Vector(np.array([0.5]), True, 0, ("vx",))
+    for _a, _b, tick in ticks(900, 300):  # 30 steps of 30 samples
+        node.step(v, tick)
+    assert (node.n_steps, node.first_step) == (30, 20) and node.n_out_spikes > 0
+    node.reset()
+    assert (node.n_steps, node.first_step, node.n_out_spikes) == (0, 0, 0)
+    assert node.last_spikes.shape == (0, 2)
+    tick = Tick(rate=FS, stream="test")
+    tick.set(0, 300, 300 / FS)
+    node.step(v, tick)
+    assert (node.first_step, node.n_steps) == (0, 10)
+
+
+def test_wta_reset_forgets_its_decisions() -> None:
+    node = WTANode("w", make_backend("fixed"), 2, FS, evidence_spikes=5, refractory_steps=5)
+    sure = Vector(np.array([0.0, 1.0]), True, 0, ("a", "b"))
+    decided = [node.step(sure, t) for _a, _b, t in ticks(3000, 30)]
+    assert 1 in decided and node.decisions
+    node.reset()
+    assert node.decisions == [] and node.n_steps == 0
+    chance = Vector(np.full(2, 0.5), True, 0, ("a", "b"))
+    assert {node.step(chance, t) for _a, _b, t in ticks(3000, 30)} == {-1}
+    assert node.decisions == [] and node.n_steps == 100

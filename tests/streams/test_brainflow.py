@@ -19,6 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from neurolink.clock import now
+from neurolink.config import parse_config
 from neurolink.errors import (
     BoardNotFoundError,
     ConfigError,
@@ -39,6 +40,7 @@ from neurolink.streams.brainflow_source import (
     missing_packages,
     select_channels,
 )
+from neurolink.streams.factory import source_from_config
 from neurolink.streams.source import Source
 
 SYN = int(BoardIds.SYNTHETIC_BOARD)
@@ -183,6 +185,41 @@ def test_playback_reproduces_values_order_markers_and_invalid(csv: Path) -> None
     assert list(markers["label"]) == ["7", "2.5"] and list(markers["sample_index"]) == [50, 120]
     ts = np.concatenate([b.timestamps for b in blocks])
     assert abs(ts[-1] - now()) < 5.0  # stamped at replay (new_timestamps), on the host clock
+
+
+def playback_config(csv: Path, preset: str = "default"):
+    """A ``[source.brainflow]`` playback section naming ``csv`` relative to its folder."""
+    kind = "eeg" if preset == "default" else "accel"  # the synthetic board's presets
+    text = f"""\
+[source]
+kind = "brainflow"
+[source.brainflow]
+board = "playback_file"
+master_board = "synthetic"
+file = "{csv.name}"
+preset = "{preset}"
+channel_types = ["{kind}"]
+stall_timeout = 0.5
+"""
+    return parse_config(text, base_dir=csv.parent).source
+
+
+def test_playback_config_delivers_the_file_markers_and_ends(csv: Path) -> None:
+    data = recording(200)
+    data[DESCR["marker_channel"], [30, 150]] = [1.0, 2.0]  # the cues
+    write_brainflow_file(csv, data, "synthetic")
+    with source_from_config(playback_config(csv)) as src:
+        blocks = read_until(src, lambda b: sum(x.n_samples for x in b) >= 200)
+        markers = src.read_markers()  # BrainFlow's playback board itself drops them
+        assert src.read(timeout=1.0) is None  # the end of the file, not a stall
+        assert src.exhausted
+    assert sum(b.n_samples for b in blocks) == 200
+    assert list(markers["label"]) == ["1", "2"] and list(markers["sample_index"]) == [30, 150]
+
+
+def test_playback_config_of_another_preset_is_a_plain_board(csv: Path) -> None:
+    src = source_from_config(playback_config(csv, preset="auxiliary"))
+    assert type(src) is BrainFlowSource  # PlaybackSource replays the default preset only
 
 
 def test_playback_gap_detection_across_counter_wrap(csv: Path) -> None:
