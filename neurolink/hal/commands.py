@@ -39,8 +39,16 @@ __all__ = [
 ]
 
 
-def _real(owner: str, name: str, value: Any, *, lo: float | None = None,
-          lo_open: bool = False, hi: float | None = None, unit: str = "") -> float:
+def _real(
+    owner: str,
+    name: str,
+    value: Any,
+    *,
+    lo: float | None = None,
+    lo_open: bool = False,
+    hi: float | None = None,
+    unit: str = "",
+) -> float:
     """Validate a finite real number within ``[lo, hi]`` (``(lo, hi]`` if ``lo_open``)."""
     u = f" {unit}" if unit else ""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -170,8 +178,7 @@ class StimCommand:
             _set(self, "polarity", Polarity(self.polarity))
         except ValueError:
             raise CommandError(
-                f"{o}.polarity must be one of {[p.value for p in Polarity]}, "
-                f"got {self.polarity!r}"
+                f"{o}.polarity must be one of {[p.value for p in Polarity]}, got {self.polarity!r}"
             ) from None
         a2, w2 = self.second_amplitude_ua, self.second_width_us
         if a2 is not None:
@@ -185,9 +192,14 @@ class StimCommand:
             a2 = a1 * w1 / w2  # charge balance: a1·w1 = a2·w2
         elif w2 is None:
             w2 = a1 * w1 / a2
-        for name, v in (("amplitude_ua", a1), ("phase_width_us", w1), ("frequency_hz", f),
-                        ("interphase_gap_us", gap), ("second_amplitude_ua", a2),
-                        ("second_width_us", w2)):
+        for name, v in (
+            ("amplitude_ua", a1),
+            ("phase_width_us", w1),
+            ("frequency_hz", f),
+            ("interphase_gap_us", gap),
+            ("second_amplitude_ua", a2),
+            ("second_width_us", w2),
+        ):
             _set(self, name, v)
         pulse_us = w1 + gap + w2
         period_us = 1e6 / f

@@ -102,8 +102,15 @@ class DeviceInfo:
     @classmethod
     def from_wire(cls, kind: str, info: Info, url: str) -> DeviceInfo:
         """Build from an INFO message."""
-        return cls(kind, info.identity, info.firmware_version, info.capabilities,
-                   info.heartbeat_timeout_ms / 1000.0, info.limits, url)
+        return cls(
+            kind,
+            info.identity,
+            info.firmware_version,
+            info.capabilities,
+            info.heartbeat_timeout_ms / 1000.0,
+            info.limits,
+            url,
+        )
 
     def has(self, capability: Capability) -> bool:
         """True if every bit of ``capability`` is set."""
@@ -238,8 +245,9 @@ class DeviceBase:
     def _require(self, *states: Lifecycle, action: str) -> None:
         if self._lifecycle not in states:
             allowed = " or ".join(s.value for s in states)
-            raise DeviceError(f"{self!r}: cannot {action} while {self._lifecycle.value} "
-                              f"(needs {allowed})")
+            raise DeviceError(
+                f"{self!r}: cannot {action} while {self._lifecycle.value} (needs {allowed})"
+            )
 
     def _record_sent(self, sent: Sent) -> None:
         with self._sent_lock:
@@ -316,8 +324,7 @@ _DRIVERS_MODULE = "neurolink.hal.drivers"
 T = TypeVar("T", bound=type)
 
 
-def register_device(name: str, description: str,
-                    emulator: str | None = None) -> Callable[[T], T]:
+def register_device(name: str, description: str, emulator: str | None = None) -> Callable[[T], T]:
     """Class decorator: register a driver under ``name``.
 
     Raises

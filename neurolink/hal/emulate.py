@@ -35,8 +35,9 @@ _PACKAGE = "devices"
 _STDERR_LINES = 200
 
 
-def _command(name: str, profile: str | None, socket: str | None, baud: int | None,
-             extra: Sequence[str]) -> list[str]:
+def _command(
+    name: str, profile: str | None, socket: str | None, baud: int | None, extra: Sequence[str]
+) -> list[str]:
     if name not in EMULATORS:
         raise DeviceError(f"unknown emulator {name!r}; emulators: {', '.join(EMULATORS)}")
     cmd = [sys.executable, "-m", f"{_PACKAGE}.{name}"]
@@ -83,9 +84,17 @@ class Emulator:
         What it printed after ``PORT`` (a pty path or a ``socket://`` URL).
     """
 
-    def __init__(self, name: str, *, profile: str | None = None, socket: str | None = None,
-                 baud: int | None = None, extra_args: Sequence[str] = (),
-                 start_timeout: float = 20.0, capture_stderr: bool = True) -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        profile: str | None = None,
+        socket: str | None = None,
+        baud: int | None = None,
+        extra_args: Sequence[str] = (),
+        start_timeout: float = 20.0,
+        capture_stderr: bool = True,
+    ) -> None:
         self.name = name
         self.capture_stderr = capture_stderr
         self.command = _command(name, profile, socket, baud, extra_args)
@@ -104,15 +113,24 @@ class Emulator:
             (the message holds its stderr).
         """
         env = dict(os.environ, PYTHONUNBUFFERED="1")
-        proc = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE if self.capture_stderr else None,
-                                text=True, env=env)
+        proc = subprocess.Popen(
+            self.command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE if self.capture_stderr else None,
+            text=True,
+            env=env,
+        )
         self.process = proc
         assert proc.stdout is not None
         err_thread = None
         if proc.stderr is not None:
-            err_thread = threading.Thread(target=_drain, args=(proc.stderr, self._stderr),
-                                          daemon=True, name=f"emulator {self.name} stderr")
+            err_thread = threading.Thread(
+                target=_drain,
+                args=(proc.stderr, self._stderr),
+                daemon=True,
+                name=f"emulator {self.name} stderr",
+            )
             err_thread.start()
         stdout = proc.stdout
         first: list[str] = []
@@ -121,17 +139,24 @@ class Emulator:
         reader.join(self.start_timeout)
         line = first[0].strip() if first else ""
         if not line.startswith("PORT "):
-            why = (f"printed {line!r}" if line else
-                   f"exited with {proc.poll()}" if proc.poll() is not None else
-                   f"printed nothing within {self.start_timeout:g} s")
+            why = (
+                f"printed {line!r}"
+                if line
+                else f"exited with {proc.poll()}"
+                if proc.poll() is not None
+                else f"printed nothing within {self.start_timeout:g} s"
+            )
             self.stop()
             if err_thread is not None:
                 err_thread.join(1.0)  # its last lines explain why
-            raise DeviceError(f"emulator {' '.join(self.command[1:])} {why}, expected "
-                              f"'PORT <port>'; stderr: {self.stderr_tail()!r}")
-        self.port = line[len("PORT "):].strip()
-        threading.Thread(target=_drain, args=(stdout, None), daemon=True,
-                         name=f"emulator {self.name} stdout").start()
+            raise DeviceError(
+                f"emulator {' '.join(self.command[1:])} {why}, expected "
+                f"'PORT <port>'; stderr: {self.stderr_tail()!r}"
+            )
+        self.port = line[len("PORT ") :].strip()
+        threading.Thread(
+            target=_drain, args=(stdout, None), daemon=True, name=f"emulator {self.name} stdout"
+        ).start()
         return self
 
     @property
@@ -189,9 +214,15 @@ def stop_emulator(process: subprocess.Popen[str], timeout: float = 5.0) -> int |
     return process.returncode
 
 
-def start_emulator(name: str, *, profile: str | None = None, socket: str | None = None,
-                   baud: int | None = None, extra_args: Sequence[str] = (),
-                   start_timeout: float = 20.0) -> tuple[subprocess.Popen[str], str]:
+def start_emulator(
+    name: str,
+    *,
+    profile: str | None = None,
+    socket: str | None = None,
+    baud: int | None = None,
+    extra_args: Sequence[str] = (),
+    start_timeout: float = 20.0,
+) -> tuple[subprocess.Popen[str], str]:
     """Spawn an emulator and wait for its port.
 
     Returns
@@ -199,7 +230,13 @@ def start_emulator(name: str, *, profile: str | None = None, socket: str | None 
     (subprocess.Popen, str)
         The process (stop it with :func:`stop_emulator`) and the port to connect to.
     """
-    emu = Emulator(name, profile=profile, socket=socket, baud=baud, extra_args=extra_args,
-                   start_timeout=start_timeout).start()
+    emu = Emulator(
+        name,
+        profile=profile,
+        socket=socket,
+        baud=baud,
+        extra_args=extra_args,
+        start_timeout=start_timeout,
+    ).start()
     assert emu.process is not None
     return emu.process, emu.port

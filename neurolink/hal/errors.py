@@ -117,8 +117,15 @@ class NackError(DeviceError):
         For ``OUT_OF_LIMITS``: the channel, degree of freedom, port or population; else None.
     """
 
-    def __init__(self, message: str, *, status: str, detail: int = 0, limit: str = "",
-                 index: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: str,
+        detail: int = 0,
+        limit: str = "",
+        index: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.detail = detail

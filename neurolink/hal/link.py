@@ -168,8 +168,14 @@ class Link:
         each attempt before they are written (e.g. to corrupt the first attempt's CRC).
     """
 
-    def __init__(self, transport: Transport, *, timeout: float = 0.25, retries: int = 2,
-                 clock: Callable[[], float] = host_now) -> None:
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        timeout: float = 0.25,
+        retries: int = 2,
+        clock: Callable[[], float] = host_now,
+    ) -> None:
         if not timeout > 0:
             raise ValueError(f"Link timeout must be > 0 s, got {timeout!r}")
         if retries < 0:
@@ -231,8 +237,9 @@ class Link:
         self.transport.write(b"\x00")
         self._threads = [
             threading.Thread(target=self._read_loop, name=f"link-reader {self.url}", daemon=True),
-            threading.Thread(target=self._dispatch_loop, name=f"link-dispatch {self.url}",
-                             daemon=True),
+            threading.Thread(
+                target=self._dispatch_loop, name=f"link-dispatch {self.url}", daemon=True
+            ),
         ]
         for t in self._threads:
             t.start()
@@ -278,8 +285,14 @@ class Link:
         """Write bytes as they are, unframed (fault injection: garbage, hand-made frames)."""
         self.transport.write(data)
 
-    def request(self, message: wire.Message, *, timeout: float | None = None,
-                retries: int | None = None, collect: Iterable[MsgType] = ()) -> Exchange:
+    def request(
+        self,
+        message: wire.Message,
+        *,
+        timeout: float | None = None,
+        retries: int | None = None,
+        collect: Iterable[MsgType] = (),
+    ) -> Exchange:
         """Send one command and wait for its reply, resending on silence or a damaged frame.
 
         Parameters
@@ -313,8 +326,12 @@ class Link:
             self._raise_if_unusable()
             seq = self._seq.next()
             encoded = wire.encode(message, seq)
-            pending = _Pending(seq, message, QUERY_REPLIES.get(message.TYPE, MsgType.ACK),
-                               frozenset(MsgType(t) for t in collect))
+            pending = _Pending(
+                seq,
+                message,
+                QUERY_REPLIES.get(message.TYPE, MsgType.ACK),
+                frozenset(MsgType(t) for t in collect),
+            )
             with self._cond:
                 self._pending = pending
             try:
@@ -340,8 +357,13 @@ class Link:
                 self.stats.retries += 1
             deadline = self._clock() + wait
             with self._cond:
-                while (p.reply is None and not p.resend and p.error is None
-                       and self._lost is None and not self._stop.is_set()):
+                while (
+                    p.reply is None
+                    and not p.resend
+                    and p.error is None
+                    and self._lost is None
+                    and not self._stop.is_set()
+                ):
                     left = deadline - self._clock()
                     if left <= 0:
                         break
@@ -360,7 +382,9 @@ class Link:
             self.stats.timeouts += 1
         err = DeviceLost(
             f"{self.url}: no reply to {name} (seq {p.seq}) after {attempts} attempt(s) of "
-            f"{wait:g} s each", url=self.url)
+            f"{wait:g} s each",
+            url=self.url,
+        )
         self._declare_lost(err)
         raise err
 
@@ -373,8 +397,9 @@ class Link:
             self.stats.duplicates += 1
         # the reader may stamp a very fast reply before this thread read the clock after the
         # write: a reply is never earlier than the write it answers
-        return Exchange(p.request, p.seq, reply, t_wire, max(p.t_reply, t_wire), attempts,
-                        tuple(p.collected))
+        return Exchange(
+            p.request, p.seq, reply, t_wire, max(p.t_reply, t_wire), attempts, tuple(p.collected)
+        )
 
     def _raise_if_unusable(self) -> None:
         with self._cond:
@@ -434,7 +459,8 @@ class Link:
                 else:
                     p.error = DeviceError(
                         f"{self.url}: device answered {p.request.TYPE.name} (seq {p.seq}) with "
-                        f"{frame.type.name}, expected {p.expect.name} or NACK")
+                        f"{frame.type.name}, expected {p.expect.name} or NACK"
+                    )
                 self._cond.notify_all()
                 return
             if p is not None and frame.type in p.collect:

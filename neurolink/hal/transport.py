@@ -67,13 +67,20 @@ class Transport:
     >>> t.close()
     """
 
-    def __init__(self, url: str, *, baudrate: int = DEFAULT_BAUD, read_timeout: float = 0.05,
-                 write_timeout: float = 1.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        baudrate: int = DEFAULT_BAUD,
+        read_timeout: float = 0.05,
+        write_timeout: float = 1.0,
+    ) -> None:
         if not isinstance(url, str) or not url:
             raise DeviceError(f"transport URL must be a non-empty string, got {url!r}")
         if not read_timeout > 0 or not write_timeout > 0:
-            raise ValueError(f"timeouts must be > 0 s, got read {read_timeout!r}, "
-                             f"write {write_timeout!r}")
+            raise ValueError(
+                f"timeouts must be > 0 s, got read {read_timeout!r}, write {write_timeout!r}"
+            )
         self.url = url
         self.baudrate = int(baudrate)
         self.read_timeout = float(read_timeout)
@@ -102,8 +109,12 @@ class Transport:
             return self
         try:
             port = serial.serial_for_url(
-                self.url, baudrate=self.baudrate, timeout=self.read_timeout,
-                write_timeout=self.write_timeout, do_not_open=True)
+                self.url,
+                baudrate=self.baudrate,
+                timeout=self.read_timeout,
+                write_timeout=self.write_timeout,
+                do_not_open=True,
+            )
             port.open()
         except (*_PORT_ERRORS, ValueError) as e:
             raise DeviceError(f"cannot open {self.url}: {e}") from e
@@ -166,9 +177,11 @@ class Transport:
                 n = port.write(data)
                 port.flush()
             except serial.SerialTimeoutException as e:
-                raise DeviceLost(f"{self.url}: write blocked for more than "
-                                 f"{self.write_timeout:g} s (device not reading)",
-                                 url=self.url) from e
+                raise DeviceLost(
+                    f"{self.url}: write blocked for more than "
+                    f"{self.write_timeout:g} s (device not reading)",
+                    url=self.url,
+                ) from e
             except _PORT_ERRORS as e:
                 raise DeviceLost(f"{self.url}: write failed: {e}", url=self.url) from e
             if n is not None and n != len(data):

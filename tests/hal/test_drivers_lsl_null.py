@@ -34,18 +34,28 @@ from neurolink.hal.safety import (
 
 def bypass_layer() -> SafetyLayer:
     audit = AuditLog()
-    return SafetyLayer(audit=audit, estop=EStop(audit),
-                       bypass=NoHostSafety("test: the consumer is a game, nothing physical"))
+    return SafetyLayer(
+        audit=audit,
+        estop=EStop(audit),
+        bypass=NoHostSafety("test: the consumer is a game, nothing physical"),
+    )
 
 
 def stim_layer() -> SafetyLayer:
     audit = AuditLog()
-    lim = ElectrodeLimits(area_cm2=0.05, max_amplitude_ua=1000, max_phase_width_us=500,
-                          max_frequency_hz=200, max_charge_nc=100, max_ramp_ua_per_s=1e7,
-                          max_pulses_per_s=1000)
+    lim = ElectrodeLimits(
+        area_cm2=0.05,
+        max_amplitude_ua=1000,
+        max_phase_width_us=500,
+        max_frequency_hz=200,
+        max_charge_nc=100,
+        max_ramp_ua_per_s=1e7,
+        max_pulses_per_s=1000,
+    )
     limits = StimLimits({0: lim, 1: lim}, TotalStimLimits(2000), audit)
-    return SafetyLayer(audit=audit, estop=EStop(audit),
-                       stim=StimGuard(limits, start_time=now() - 1.0))
+    return SafetyLayer(
+        audit=audit, estop=EStop(audit), stim=StimGuard(limits, start_time=now() - 1.0)
+    )
 
 
 def inlet_for(name: str) -> pylsl.StreamInlet:
@@ -72,15 +82,19 @@ def test_json_outlet_round_trip(unique_name):
         inlet = inlet_for(unique_name)
         assert out.wait_for_consumers(5.0)
         origin = Origin("cursor", 99, now() - 0.005)
-        cmds = [ProsthesisCommand((0.25, -0.5), grip=None, origin=origin),
-                StimCommand(1, 100, 200, 50, 3), StimStop(None, "done")]
+        cmds = [
+            ProsthesisCommand((0.25, -0.5), grip=None, origin=origin),
+            StimCommand(1, 100, 200, 50, 3),
+            StimStop(None, "done"),
+        ]
         sent = [out.send(c) for c in cmds]
         got = [inlet.pull_sample(timeout=5.0) for _ in cmds]
         inlet.close_stream()
     assert [command_from_dict(json.loads(s[0])) for s, _ in got] == cmds
     assert all(ts > 0 for _, ts in got)
     assert sent[0].status == "PUSHED" and sent[0].latency_s == pytest.approx(
-        sent[0].t_wire - origin.timestamp)
+        sent[0].t_wire - origin.timestamp
+    )
     assert [r.status for r in layer.audit.select(outcome=Outcome.ACK)] == ["PUSHED"] * 3
     assert out.lifecycle is Lifecycle.CLOSED
 

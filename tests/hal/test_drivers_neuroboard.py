@@ -34,8 +34,11 @@ from neurolink.snn import golden as golden_harness
 from neurolink.snn.backends.chip import network_dict
 
 GOLDEN_NAMES = sorted(
-    p.name for p in (Path(__file__).resolve().parents[2].parent / "shared" / "data" / "golden"
-                     / "loihi").glob("*.json"))
+    p.name
+    for p in (
+        Path(__file__).resolve().parents[2].parent / "shared" / "data" / "golden" / "loihi"
+    ).glob("*.json")
+)
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +54,9 @@ def assert_same(expected: dict[str, np.ndarray], got: dict[str, np.ndarray], wha
         assert a.shape == b.shape, f"{what} {key}: shape {b.shape}, expected {a.shape}"
         if not np.array_equal(a, b):
             k, i = (int(x) for x in np.argwhere(a != b)[0])
-            pytest.fail(f"{what} {key}: step {k + 1}, neuron {i}: expected {a[k, i]}, "
-                        f"got {b[k, i]}")
+            pytest.fail(
+                f"{what} {key}: step {k + 1}, neuron {i}: expected {a[k, i]}, got {b[k, i]}"
+            )
 
 
 def random_network(seed: int) -> tuple[NetworkSpec, dict[str, np.ndarray]]:
@@ -60,30 +64,49 @@ def random_network(seed: int) -> tuple[NetworkSpec, dict[str, np.ndarray]]:
     rng = np.random.default_rng(seed)
     ports = [InputPort("in0", int(rng.integers(1, 6))), InputPort("in1", int(rng.integers(1, 6)))]
     sizes = {name: int(rng.integers(1, 5)) for name in "abc"}
-    pops = [Population(name, n, du=rng.integers(0, 4096, n), dv=rng.integers(0, 4096, n),
-                       vth=rng.integers(0, 300, n), bias_mant=rng.integers(-200, 200, n),
-                       bias_exp=rng.integers(0, 4, n), u0=rng.integers(-1000, 1000, n),
-                       v0=rng.integers(-1000, 1000, n)) for name, n in sizes.items()]
+    pops = [
+        Population(
+            name,
+            n,
+            du=rng.integers(0, 4096, n),
+            dv=rng.integers(0, 4096, n),
+            vth=rng.integers(0, 300, n),
+            bias_mant=rng.integers(-200, 200, n),
+            bias_exp=rng.integers(0, 4, n),
+            u0=rng.integers(-1000, 1000, n),
+            v0=rng.integers(-1000, 1000, n),
+        )
+        for name, n in sizes.items()
+    ]
     n_of = {p.name: p.n for p in ports} | sizes
     conns = []
-    for k, (src, dst) in enumerate([("in0", "a"), ("in1", "b"), ("a", "b"), ("b", "c"),
-                                    ("c", "a"), ("a", "a")]):
-        common = {"weight_exp": int(rng.integers(-2, 5)),
-                  "num_weight_bits": int(rng.integers(1, 9)),
-                  "sign_mode": [None, "excitatory", "inhibitory", "mixed"][k % 4]}
+    for k, (src, dst) in enumerate(
+        [("in0", "a"), ("in1", "b"), ("a", "b"), ("b", "c"), ("c", "a"), ("a", "a")]
+    ):
+        common = {
+            "weight_exp": int(rng.integers(-2, 5)),
+            "num_weight_bits": int(rng.integers(1, 9)),
+            "sign_mode": [None, "excitatory", "inhibitory", "mixed"][k % 4],
+        }
         if k % 2 == 0:
             w = rng.integers(-256, 256, (n_of[dst], n_of[src]))
             conns.append(DenseConnection(f"c{k}", src, dst, w, **common))
         else:
-            pairs = [(i, j) for i in range(n_of[src]) for j in range(n_of[dst])
-                     if rng.random() < 0.6]
+            pairs = [
+                (i, j) for i in range(n_of[src]) for j in range(n_of[dst]) if rng.random() < 0.6
+            ]
             pre, post = [p for p, _ in pairs], [q for _, q in pairs]
-            conns.append(SparseConnection(f"c{k}", src, dst, pre, post,
-                                          rng.integers(-256, 256, len(pairs)), **common))
+            conns.append(
+                SparseConnection(
+                    f"c{k}", src, dst, pre, post, rng.integers(-256, 256, len(pairs)), **common
+                )
+            )
     probes = [Probe(p, v) for p in sizes for v in ("spikes", "u", "v")]
     T = 25
-    return (NetworkSpec(pops, conns, ports, probes),
-            {p.name: rng.random((T, p.n)) < 0.4 for p in ports})
+    return (
+        NetworkSpec(pops, conns, ports, probes),
+        {p.name: rng.random((T, p.n)) < 0.4 for p in ports},
+    )
 
 
 @pytest.mark.parametrize("name", GOLDEN_NAMES)
@@ -104,8 +127,9 @@ def test_random_networks_match_the_fixed_backend(board, seed):
     spec, rasters = random_network(seed)
     T = next(iter(rasters.values())).shape[0]
     board.load(spec)
-    assert_same(make_backend("fixed", spec).run(T, rasters), board.run(T, rasters),
-                f"seed {seed} run")
+    assert_same(
+        make_backend("fixed", spec).run(T, rasters), board.run(T, rasters), f"seed {seed} run"
+    )
     board.reset()  # the same again one step at a time, continuing after a reset
     fixed = make_backend("fixed", spec)
     for t in range(T):
@@ -122,11 +146,11 @@ def test_random_networks_match_the_fixed_backend(board, seed):
 def test_large_network_loads_in_chunks_and_splits_inputs_and_spikes(board):
     n_in, n = 600, 700  # 600 input axons need two NEURO_STEP frames; 700 spikes two NEURO_SPIKES
     rng = np.random.default_rng(5)
-    pop = Population("big", n, du=4095, dv=0, vth=rng.integers(0, 3, n), bias_mant=0,
-                     bias_exp=0)
+    pop = Population("big", n, du=4095, dv=0, vth=rng.integers(0, 3, n), bias_mant=0, bias_exp=0)
     conn = DenseConnection("in_big", "in", "big", rng.integers(0, 256, (n, n_in)))
-    spec = NetworkSpec([pop], [conn], [InputPort("in", n_in)],
-                       [Probe("big", v) for v in ("spikes", "u", "v")])
+    spec = NetworkSpec(
+        [pop], [conn], [InputPort("in", n_in)], [Probe("big", v) for v in ("spikes", "u", "v")]
+    )
     doc = json.dumps(network_dict(spec), separators=(",", ":")).encode()
     assert len(doc) > 100 * wire.MAX_LOAD_CHUNK
     requests_before = board.link.stats.requests
@@ -146,8 +170,9 @@ def test_spike_input_as_a_command(board, shared_data):
     spec = golden_harness.spec_from_config(json.loads(example.read_text())["config"])
     board.load(spec)
     origin = Origin("encoder", 42, now())
-    outputs = [board.exchange(SpikeInput(k, tuple(range(spec.inputs[0].n)), origin))
-               for k in range(5)]
+    outputs = [
+        board.exchange(SpikeInput(k, tuple(range(spec.inputs[0].n)), origin)) for k in range(5)
+    ]
     assert [o.step for o in outputs] == list(range(5)) and outputs[0].origin == origin
     fixed = make_backend("fixed", spec)
     want = [fixed.step({"in": np.ones(spec.inputs[0].n, dtype=bool)})["out"] for _ in range(5)]
@@ -162,8 +187,11 @@ def test_spike_input_as_a_command(board, shared_data):
 
 
 def test_refusals(board):
-    too_big = {"populations": [{"name": "big", "size": 70_000, "du": 0, "dv": 0, "vth": 1}],
-               "inputs": [], "connections": []}
+    too_big = {
+        "populations": [{"name": "big", "size": 70_000, "du": 0, "dv": 0, "vth": 1}],
+        "inputs": [],
+        "connections": [],
+    }
     with pytest.raises(ResourceError, match=r"NETWORK_SIZE|NETWORK_RESOURCES"):
         board.load_network(too_big)
     with pytest.raises(DeviceError, match="load a network first"):

@@ -71,8 +71,9 @@ def test_state_reports_are_read_back(arm):
     assert moving.positions[0] > first.positions[0] and moving.positions[1] < first.positions[1]
     assert len(seen) >= 5 and all(b.t_rx >= a.t_rx for a, b in itertools.pairwise(seen))
     assert arm.state is not None and arm.state.t_rx >= moving.t_rx
-    periods = [b.message.device_time_us - a.message.device_time_us
-               for a, b in itertools.pairwise(seen)]
+    periods = [
+        b.message.device_time_us - a.message.device_time_us for a, b in itertools.pairwise(seen)
+    ]
     assert set(periods) == {20_000}  # one report every 20 ms of device time, none lost
 
 
@@ -134,8 +135,7 @@ def test_device_stops_stale_commands_on_its_own(cursor):
 
 
 def test_grip_none_keeps_the_last_grip():
-    with Emulator("prosthesis", profile="prosthesis_arm") as emu, \
-            ProsthesisDriver(emu.port) as drv:
+    with Emulator("prosthesis", profile="prosthesis_arm") as emu, ProsthesisDriver(emu.port) as drv:
         drv.arm()
         drv.wait_state()
         assert drv.n_dof == 4 and drv.info.has(wire.Capability.GRIP)

@@ -103,8 +103,9 @@ def test_identify_reads_the_limits_of_every_channel(emulator):
 
 
 def test_config_may_only_lower_the_device_limits(emulator):
-    drv = StimulatorDriver(emulator.port, limits={"max_amplitude_ua": 50},
-                           channel_limits={12: {"max_charge_nc": 10}})
+    drv = StimulatorDriver(
+        emulator.port, limits={"max_amplitude_ua": 50}, channel_limits={12: {"max_charge_nc": 10}}
+    )
     with drv:
         assert drv.limits[0].max_amplitude_ua == 50 and drv.limits[12].max_amplitude_ua == 50
         assert drv.limits[12].max_charge_nc == 10
@@ -128,32 +129,40 @@ def test_stim_is_delivered_as_sent_and_recorded(stim):
     assert stim.drain_sent() == [sent] and stim.drain_sent() == []
     wait_for(lambda: stim.pulse_log().total == 3)  # 3 pulses at 100 Hz: done within 20 ms
     pulses = stim.delivered_pulses()
-    assert [(p.channel, p.amplitude_ua, p.phase_width_us, p.interphase_gap_us) for p in pulses] \
-        == [(12, 100, 200, 50)] * 3
+    assert [(p.channel, p.amplitude_ua, p.phase_width_us, p.interphase_gap_us) for p in pulses] == [
+        (12, 100, 200, 50)
+    ] * 3
     assert all(p.charge_balanced for p in pulses)
     gaps = [b.device_time_us - a.device_time_us for a, b in itertools.pairwise(pulses)]
     assert gaps == [10_000, 10_000]
-    [stim_ack] = [r for r in stim.audit.select(outcome=Outcome.ACK)
-                  if r.detail.get("wire") == "STIM"]
+    [stim_ack] = [
+        r for r in stim.audit.select(outcome=Outcome.ACK) if r.detail.get("wire") == "STIM"
+    ]
     assert stim_ack.status == "OK" and stim_ack.detail["seq"] == sent.seq
     accepted = stim.audit.records[stim_ack.ref]
     assert accepted.outcome is Outcome.ACCEPTED and accepted.command["amplitude_ua"] == 100
 
 
 def test_asymmetric_balanced_pulses_and_polarity(stim):
-    stim.stim(pulse(13, 200, 100, second_amplitude_ua=50, polarity=Polarity.ANODIC_FIRST,
-                    pulse_count=1))
+    stim.stim(
+        pulse(13, 200, 100, second_amplitude_ua=50, polarity=Polarity.ANODIC_FIRST, pulse_count=1)
+    )
     wait_for(lambda: stim.pulse_log().total == 1)
     [p] = stim.delivered_pulses()
-    assert (p.amplitude_ua, p.phase_width_us, p.amplitude2_ua, p.phase_width2_us) == \
-        (200, 100, 50, 400)
+    assert (p.amplitude_ua, p.phase_width_us, p.amplitude2_ua, p.phase_width2_us) == (
+        200,
+        100,
+        50,
+        400,
+    )
     assert p.polarity is wire.Polarity.ANODIC_FIRST
 
 
 def test_host_refuses_out_of_limits_before_the_wire(stim):
     before = stim.status().rx_frames
-    with pytest.raises(SafetyError, match="channel 0: phase-1 amplitude 150 µA exceeds "
-                       "max_amplitude_ua 100") as e:
+    with pytest.raises(
+        SafetyError, match="channel 0: phase-1 amplitude 150 µA exceeds max_amplitude_ua 100"
+    ) as e:
         stim.stim(pulse(0, 150, 20))
     assert e.value.limit == "max_amplitude_ua" and e.value.channel == 0
     with pytest.raises(SafetyError, match="Shannon") as e:  # 800 µA × 100 µs = 80 nC > 79.5
@@ -177,8 +186,11 @@ def test_charge_balance_host_and_device(emulator):
             drv.arm()
             with pytest.raises(NackError, match=r"OUT_OF_LIMITS.*CHARGE_BALANCE.*index 12") as e:
                 drv.stim(imbalanced)
-            assert (e.value.status, e.value.limit, e.value.index) == \
-                ("OUT_OF_LIMITS", "CHARGE_BALANCE", 12)
+            assert (e.value.status, e.value.limit, e.value.index) == (
+                "OUT_OF_LIMITS",
+                "CHARGE_BALANCE",
+                12,
+            )
             assert drv.pulse_log().total == 0
             assert drv.audit.select(event="HOST_SAFETY_BYPASSED")
             [nack] = drv.audit.select(outcome=Outcome.NACK)
@@ -186,11 +198,13 @@ def test_charge_balance_host_and_device(emulator):
 
 
 def test_values_the_wire_cannot_carry_are_refused_not_rounded(stim):
-    for cmd, field in ((pulse(12, 10.5, 200), "amplitude_ua = 10.5 µA"),
-                       (pulse(12, 100, 200.25), "phase_width_us = 200.25"),
-                       (pulse(12, 100, 300, second_width_us=200), "second_amplitude_ua = 150"),
-                       (pulse(12, 100, 200, second_amplitude_ua=300), "second_width_us = 66.6"),
-                       (pulse(12, 100, 200, frequency_hz=130.005), "frequency_hz = 130.005")):
+    for cmd, field in (
+        (pulse(12, 10.5, 200), "amplitude_ua = 10.5 µA"),
+        (pulse(12, 100, 200.25), "phase_width_us = 200.25"),
+        (pulse(12, 100, 300, second_width_us=200), "second_amplitude_ua = 150"),
+        (pulse(12, 100, 200, second_amplitude_ua=300), "second_width_us = 66.6"),
+        (pulse(12, 100, 200, frequency_hz=130.005), "frequency_hz = 130.005"),
+    ):
         if "second_amplitude_ua = 150" in field:  # 100 × 300 / 200 = 150 exactly: fine
             stim.stim(cmd)
             continue
@@ -277,8 +291,10 @@ def test_wrong_kind_of_device_is_refused(emulator):
     from neurolink.hal.drivers import ProsthesisDriver
 
     drv = ProsthesisDriver(emulator.port)
-    with pytest.raises(DeviceError, match="is a STIMULATOR, ProsthesisDriver drives a "
-                       "PROSTHESIS"), drv:
+    with (
+        pytest.raises(DeviceError, match="is a STIMULATOR, ProsthesisDriver drives a PROSTHESIS"),
+        drv,
+    ):
         pass
     assert drv.lifecycle is Lifecycle.CLOSED
 

@@ -53,8 +53,14 @@ def beats() -> HeldBeats:
 
 
 def driver(emu: Emulator, beats: HeldBeats | None = None, **kw) -> StimulatorDriver:
-    return StimulatorDriver(emu.port, timeout=TIMEOUT, retries=RETRIES, heartbeat_wait=beats,
-                            max_ramp_ua_per_s=1e6, **kw)
+    return StimulatorDriver(
+        emu.port,
+        timeout=TIMEOUT,
+        retries=RETRIES,
+        heartbeat_wait=beats,
+        max_ramp_ua_per_s=1e6,
+        **kw,
+    )
 
 
 @pytest.fixture
@@ -90,16 +96,21 @@ def test_out_of_limits_refused_by_the_device_when_the_host_is_bypassed(emu):
     bypass = NoHostSafety("test: device must refuse")
     with driver(emu, bypass=bypass) as drv:
         drv.arm()
-        cases = [(StimCommand(0, 5000, 100, 100, 1), "AMPLITUDE", 0),
-                 (StimCommand(3, 100, 100, 100, 1), "CHARGE_PER_PHASE", 3),
-                 (StimCommand(8, 800, 100, 100, 1), "CHARGE_DENSITY", 8),
-                 (StimCommand(12, 100, 200, 600, 1), "FREQUENCY", 12),
-                 (StimCommand(20, 100, 200, 100, 1), "CHANNEL", 20)]
+        cases = [
+            (StimCommand(0, 5000, 100, 100, 1), "AMPLITUDE", 0),
+            (StimCommand(3, 100, 100, 100, 1), "CHARGE_PER_PHASE", 3),
+            (StimCommand(8, 800, 100, 100, 1), "CHARGE_DENSITY", 8),
+            (StimCommand(12, 100, 200, 600, 1), "FREQUENCY", 12),
+            (StimCommand(20, 100, 200, 100, 1), "CHANNEL", 20),
+        ]
         for cmd, limit, index in cases:
             with pytest.raises(NackError) as e:
                 drv.stim(cmd)
-            assert (e.value.status, e.value.limit, e.value.index) == \
-                ("OUT_OF_LIMITS", limit, index), str(e.value)
+            assert (e.value.status, e.value.limit, e.value.index) == (
+                "OUT_OF_LIMITS",
+                limit,
+                index,
+            ), str(e.value)
             assert f"OUT_OF_LIMITS ({limit}, index {index})" in str(e.value)
         assert drv.pulse_log().total == 0
         unchecked = drv.audit.select(outcome=Outcome.UNCHECKED)
@@ -126,8 +137,9 @@ def test_corrupted_frame_is_nacked_and_the_retry_succeeds(stim):
     [ack] = [r for r in stim.audit.select(outcome=Outcome.ACK) if r.detail["wire"] == "STIM"]
     assert ack.detail["attempts"] == 2
     # a bad-CRC frame injected as raw bytes through the transport: NACKed, nobody waits for it
-    stim.link.write_raw(wire.encode_raw(int(wire.MsgType.STIM), 999, b"\x00" * 20)[:-3]
-                        + b"\x01\x01\x00")
+    stim.link.write_raw(
+        wire.encode_raw(int(wire.MsgType.STIM), 999, b"\x00" * 20)[:-3] + b"\x01\x01\x00"
+    )
     wait_for(lambda: stim.link.stats.unmatched >= 1)
     assert stim.status().rx_errors == 2 and stim.stim(train()).status == "OK"
 
@@ -148,8 +160,9 @@ def test_random_garbage_on_the_line_does_not_stop_the_link(stim):
 def test_a_repeated_seq_is_not_executed_twice(stim):
     cmd = train(count=1)
     # the first copy is executed and ACKed while nobody waits: its ACK is "lost" to the host
-    stim.link.write_raw(b"\x00" + wire.encode(wire.Stim.symmetric(12, 100, 200, 10000, 1),
-                                              stim.link.peek_seq()))
+    stim.link.write_raw(
+        b"\x00" + wire.encode(wire.Stim.symmetric(12, 100, 200, 10000, 1), stim.link.peek_seq())
+    )
     wait_for(lambda: stim.link.stats.unmatched == 1)
     sent = stim.stim(cmd)  # the "retry": same seq, same frame
     assert sent.status == "DUPLICATE" and sent.acked

@@ -92,8 +92,18 @@ def ack_everything(peer: Peer, item: wire.Frame | wire.WireError) -> None:
 
 def info_for(seq: int, nonce: int) -> wire.Info:
     limits = wire.NeuroLimits(1, 8, 4096, 8, 8, 1, 4096, "loihi")
-    return wire.Info(seq, nonce, wire.DeviceKind.NEUROMORPHIC, 1, 0, 0, wire.Capability(0), 0,
-                     "test peer", limits)
+    return wire.Info(
+        seq,
+        nonce,
+        wire.DeviceKind.NEUROMORPHIC,
+        1,
+        0,
+        0,
+        wire.Capability(0),
+        0,
+        "test peer",
+        limits,
+    )
 
 
 @pytest.fixture

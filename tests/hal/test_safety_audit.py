@@ -35,8 +35,11 @@ def test_jsonl_file_round_trip_and_flush(tmp_path: Path) -> None:
     path = tmp_path / "audit.jsonl"
     log = AuditLog(path, clock=lambda: 1.25)
     log.record_command(CMD, Outcome.REFUSED, reason="channel 2: amplitude 30 µA exceeds …")
-    log.record_command(ProsthesisCommand((0.1, -0.2), grip=0.5), Outcome.ACCEPTED,
-                       detail={"requested_velocity": (0.3, -0.2)})
+    log.record_command(
+        ProsthesisCommand((0.1, -0.2), grip=0.5),
+        Outcome.ACCEPTED,
+        detail={"requested_velocity": (0.3, -0.2)},
+    )
     log.record_event(Event.LIMIT_RAISED, "IRB", detail={"name": "max_amplitude_ua"})
     # flushed per line: readable while the log is still open
     assert AuditLog.read(path) == list(log.records)

@@ -40,8 +40,11 @@ def test_latch_and_rearm_recorded() -> None:
     assert info.source == "operator" and info.time == 5.0
     clock.t = 9.0
     for c in (STIM, SpikeInput(0, [1]), ProsthesisCommand((0.1,)), None):
-        with pytest.raises(EStopError, match=r"^e-stop latched since t=5.000 s by operator: "
-                                             r"operator pressed the button; re-arm"):
+        with pytest.raises(
+            EStopError,
+            match=r"^e-stop latched since t=5.000 s by operator: "
+            r"operator pressed the button; re-arm",
+        ):
             estop.check(c)
     # stops always pass
     estop.check(StimStop())
@@ -54,11 +57,17 @@ def test_latch_and_rearm_recorded() -> None:
     assert not estop.tripped and estop.trip_info is None
     estop.check(STIM)
     trip, rearm = audit.records
-    assert (trip.event, trip.reason, trip.time) == ("ESTOP_TRIP", "operator pressed the button",
-                                                     5.0)
+    assert (trip.event, trip.reason, trip.time) == (
+        "ESTOP_TRIP",
+        "operator pressed the button",
+        5.0,
+    )
     assert trip.detail == {"source": "operator", "already_tripped": False}
-    assert (rearm.event, rearm.reason, rearm.time) == ("ESTOP_REARM",
-                                                       "electrode impedance checked", 12.0)
+    assert (rearm.event, rearm.reason, rearm.time) == (
+        "ESTOP_REARM",
+        "electrode impedance checked",
+        12.0,
+    )
     assert rearm.detail["was_tripped"] is True
     assert rearm.detail["trip_reason"] == "operator pressed the button"
 
@@ -73,7 +82,9 @@ def test_second_trip_keeps_first_info_and_calls_stops_again() -> None:
     assert calls == ["stim", "stim"]
     assert estop.trip_info is not None and estop.trip_info.reason == "first"
     assert [r.detail["already_tripped"] for r in audit.select(event=Event.ESTOP_TRIP)] == [
-        False, True]
+        False,
+        True,
+    ]
 
 
 def test_callback_errors_collected_recorded_and_raised() -> None:
@@ -100,8 +111,10 @@ def test_callback_errors_collected_recorded_and_raised() -> None:
     err = info.value
     assert [n for n, _ in err.errors] == ["stimulator", "lsl"]
     assert isinstance(err.__cause__, OSError)
-    assert str(err) == ("e-stop tripped (test) but 2 stop callback(s) failed: stimulator: "
-                        "OSError('port closed'); lsl: RuntimeError('outlet gone')")
+    assert str(err) == (
+        "e-stop tripped (test) but 2 stop callback(s) failed: stimulator: "
+        "OSError('port closed'); lsl: RuntimeError('outlet gone')"
+    )
     assert estop.tripped  # the latch holds even though callbacks failed
     recs = audit.select(event=Event.ESTOP_CALLBACK_ERROR)
     assert [r.detail["callback"] for r in recs] == ["stimulator", "lsl"]

@@ -40,21 +40,30 @@ class Clock:
         return self.t
 
 
-E = ElectrodeLimits(area_cm2=0.001, max_amplitude_ua=200.0, max_phase_width_us=500.0,
-                    max_frequency_hz=300.0, max_charge_nc=80.0, max_ramp_ua_per_s=1000.0,
-                    max_pulses_per_s=100.0)
+E = ElectrodeLimits(
+    area_cm2=0.001,
+    max_amplitude_ua=200.0,
+    max_phase_width_us=500.0,
+    max_frequency_hz=300.0,
+    max_charge_nc=80.0,
+    max_ramp_ua_per_s=1000.0,
+    max_pulses_per_s=100.0,
+)
 
 
-def make(path: Path | None = None, bypass: NoHostSafety | None = None,
-         ) -> tuple[SafetyLayer, Clock]:
+def make(
+    path: Path | None = None,
+    bypass: NoHostSafety | None = None,
+) -> tuple[SafetyLayer, Clock]:
     clock = Clock(0.0)
     audit = AuditLog(path, clock=clock)
     estop = EStop(audit, clock=clock)
     stim = StimGuard(StimLimits({0: E, 1: E}, TotalStimLimits(150.0), audit), start_time=0.0)
     plim = ProsthesisLimits([DofLimits(0.5, 2.0, -1.0, 1.0)] * 2, ArmLimits(0.25, 0.5), audit)
     pros = ProsthesisGuard(plim, start_time=0.0)
-    layer = SafetyLayer(audit=audit, estop=estop, stim=stim, prosthesis=pros, bypass=bypass,
-                        clock=clock)
+    layer = SafetyLayer(
+        audit=audit, estop=estop, stim=stim, prosthesis=pros, bypass=bypass, clock=clock
+    )
     return layer, clock
 
 
@@ -74,8 +83,13 @@ def test_accept_refuse_ack_all_recorded(tmp_path: Path) -> None:
     layer.record_reply(nack, ack=False, status="OUT_OF_LIMITS")
     recs = AuditLog.read(tmp_path / "audit.jsonl")
     assert recs == list(layer.audit.records)
-    assert [r.outcome for r in recs] == [Outcome.ACCEPTED, Outcome.ACK, Outcome.REFUSED,
-                                         Outcome.ACCEPTED, Outcome.NACK]
+    assert [r.outcome for r in recs] == [
+        Outcome.ACCEPTED,
+        Outcome.ACK,
+        Outcome.REFUSED,
+        Outcome.ACCEPTED,
+        Outcome.NACK,
+    ]
     assert recs[1].ref == ok.index and recs[1].status == "OK" and recs[1].detail == {"seq": 3}
     assert recs[2].reason == str(info.value)
     assert recs[2].reason == "channel 0: phase-1 amplitude 250 µA exceeds max_amplitude_ua 200 µA"
@@ -157,8 +171,9 @@ def test_prosthesis_clip_recorded_and_stale_stop() -> None:
     out = layer.check(ProsthesisCommand((0.5, 0.0)))
     assert out.command.velocity == (0.25, 0.0)  # type: ignore[union-attr]
     (clip,) = layer.audit.select(event=Event.WORKSPACE_CLIP)
-    assert clip.reason == ("dof 0: velocity 0.5 clipped to 0.25 at position 0.9375 "
-                           "(workspace bound 1)")
+    assert clip.reason == (
+        "dof 0: velocity 0.5 clipped to 0.25 at position 0.9375 (workspace bound 1)"
+    )
     acc = layer.audit.select(outcome=Outcome.ACCEPTED)[-1]
     assert acc.command is not None and acc.command["velocity"] == [0.25, 0.0]
     assert acc.detail == {"requested_velocity": [0.5, 0.0]}

@@ -20,9 +20,15 @@ from neurolink.hal.safety import (
     TotalStimLimits,
 )
 
-E = ElectrodeLimits(area_cm2=0.001, max_amplitude_ua=200.0, max_phase_width_us=500.0,
-                    max_frequency_hz=300.0, max_charge_nc=80.0, max_ramp_ua_per_s=1e6,
-                    max_pulses_per_s=1000.0)
+E = ElectrodeLimits(
+    area_cm2=0.001,
+    max_amplitude_ua=200.0,
+    max_phase_width_us=500.0,
+    max_frequency_hz=300.0,
+    max_charge_nc=80.0,
+    max_ramp_ua_per_s=1e6,
+    max_pulses_per_s=1000.0,
+)
 
 
 def stim_limits(audit: AuditLog) -> StimLimits:
@@ -31,11 +37,17 @@ def stim_limits(audit: AuditLog) -> StimLimits:
 
 def test_defaults_and_validation() -> None:
     assert E.shannon_k == 1.5 and E.balance_tolerance_nc == 0.01
-    with pytest.raises(LimitConfigError, match=r"ElectrodeLimits\.max_amplitude_ua must be > 0, "
-                                               r"got -1\.0"):
+    with pytest.raises(
+        LimitConfigError,
+        match=r"ElectrodeLimits\.max_amplitude_ua must be > 0, "
+        r"got -1\.0",
+    ):
         ElectrodeLimits(0.001, -1.0, 1, 1, 1, 1, 1)
-    with pytest.raises(LimitConfigError, match=r"ElectrodeLimits\.area_cm2 must be a finite "
-                                               r"number, got nan"):
+    with pytest.raises(
+        LimitConfigError,
+        match=r"ElectrodeLimits\.area_cm2 must be a finite "
+        r"number, got nan",
+    ):
         ElectrodeLimits(math.nan, 1, 1, 1, 1, 1, 1)
     with pytest.raises(LimitConfigError, match=r"position_min \(1.0\) must be < position_max"):
         DofLimits(1.0, 1.0, 1.0, 1.0)
@@ -49,9 +61,16 @@ def test_config_lowers_and_is_recorded() -> None:
     assert lim.channels.hard(0).max_amplitude_ua == 200.0
     recs = audit.select(event=Event.LIMIT_LOWERED)
     assert len(recs) == 4  # two names × two channels
-    assert recs[0].detail == {"scope": "channel 0", "name": "max_amplitude_ua", "old": 200.0,
-                              "new": 150.0, "hard": 200.0, "unit": "µA",
-                              "source": "session.toml", "beyond_hard": False}
+    assert recs[0].detail == {
+        "scope": "channel 0",
+        "name": "max_amplitude_ua",
+        "old": 200.0,
+        "new": 150.0,
+        "hard": 200.0,
+        "unit": "µA",
+        "source": "session.toml",
+        "beyond_hard": False,
+    }
     assert recs[0].reason == "session.toml"
 
 
@@ -61,12 +80,17 @@ def test_config_cannot_raise_without_reason() -> None:
     lim.lower_limit("max_amplitude_ua", 100.0, key=0)
     n = len(audit)
     # back up to the hard value is a raise too
-    with pytest.raises(LimitConfigError, match=r"^channel 0: max_amplitude_ua 200 µA would raise "
-                                               r"the limit from 100 µA \(config\); raising needs "
-                                               r"raise_limit\(name, value, reason\)$"):
+    with pytest.raises(
+        LimitConfigError,
+        match=r"^channel 0: max_amplitude_ua 200 µA would raise "
+        r"the limit from 100 µA \(config\); raising needs "
+        r"raise_limit\(name, value, reason\)$",
+    ):
         lim.apply_config({"max_amplitude_ua": 200.0}, key=0)
-    with pytest.raises(LimitConfigError, match="channel 0: max_amplitude_ua 250 µA would raise "
-                                               "the limit from 100 µA"):
+    with pytest.raises(
+        LimitConfigError,
+        match="channel 0: max_amplitude_ua 250 µA would raise the limit from 100 µA",
+    ):
         lim.apply_config({"max_amplitude_ua": 250.0})
     assert len(audit) == n  # nothing changed, nothing recorded
     assert lim[0].max_amplitude_ua == 100.0 and lim[1].max_amplitude_ua == 200.0
@@ -103,8 +127,11 @@ def test_bad_settings_name_the_problem() -> None:
         lim.lower_limit("volume", 1.0)
     with pytest.raises(LimitConfigError, match="channel 9: no such key"):
         lim.lower_limit("max_amplitude_ua", 1.0, key=9)
-    with pytest.raises(LimitConfigError, match=r"channel 0: ElectrodeLimits\.max_charge_nc must "
-                                               r"be > 0, got -5\.0"):
+    with pytest.raises(
+        LimitConfigError,
+        match=r"channel 0: ElectrodeLimits\.max_charge_nc must "
+        r"be > 0, got -5\.0",
+    ):
         lim.lower_limit("max_charge_nc", -5.0)
 
 
@@ -132,9 +159,15 @@ def test_from_mapping() -> None:
     d = {
         "n_channels": 3,
         "max_total_pulses_per_s": 900,
-        "electrode": {"area_cm2": 0.001, "max_amplitude_ua": 200, "max_phase_width_us": 500,
-                      "max_frequency_hz": 300, "max_charge_nc": 80, "max_ramp_ua_per_s": 1000,
-                      "max_pulses_per_s": 300},
+        "electrode": {
+            "area_cm2": 0.001,
+            "max_amplitude_ua": 200,
+            "max_phase_width_us": 500,
+            "max_frequency_hz": 300,
+            "max_charge_nc": 80,
+            "max_ramp_ua_per_s": 1000,
+            "max_pulses_per_s": 300,
+        },
         "channels": {"2": {"area_cm2": 0.002, "shannon_k": 1.2}},
     }
     lim = StimLimits.from_mapping(d, AuditLog())

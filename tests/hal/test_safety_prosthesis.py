@@ -40,8 +40,12 @@ def test_velocity_boundary() -> None:
     g = make_guard(start=-100.0)
     g.report_position((0.0, 0.0), 0.0)
     assert g.check(cmd(0.5, -0.5), 0.0).command.velocity == (0.5, -0.5)
-    e = refused(g, cmd(0.0, -0.5000001), 0.0,
-                "dof 1: |velocity| 0.5000001 exceeds max_velocity 0.5 (units/s)")
+    e = refused(
+        g,
+        cmd(0.0, -0.5000001),
+        0.0,
+        "dof 1: |velocity| 0.5000001 exceeds max_velocity 0.5 (units/s)",
+    )
     assert e.limit == "max_velocity" and e.channel == 1
 
 
@@ -49,19 +53,31 @@ def test_acceleration_boundary() -> None:
     g = make_guard(start=0.0)
     g.report_position((0.0, 0.0), 0.125)
     # at rest since t = 0; at t = 0.125 the change may be 2.0 · 0.125 = 0.25
-    refused(g, cmd(0.2500001, 0.0), 0.125,
-            "dof 0: velocity change 0.2500001 (from 0 to 0.25) in 0.125 s exceeds "
-            "max_acceleration 2 (units/s²; allowed change 0.25)")
+    refused(
+        g,
+        cmd(0.2500001, 0.0),
+        0.125,
+        "dof 0: velocity change 0.2500001 (from 0 to 0.25) in 0.125 s exceeds "
+        "max_acceleration 2 (units/s²; allowed change 0.25)",
+    )
     g.check(cmd(0.25, 0.0), 0.125)
     # 0.0625 s later: + 2.0 · 0.0625 = 0.125 → 0.375 accepted, 0.376 refused
-    refused(g, cmd(0.376, 0.0), 0.1875,
-            "dof 0: velocity change 0.126 (from 0.25 to 0.376) in 0.0625 s exceeds "
-            "max_acceleration 2 (units/s²; allowed change 0.125)")
+    refused(
+        g,
+        cmd(0.376, 0.0),
+        0.1875,
+        "dof 0: velocity change 0.126 (from 0.25 to 0.376) in 0.0625 s exceeds "
+        "max_acceleration 2 (units/s²; allowed change 0.125)",
+    )
     g.check(cmd(0.375, 0.0), 0.1875)
     g.check(cmd(0.1, 0.0), 0.1875)  # slowing down is always allowed
-    refused(g, cmd(-0.1, 0.0), 0.1875,  # a reversal is a change of 0.2 in 0 s
-            "dof 0: velocity change 0.2 (from 0.1 to -0.1) in 0 s exceeds max_acceleration 2 "
-            "(units/s²; allowed change 0)")
+    refused(
+        g,
+        cmd(-0.1, 0.0),
+        0.1875,  # a reversal is a change of 0.2 in 0 s
+        "dof 0: velocity change 0.2 (from 0.1 to -0.1) in 0 s exceeds max_acceleration 2 "
+        "(units/s²; allowed change 0)",
+    )
 
 
 def test_stale_command_stop_due() -> None:
@@ -93,9 +109,12 @@ def test_workspace_clip() -> None:
     d = g.check(ProsthesisCommand((0.5, -0.5), grip=0.75), 0.0)
     assert d.command.velocity == (0.25, -0.25) and d.command.grip == 0.75
     assert [(c.dof, c.requested, c.allowed, c.bound) for c in d.clips] == [
-        (0, 0.5, 0.25, 1.0), (1, -0.5, -0.25, -1.0)]
-    assert d.clips[0].describe() == ("dof 0: velocity 0.5 clipped to 0.25 at position 0.9375 "
-                                     "(workspace bound 1)")
+        (0, 0.5, 0.25, 1.0),
+        (1, -0.5, -0.25, -1.0),
+    ]
+    assert d.clips[0].describe() == (
+        "dof 0: velocity 0.5 clipped to 0.25 at position 0.9375 (workspace bound 1)"
+    )
 
 
 def test_workspace_at_and_beyond_bound() -> None:
@@ -121,13 +140,15 @@ def test_position_extrapolated_with_velocity_in_effect() -> None:
 
 def test_position_report_required_and_fresh() -> None:
     g = make_guard(start=-100.0)
-    refused(g, cmd(0.1, 0.0), 0.0,
-            "no position report yet: motion refused until the device reports")
+    refused(
+        g, cmd(0.1, 0.0), 0.0, "no position report yet: motion refused until the device reports"
+    )
     g.check(cmd(0.0, 0.0), 0.0)  # a stop needs no report
     g.report_position((0.0, 0.0), 1.0)
     g.check(cmd(0.1, 0.0), 1.5)  # 0.5 s old: the limit, accepted
-    refused(g, cmd(0.1, 0.0), 1.5625,
-            "position report is 0.5625 s old, exceeds max_report_age_s 0.5 s")
+    refused(
+        g, cmd(0.1, 0.0), 1.5625, "position report is 0.5625 s old, exceeds max_report_age_s 0.5 s"
+    )
     with pytest.raises(ValueError, match="position report has 3 values, prosthesis has 2 dof"):
         g.report_position((0.0, 0.0, 0.0), 1.0)
 

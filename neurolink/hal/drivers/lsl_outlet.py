@@ -45,9 +45,17 @@ from neurolink.streams.lsl_outlet import make_stream_info
 
 __all__ = ["STIM_CHANNELS", "CommandFormat", "LslOutletDriver"]
 
-STIM_CHANNELS = ("channel", "amplitude_ua", "phase_width_us", "interphase_gap_us",
-                 "second_amplitude_ua", "second_width_us", "frequency_hz", "pulse_count",
-                 "anodic_first")
+STIM_CHANNELS = (
+    "channel",
+    "amplitude_ua",
+    "phase_width_us",
+    "interphase_gap_us",
+    "second_amplitude_ua",
+    "second_width_us",
+    "frequency_hz",
+    "pulse_count",
+    "anodic_first",
+)
 """Channels of the numeric StimCommand format, in order."""
 
 
@@ -64,9 +72,17 @@ def _stim_row(cmd: Command) -> list[float]:
         return [ch] + [0.0] * (len(STIM_CHANNELS) - 1)
     assert isinstance(cmd, StimCommand)
     assert cmd.second_amplitude_ua is not None and cmd.second_width_us is not None
-    return [float(cmd.channel), cmd.amplitude_ua, cmd.phase_width_us, cmd.interphase_gap_us,
-            cmd.second_amplitude_ua, cmd.second_width_us, cmd.frequency_hz,
-            float(cmd.pulse_count), float(cmd.polarity is Polarity.ANODIC_FIRST)]
+    return [
+        float(cmd.channel),
+        cmd.amplitude_ua,
+        cmd.phase_width_us,
+        cmd.interphase_gap_us,
+        cmd.second_amplitude_ua,
+        cmd.second_width_us,
+        cmd.frequency_hz,
+        float(cmd.pulse_count),
+        float(cmd.polarity is Polarity.ANODIC_FIRST),
+    ]
 
 
 @register_device("lsl", "LSL command outlet for external software (JSON or numeric samples)")
@@ -94,10 +110,18 @@ class LslOutletDriver(DeviceBase):
         Host clock (s).
     """
 
-    def __init__(self, name: str, layer: SafetyLayer, *, fmt: CommandFormat | str = "json",
-                 command: type = ProsthesisCommand, n_dof: int | None = None,
-                 source_id: str | None = None, stream_type: str = "Commands",
-                 clock: Callable[[], float] = host_now) -> None:
+    def __init__(
+        self,
+        name: str,
+        layer: SafetyLayer,
+        *,
+        fmt: CommandFormat | str = "json",
+        command: type = ProsthesisCommand,
+        n_dof: int | None = None,
+        source_id: str | None = None,
+        stream_type: str = "Commands",
+        clock: Callable[[], float] = host_now,
+    ) -> None:
         super().__init__()
         self.name = name
         self.layer = layer
@@ -117,15 +141,17 @@ class LslOutletDriver(DeviceBase):
                 raise DeviceError("a numeric prosthesis command outlet needs n_dof >= 1")
             self.channels = (*(f"v{j}" for j in range(n_dof)), "grip")
         else:
-            raise DeviceError(f"numeric format carries StimCommand or ProsthesisCommand, "
-                              f"not {command.__name__}")
+            raise DeviceError(
+                f"numeric format carries StimCommand or ProsthesisCommand, not {command.__name__}"
+            )
 
     def open(self) -> Self:
         """Create the outlet; returns self."""
         self._require(Lifecycle.CLOSED, action="open")
         lsl_fmt = "string" if self.fmt is CommandFormat.JSON else "double64"
-        info = make_stream_info(self.name, self.stream_type, self.channels, 0.0, self.source_id,
-                                lsl_fmt)
+        info = make_stream_info(
+            self.name, self.stream_type, self.channels, 0.0, self.source_id, lsl_fmt
+        )
         info.desc().append_child_value("command_format", self.fmt.value)
         self._outlet = pylsl.StreamOutlet(info)
         self._set_lifecycle(Lifecycle.OPEN)
@@ -134,8 +160,11 @@ class LslOutletDriver(DeviceBase):
     def identify(self) -> DeviceInfo:
         """The outlet's static description."""
         self._require(Lifecycle.OPEN, Lifecycle.IDENTIFIED, action="identify")
-        self._info = DeviceInfo("lsl", f"LSL outlet {self.name!r} ({self.fmt.value}, "
-                                f"{len(self.channels)} channels)", url=f"lsl:{self.name}")
+        self._info = DeviceInfo(
+            "lsl",
+            f"LSL outlet {self.name!r} ({self.fmt.value}, {len(self.channels)} channels)",
+            url=f"lsl:{self.name}",
+        )
         self._set_lifecycle(Lifecycle.IDENTIFIED)
         return self._info
 
@@ -167,12 +196,15 @@ class LslOutletDriver(DeviceBase):
             return _stim_row(cmd)
         if self.command_type is ProsthesisCommand and isinstance(cmd, ProsthesisCommand):
             if cmd.n_dof != len(self.channels) - 1:
-                raise DeviceError(f"command has {cmd.n_dof} DoF, outlet {self.name!r} carries "
-                                  f"{len(self.channels) - 1}")
+                raise DeviceError(
+                    f"command has {cmd.n_dof} DoF, outlet {self.name!r} carries "
+                    f"{len(self.channels) - 1}"
+                )
             grip = math.nan if cmd.grip is None else cmd.grip
             return [*cmd.velocity, grip]
-        raise DeviceError(f"outlet {self.name!r} carries {self.command_type.__name__}, "
-                          f"not {type(cmd).__name__}")
+        raise DeviceError(
+            f"outlet {self.name!r} carries {self.command_type.__name__}, not {type(cmd).__name__}"
+        )
 
     def send(self, cmd: Command) -> Sent:
         """Check one command through the safety layer and push it.
@@ -192,8 +224,9 @@ class LslOutletDriver(DeviceBase):
             assert self._outlet is not None
             self._outlet.push_sample(sample)
             t_wire = self.clock()
-            self.layer.record_reply(acc, ack=True, status="PUSHED",
-                                    detail={"stream": self.name, "t_wire": t_wire})
+            self.layer.record_reply(
+                acc, ack=True, status="PUSHED", detail={"stream": self.name, "t_wire": t_wire}
+            )
             sent = Sent(acc.command, acc.time, t_wire, "PUSHED")
             self._record_sent(sent)
         return sent

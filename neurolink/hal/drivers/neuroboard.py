@@ -51,8 +51,11 @@ MAX_INDICES_PER_STEP_FRAME = (wire.MAX_PAYLOAD - 3 - 3) // 2
 _RESOURCE_LIMITS = {"NETWORK_RESOURCES", "NETWORK_SIZE"}
 
 
-@register_device("neuroboard", "serial neuromorphic board: the chip behind the wire (load, "
-                 "step, spikes, probes, counters)", emulator="neuroboard")
+@register_device(
+    "neuroboard",
+    "serial neuromorphic board: the chip behind the wire (load, step, spikes, probes, counters)",
+    emulator="neuroboard",
+)
 class NeuroboardDriver(SerialDevice):
     """A neuromorphic board on a serial port (see the module docstring).
 
@@ -83,8 +86,9 @@ class NeuroboardDriver(SerialDevice):
     # --- identify / load ------------------------------------------------------------------------
     def _configure(self, info: wire.Info) -> None:
         if self.layer is None:
-            self.layer = SafetyLayer(audit=self.audit, estop=self.estop, bypass=self.bypass,
-                                     clock=self.clock)
+            self.layer = SafetyLayer(
+                audit=self.audit, estop=self.estop, bypass=self.bypass, clock=self.clock
+            )
 
     @property
     def neuro_limits(self) -> wire.NeuroLimits:
@@ -109,12 +113,15 @@ class NeuroboardDriver(SerialDevice):
         from neurolink.snn.backends.chip import network_dict  # the snn backends load numba
 
         if spec.is_real_valued():
-            raise NotSupportedError("neuroboard does not support real_valued parameters: "
-                                    "quantize the network first")
+            raise NotSupportedError(
+                "neuroboard does not support real_valued parameters: quantize the network first"
+            )
         spec.validate(integer=True)
         if spec.profile != self.neuro_limits.profile:
-            raise NotSupportedError(f"{self.url}: board computes profile "
-                                    f"{self.neuro_limits.profile!r}, spec is {spec.profile!r}")
+            raise NotSupportedError(
+                f"{self.url}: board computes profile "
+                f"{self.neuro_limits.profile!r}, spec is {spec.profile!r}"
+            )
         self.load_network(network_dict(spec))
         self.spec = spec
 
@@ -125,8 +132,10 @@ class NeuroboardDriver(SerialDevice):
         data = json.dumps(doc, separators=(",", ":")).encode("utf-8")
         limit = self.neuro_limits.max_network_bytes
         if len(data) > limit:
-            raise ResourceError(f"{self.url}: network document of {len(data)} bytes exceeds the "
-                                f"board's max_network_bytes {limit}")
+            raise ResourceError(
+                f"{self.url}: network document of {len(data)} bytes exceeds the "
+                f"board's max_network_bytes {limit}"
+            )
         self.spec, self.document = None, None
         chunks = wire.NeuroLoad.split(data)
         for i, chunk in enumerate(chunks):
@@ -161,8 +170,9 @@ class NeuroboardDriver(SerialDevice):
             else:
                 row = np.asarray(values, dtype=bool)
                 if row.shape != (size,):
-                    raise DeviceError(f"input port {name!r}: expected shape ({size},), "
-                                      f"got {row.shape}")
+                    raise DeviceError(
+                        f"input port {name!r}: expected shape ({size},), got {row.shape}"
+                    )
             idx = tuple(int(i) for i in np.flatnonzero(row))
             if idx:
                 groups.append((number, idx))
@@ -171,8 +181,11 @@ class NeuroboardDriver(SerialDevice):
     @staticmethod
     def _frames(groups: list[wire.SpikeGroup], n_steps: int) -> list[wire.NeuroStep]:
         """NEURO_STEP frames: all but the last queue inputs only (``n_steps = 0``)."""
-        pieces = [(n, idx[k:k + MAX_INDICES_PER_STEP_FRAME]) for n, idx in groups
-                  for k in range(0, len(idx), MAX_INDICES_PER_STEP_FRAME)]
+        pieces = [
+            (n, idx[k : k + MAX_INDICES_PER_STEP_FRAME])
+            for n, idx in groups
+            for k in range(0, len(idx), MAX_INDICES_PER_STEP_FRAME)
+        ]
         frames: list[list[wire.SpikeGroup]] = [[]]
         size = 3
         for n, idx in pieces:
@@ -182,8 +195,9 @@ class NeuroboardDriver(SerialDevice):
                 size = 3
             frames[-1].append((n, idx))
             size += need
-        return [wire.NeuroStep(n_steps if i == len(frames) - 1 else 0, f)
-                for i, f in enumerate(frames)]
+        return [
+            wire.NeuroStep(n_steps if i == len(frames) - 1 else 0, f) for i, f in enumerate(frames)
+        ]
 
     def _spikes(self, collected: tuple[wire.Frame, ...], step: int) -> dict[str, np.ndarray]:
         out = {name: np.zeros(n, dtype=bool) for name, (_, n) in self._pops.items()}
@@ -199,8 +213,10 @@ class NeuroboardDriver(SerialDevice):
                 out[self._pop_names[number]][list(idx)] = True
             complete = not (msg.flags & SpikesFlags.MORE)
         if not complete:
-            raise DeviceError(f"{self.url}: the spikes of step {step} did not all arrive "
-                              f"({len(collected)} NEURO_SPIKES frame(s))")
+            raise DeviceError(
+                f"{self.url}: the spikes of step {step} did not all arrive "
+                f"({len(collected)} NEURO_SPIKES frame(s))"
+            )
         return out
 
     def step(self, inputs: Mapping[str, ArrayLike] | None = None) -> dict[str, np.ndarray]:
@@ -223,8 +239,9 @@ class NeuroboardDriver(SerialDevice):
         self._t += 1
         return self._spikes(ex.collected, self._t)
 
-    def run(self, T: int, inputs: Mapping[str, ArrayLike] | ArrayLike | None = None
-            ) -> dict[str, np.ndarray]:
+    def run(
+        self, T: int, inputs: Mapping[str, ArrayLike] | ArrayLike | None = None
+    ) -> dict[str, np.ndarray]:
         """``T`` steps; the spec's probes, row k = after step k + 1 (as ``Backend.run``)."""
         self._loaded()
         if self.spec is None:
@@ -234,11 +251,17 @@ class NeuroboardDriver(SerialDevice):
                 raise DeviceError("run: a plain input array needs exactly one input port")
             inputs = {next(iter(self._ports)): inputs}
         ports = {p.name: p for p in self.spec.inputs}
-        rasters = {k: ports[k].spikes(v, int(T)) if k in ports else np.asarray(v)
-                   for k, v in (inputs or {}).items()}
-        out = {p.key: np.zeros((T, self._pops[p.target][1]),
-                               dtype=bool if p.variable is Variable.SPIKES else np.int64)
-               for p in self.spec.probes}
+        rasters = {
+            k: ports[k].spikes(v, int(T)) if k in ports else np.asarray(v)
+            for k, v in (inputs or {}).items()
+        }
+        out = {
+            p.key: np.zeros(
+                (T, self._pops[p.target][1]),
+                dtype=bool if p.variable is Variable.SPIKES else np.int64,
+            )
+            for p in self.spec.probes
+        }
         for t in range(int(T)):
             spikes = self.step({k: r[t] for k, r in rasters.items()})
             for p in self.spec.probes:
@@ -248,8 +271,9 @@ class NeuroboardDriver(SerialDevice):
                     out[p.key][t] = self.read_probe(p.target, str(p.variable))
         return out
 
-    def exchange(self, cmd: SpikeInput, port: str | None = None,
-                 population: str | None = None) -> SpikeOutput:
+    def exchange(
+        self, cmd: SpikeInput, port: str | None = None, population: str | None = None
+    ) -> SpikeOutput:
         """One step as a command: ``cmd.neurons`` into ``port`` (default the first), the spikes
         of ``population`` (default the last) back; checked, audited, ``t_wire`` recorded.
 
@@ -262,8 +286,9 @@ class NeuroboardDriver(SerialDevice):
         """
         return self._exchange(cmd, port, population)[1]
 
-    def _exchange(self, cmd: SpikeInput, port: str | None,
-                  population: str | None) -> tuple[Sent, SpikeOutput]:
+    def _exchange(
+        self, cmd: SpikeInput, port: str | None, population: str | None
+    ) -> tuple[Sent, SpikeOutput]:
         self._loaded()
         port = port or next(iter(self._ports))
         population = population or self._pop_names[-1]
@@ -275,8 +300,7 @@ class NeuroboardDriver(SerialDevice):
         frames = self._frames([(number, cmd.neurons)] if cmd.neurons else [], 1)
         for f in frames[:-1]:
             self._checked(self._request(f))
-        sent, ex = self._send_command(cmd, lambda _: frames[-1],
-                                      collect=(MsgType.NEURO_SPIKES,))
+        sent, ex = self._send_command(cmd, lambda _: frames[-1], collect=(MsgType.NEURO_SPIKES,))
         assert ex is not None
         self._t += 1
         spikes = self._spikes(ex.collected, self._t)[population]
@@ -295,8 +319,9 @@ class NeuroboardDriver(SerialDevice):
         """Steps run since load or the last reset."""
         return self._t
 
-    def read_probe(self, population: str, variable: str = "v", first: int = 0,
-                   count: int | None = None) -> np.ndarray:
+    def read_probe(
+        self, population: str, variable: str = "v", first: int = 0, count: int | None = None
+    ) -> np.ndarray:
         """Current ``u`` or ``v`` of neurons ``first …`` of ``population`` (int64)."""
         self._loaded()
         if population not in self._pops:

@@ -33,13 +33,18 @@ class NullDevice(DeviceBase):
         Host clock (s).
     """
 
-    def __init__(self, layer: SafetyLayer | None = None, *,
-                 clock: Callable[[], float] = host_now) -> None:
+    def __init__(
+        self, layer: SafetyLayer | None = None, *, clock: Callable[[], float] = host_now
+    ) -> None:
         super().__init__()
         if layer is None:
             audit = AuditLog()
-            layer = SafetyLayer(audit=audit, estop=EStop(audit), clock=clock,
-                                bypass=NoHostSafety("null device: records only, drives nothing"))
+            layer = SafetyLayer(
+                audit=audit,
+                estop=EStop(audit),
+                clock=clock,
+                bypass=NoHostSafety("null device: records only, drives nothing"),
+            )
         self.layer = layer
         self.clock = clock
         self._lock = threading.Lock()

@@ -85,8 +85,11 @@ class StateReport:
         return self.message.flags
 
 
-@register_device("prosthesis", "serial prosthesis or cursor: velocity per DoF, grip, state "
-                 "reports", emulator="prosthesis")
+@register_device(
+    "prosthesis",
+    "serial prosthesis or cursor: velocity per DoF, grip, state reports",
+    emulator="prosthesis",
+)
 class ProsthesisDriver(SerialDevice):
     """A prosthesis (or 2-D cursor) on a serial port (see the module docstring).
 
@@ -105,9 +108,14 @@ class ProsthesisDriver(SerialDevice):
 
     KIND = wire.DeviceKind.PROSTHESIS
 
-    def __init__(self, url: str, *, limits: Mapping[str, float] | None = None,
-                 dof_limits: Mapping[int, Mapping[str, float]] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        limits: Mapping[str, float] | None = None,
+        dof_limits: Mapping[int, Mapping[str, float]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(url, **kwargs)
         self._limit_config = dict(limits or {})
         self._dof_config = {int(k): dict(v) for k, v in (dof_limits or {}).items()}
@@ -132,15 +140,19 @@ class ProsthesisDriver(SerialDevice):
         assert isinstance(dev, wire.ProsthesisLimits)
         if self.layer is not None:
             if dev != self.device_limits:
-                raise DeviceError(f"{self.url}: the device's limits changed since it was first "
-                                  f"identified; make a new driver")
+                raise DeviceError(
+                    f"{self.url}: the device's limits changed since it was first "
+                    f"identified; make a new driver"
+                )
             return
         self.device_limits = dev
         stale = dev.stale_timeout_ms / 1000 if dev.stale_timeout_ms else _NO_STALE_S
         age = max(REPORT_AGE_PERIODS * dev.state_period_ms / 1000, MIN_REPORT_AGE_S)
         try:
-            dofs = [DofLimits(d.max_velocity, d.max_acceleration, d.min_position, d.max_position)
-                    for d in dev.dofs]
+            dofs = [
+                DofLimits(d.max_velocity, d.max_acceleration, d.min_position, d.max_position)
+                for d in dev.dofs
+            ]
             self.limits = ProsthesisLimits(dofs, ArmLimits(stale, age), self.audit)
             self.limits.apply_config(self._limit_config, source="driver limits")
             for j, values in self._dof_config.items():
@@ -148,8 +160,13 @@ class ProsthesisDriver(SerialDevice):
         except LimitConfigError as e:
             raise LimitConfigError(f"{self.url}: {e}") from None
         guard = ProsthesisGuard(self.limits, start_time=self.clock())
-        self.layer = SafetyLayer(audit=self.audit, estop=self.estop, prosthesis=guard,
-                                 bypass=self.bypass, clock=self.clock)
+        self.layer = SafetyLayer(
+            audit=self.audit,
+            estop=self.estop,
+            prosthesis=guard,
+            bypass=self.bypass,
+            clock=self.clock,
+        )
 
     # --- commands -------------------------------------------------------------------------------
     def _to_wire(self, cmd: Command) -> wire.Message:
@@ -181,8 +198,9 @@ class ProsthesisDriver(SerialDevice):
 
     def stop(self) -> Sent:
         """Zero velocity on every DoF, grip unchanged (allowed while e-stopped)."""
-        return self._send_command(ProsthesisCommand.stop(self.n_dof), self._to_wire,
-                                  tolerate=_STOPPED)[0]
+        return self._send_command(
+            ProsthesisCommand.stop(self.n_dof), self._to_wire, tolerate=_STOPPED
+        )[0]
 
     def _stop_output(self) -> None:
         """E-stop callback: zero velocity, then ESTOP (the device latches)."""
@@ -215,8 +233,9 @@ class ProsthesisDriver(SerialDevice):
         """Call ``listener(report)`` for every state report (dispatcher thread)."""
         self._state_listeners.append(listener)
 
-    def wait_state(self, predicate: Callable[[StateReport], bool] = lambda r: True,
-                   timeout: float = 2.0) -> StateReport:
+    def wait_state(
+        self, predicate: Callable[[StateReport], bool] = lambda r: True, timeout: float = 2.0
+    ) -> StateReport:
         """Wait for a state report (newer than the current one) that satisfies ``predicate``.
 
         Raises
@@ -227,8 +246,11 @@ class ProsthesisDriver(SerialDevice):
         with self._state_cond:
             old = self._state
             ok = self._state_cond.wait_for(
-                lambda: self._state is not None and self._state is not old
-                and predicate(self._state), timeout)
+                lambda: (
+                    self._state is not None and self._state is not old and predicate(self._state)
+                ),
+                timeout,
+            )
             if not ok:
                 raise TimeoutError(f"{self.url}: no matching state report within {timeout:g} s")
             assert self._state is not None

@@ -47,8 +47,15 @@ __all__ = ["LATCHING_FAULTS", "SerialDevice", "nack_error"]
 
 _log = logging.getLogger(__name__)
 
-LATCHING_FAULTS = frozenset({FaultCode.WATCHDOG, FaultCode.ESTOP, FaultCode.CHARGE_IMBALANCE,
-                             FaultCode.ELECTRODE, FaultCode.INTERNAL})
+LATCHING_FAULTS = frozenset(
+    {
+        FaultCode.WATCHDOG,
+        FaultCode.ESTOP,
+        FaultCode.CHARGE_IMBALANCE,
+        FaultCode.ELECTRODE,
+        FaultCode.INTERNAL,
+    }
+)
 """FAULT codes that trip the host e-stop (the device has stopped and latched)."""
 
 
@@ -65,8 +72,12 @@ def nack_error(ex: Exchange, url: str) -> NackError:
         what = f" (detail {nack.detail})" if nack.detail else ""
     return NackError(
         f"{url}: {ex.request.TYPE.name} seq {ex.seq} refused by the device: "
-        f"{nack.status.name}{what}", status=nack.status.name, detail=nack.detail, limit=limit,
-        index=index)
+        f"{nack.status.name}{what}",
+        status=nack.status.name,
+        detail=nack.detail,
+        limit=limit,
+        index=index,
+    )
 
 
 class SerialDevice(DeviceBase):
@@ -99,15 +110,25 @@ class SerialDevice(DeviceBase):
 
     KIND: ClassVar[wire.DeviceKind]
 
-    def __init__(self, url: str, *, estop: EStop | None = None, audit: AuditLog | None = None,
-                 bypass: NoHostSafety | None = None, timeout: float = 0.25, retries: int = 2,
-                 baudrate: int = DEFAULT_BAUD, heartbeat_period_s: float | None = None,
-                 heartbeat_wait: Wait | None = None,
-                 clock: Callable[[], float] = host_now) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        estop: EStop | None = None,
+        audit: AuditLog | None = None,
+        bypass: NoHostSafety | None = None,
+        timeout: float = 0.25,
+        retries: int = 2,
+        baudrate: int = DEFAULT_BAUD,
+        heartbeat_period_s: float | None = None,
+        heartbeat_wait: Wait | None = None,
+        clock: Callable[[], float] = host_now,
+    ) -> None:
         super().__init__()
         self.url = url
-        self.audit = audit if audit is not None else (
-            estop.audit if estop is not None else AuditLog())
+        self.audit = (
+            audit if audit is not None else (estop.audit if estop is not None else AuditLog())
+        )
         self.estop = estop if estop is not None else EStop(self.audit)
         self.bypass = bypass
         self.clock = clock
@@ -147,8 +168,10 @@ class SerialDevice(DeviceBase):
         info = ex.reply
         assert isinstance(info, wire.Info)
         if info.device_kind is not self.KIND:
-            raise DeviceError(f"{self.url}: device is a {info.device_kind.name}, "
-                              f"{type(self).__name__} drives a {self.KIND.name}")
+            raise DeviceError(
+                f"{self.url}: device is a {info.device_kind.name}, "
+                f"{type(self).__name__} drives a {self.KIND.name}"
+            )
         self._info = DeviceInfo.from_wire(self.registry_name, info, self.url)
         self._configure(info)
         if not self._stop_registered:
@@ -279,9 +302,15 @@ class SerialDevice(DeviceBase):
             raise DeviceError(f"{self.url}: identify the device before sending commands")
         return self.layer
 
-    def _send_command(self, cmd: Command, to_wire: Callable[[Command], wire.Message], *,
-                      collect: Iterable[MsgType] = (), timeout: float | None = None,
-                      tolerate: Iterable[Status] = ()) -> tuple[Sent, Exchange | None]:
+    def _send_command(
+        self,
+        cmd: Command,
+        to_wire: Callable[[Command], wire.Message],
+        *,
+        collect: Iterable[MsgType] = (),
+        timeout: float | None = None,
+        tolerate: Iterable[Status] = (),
+    ) -> tuple[Sent, Exchange | None]:
         """Check, write, wait, record; raise on NACK (unless its status is in ``tolerate``).
 
         ``to_wire`` converts the command to its message; it is called before the check (so an
@@ -301,9 +330,13 @@ class SerialDevice(DeviceBase):
                 self._record_sent(Sent(acc.command, acc.time, self.clock(), "DEVICE_LOST"))
                 self._on_lost(e)
                 raise
-            detail: dict[str, Any] = {"seq": ex.seq, "attempts": ex.attempts,
-                                      "t_wire": ex.t_wire, "rtt_s": ex.rtt_s,
-                                      "wire": message.TYPE.name}
+            detail: dict[str, Any] = {
+                "seq": ex.seq,
+                "attempts": ex.attempts,
+                "t_wire": ex.t_wire,
+                "rtt_s": ex.rtt_s,
+                "wire": message.TYPE.name,
+            }
             if isinstance(ex.reply, wire.Nack):
                 detail["nack_detail"] = ex.reply.detail
                 if ex.reply.status is Status.OUT_OF_LIMITS:
@@ -311,8 +344,9 @@ class SerialDevice(DeviceBase):
                     detail["limit"] = getattr(code, "name", code)
                     detail["index"] = index
             layer.record_reply(acc, ack=ex.ok, status=ex.status.name, detail=detail)
-            sent = Sent(acc.command, acc.time, ex.t_wire, ex.status.name, ex.seq, ex.attempts,
-                        ex.t_reply)
+            sent = Sent(
+                acc.command, acc.time, ex.t_wire, ex.status.name, ex.seq, ex.attempts, ex.t_reply
+            )
             self._record_sent(sent)
         if not ex.ok and ex.status not in set(tolerate):
             raise nack_error(ex, self.url)
@@ -335,8 +369,10 @@ class SerialDevice(DeviceBase):
             return self._heartbeat_period
         period = hb / 4 if self._heartbeat_period is None else self._heartbeat_period
         if not period < hb / 3:
-            raise DeviceError(f"{self.url}: heartbeat period {period:g} s must be below a third "
-                              f"of the device's watchdog timeout {hb:g} s")
+            raise DeviceError(
+                f"{self.url}: heartbeat period {period:g} s must be below a third "
+                f"of the device's watchdog timeout {hb:g} s"
+            )
         return period
 
     def _start_heartbeat(self) -> None:
@@ -347,8 +383,9 @@ class SerialDevice(DeviceBase):
         if period is None:
             return
         kw = {} if self._heartbeat_wait is None else {"wait": self._heartbeat_wait}
-        self._heartbeat = HeartbeatSender(self._periodic, period, self.estop,
-                                          name=f"heartbeat {self.url}", **kw).start()
+        self._heartbeat = HeartbeatSender(
+            self._periodic, period, self.estop, name=f"heartbeat {self.url}", **kw
+        ).start()
 
     def _stop_heartbeat(self, *, raise_error: bool) -> None:
         hb, self._heartbeat = self._heartbeat, None
@@ -382,12 +419,20 @@ class SerialDevice(DeviceBase):
         fault = frame.message
         assert isinstance(fault, wire.Fault)
         self.faults.append(fault)
-        _log.warning("%s: FAULT %s detail %d at device t=%d µs", self.url, fault.fault.name,
-                     fault.detail, fault.device_time_us)
+        _log.warning(
+            "%s: FAULT %s detail %d at device t=%d µs",
+            self.url,
+            fault.fault.name,
+            fault.detail,
+            fault.device_time_us,
+        )
         if fault.fault in LATCHING_FAULTS:
             source = "watchdog" if fault.fault is FaultCode.WATCHDOG else "device"
-            self._trip(f"{self.registry_name} at {self.url} reported FAULT {fault.fault.name} "
-                       f"(detail {fault.detail}, device time {fault.device_time_us} µs)", source)
+            self._trip(
+                f"{self.registry_name} at {self.url} reported FAULT {fault.fault.name} "
+                f"(detail {fault.detail}, device time {fault.device_time_us} µs)",
+                source,
+            )
         for listener in list(self._fault_listeners):
             listener(fault)
 

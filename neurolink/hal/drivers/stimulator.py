@@ -48,8 +48,10 @@ __all__ = ["DEFAULT_RAMP_TIME_S", "StimulatorDriver", "stim_to_wire"]
 DEFAULT_RAMP_TIME_S = 0.1
 """Default host ramp limit: a channel may go from 0 to its maximum amplitude in this time (s)."""
 
-_POLARITY = {Polarity.CATHODIC_FIRST: wire.Polarity.CATHODIC_FIRST,
-             Polarity.ANODIC_FIRST: wire.Polarity.ANODIC_FIRST}
+_POLARITY = {
+    Polarity.CATHODIC_FIRST: wire.Polarity.CATHODIC_FIRST,
+    Polarity.ANODIC_FIRST: wire.Polarity.ANODIC_FIRST,
+}
 
 
 def _whole(name: str, value: float | None, unit: str) -> int:
@@ -57,7 +59,8 @@ def _whole(name: str, value: float | None, unit: str) -> int:
     if not float(value).is_integer():
         raise CommandError(
             f"StimCommand.{name} = {value:.6g} {unit} is not a whole number of {unit}, the "
-            f"stimulator's wire unit; refused rather than rounded (give whole {unit})")
+            f"stimulator's wire unit; refused rather than rounded (give whole {unit})"
+        )
     return int(value)
 
 
@@ -73,16 +76,20 @@ def stim_to_wire(cmd: StimCommand) -> wire.Stim:
     if f100 < 1 or abs(cmd.frequency_hz * 100 - f100) > 1e-6:
         raise CommandError(
             f"StimCommand.frequency_hz = {cmd.frequency_hz:.9g} Hz is not a whole number of "
-            f"0.01 Hz, the stimulator's wire unit; refused rather than rounded")
+            f"0.01 Hz, the stimulator's wire unit; refused rather than rounded"
+        )
     try:
         return wire.Stim(
-            cmd.channel, _POLARITY[cmd.polarity],
+            cmd.channel,
+            _POLARITY[cmd.polarity],
             _whole("amplitude_ua", cmd.amplitude_ua, "µA"),
             _whole("phase_width_us", cmd.phase_width_us, "µs"),
             _whole("interphase_gap_us", cmd.interphase_gap_us, "µs"),
             _whole("second_amplitude_ua", cmd.second_amplitude_ua, "µA"),
             _whole("second_width_us", cmd.second_width_us, "µs"),
-            f100, cmd.pulse_count)
+            f100,
+            cmd.pulse_count,
+        )
     except wire.PayloadError as e:
         raise CommandError(f"StimCommand does not fit the STIM message: {e}") from None
 
@@ -92,8 +99,11 @@ def _stop_to_wire(cmd: Command) -> wire.Message:
     return wire.StimStop(wire.ALL_CHANNELS if cmd.channel is None else cmd.channel)
 
 
-@register_device("stimulator", "serial current stimulator: biphasic trains, watchdog, e-stop",
-                 emulator="stimulator")
+@register_device(
+    "stimulator",
+    "serial current stimulator: biphasic trains, watchdog, e-stop",
+    emulator="stimulator",
+)
 class StimulatorDriver(SerialDevice):
     """A stimulator on a serial port (see the module docstring).
 
@@ -115,9 +125,15 @@ class StimulatorDriver(SerialDevice):
 
     KIND = wire.DeviceKind.STIMULATOR
 
-    def __init__(self, url: str, *, limits: Mapping[str, float] | None = None,
-                 channel_limits: Mapping[int, Mapping[str, float]] | None = None,
-                 max_ramp_ua_per_s: float | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        limits: Mapping[str, float] | None = None,
+        channel_limits: Mapping[int, Mapping[str, float]] | None = None,
+        max_ramp_ua_per_s: float | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(url, **kwargs)
         self._limit_config = dict(limits or {})
         self._channel_config = {int(k): dict(v) for k, v in (channel_limits or {}).items()}
@@ -136,15 +152,19 @@ class StimulatorDriver(SerialDevice):
             reply = self._checked(self._request(wire.ChannelQuery(len(channels), count))).reply
             assert isinstance(reply, wire.ChannelLimits)
             if reply.first_channel != len(channels) or not reply.channels:
-                raise DeviceError(f"{self.url}: CHANNEL_LIMITS for channel "
-                                  f"{reply.first_channel} × {len(reply.channels)}, asked for "
-                                  f"{len(channels)} × {count}")
+                raise DeviceError(
+                    f"{self.url}: CHANNEL_LIMITS for channel "
+                    f"{reply.first_channel} × {len(reply.channels)}, asked for "
+                    f"{len(channels)} × {count}"
+                )
             channels.extend(reply.channels)
         channels = channels[: dev.n_channels]
         if self.layer is not None:
             if (dev, tuple(channels)) != (self.device_limits, self.channels):
-                raise DeviceError(f"{self.url}: the device's limits changed since it was first "
-                                  f"identified; make a new driver")
+                raise DeviceError(
+                    f"{self.url}: the device's limits changed since it was first "
+                    f"identified; make a new driver"
+                )
             return
         self.device_limits, self.channels = dev, tuple(channels)
         self.limits = self._hard_limits(dev, channels)
@@ -155,11 +175,13 @@ class StimulatorDriver(SerialDevice):
         except LimitConfigError as e:
             raise LimitConfigError(f"{self.url}: {e}") from None
         guard = StimGuard(self.limits, start_time=self.clock())
-        self.layer = SafetyLayer(audit=self.audit, estop=self.estop, stim=guard,
-                                 bypass=self.bypass, clock=self.clock)
+        self.layer = SafetyLayer(
+            audit=self.audit, estop=self.estop, stim=guard, bypass=self.bypass, clock=self.clock
+        )
 
-    def _hard_limits(self, dev: wire.StimulatorLimits,
-                     channels: list[wire.ChannelLimit]) -> StimLimits:
+    def _hard_limits(
+        self, dev: wire.StimulatorLimits, channels: list[wire.ChannelLimit]
+    ) -> StimLimits:
         electrodes: dict[int, ElectrodeLimits] = {}
         for ch, c in enumerate(channels):
             amp = min(c.max_amplitude_ua, dev.max_amplitude_ua)
@@ -174,7 +196,8 @@ class StimulatorDriver(SerialDevice):
                     max_ramp_ua_per_s=ramp,
                     max_pulses_per_s=dev.max_pulse_rate_hz,
                     shannon_k=dev.shannon_k_x100 / 100,
-                    balance_tolerance_nc=0.0)  # the device checks balance exactly
+                    balance_tolerance_nc=0.0,
+                )  # the device checks balance exactly
             except LimitConfigError as e:
                 raise DeviceError(f"{self.url}: channel {ch} reports unusable limits: {e}") from e
         return StimLimits(electrodes, TotalStimLimits(dev.max_pulse_rate_hz), self.audit)
@@ -185,8 +208,12 @@ class StimulatorDriver(SerialDevice):
         try:
             return stim_to_wire(cmd)
         except CommandError as e:
-            self.audit.record_command(cmd, Outcome.REFUSED, reason=str(e),
-                                      detail={"limit": "wire_resolution", "url": self.url})
+            self.audit.record_command(
+                cmd,
+                Outcome.REFUSED,
+                reason=str(e),
+                detail={"limit": "wire_resolution", "url": self.url},
+            )
             raise
 
     def stim(self, cmd: StimCommand) -> Sent:
@@ -221,12 +248,14 @@ class StimulatorDriver(SerialDevice):
 
     def _stop_output(self) -> None:
         """E-stop callback: ESTOP (every channel stops at once; the device latches)."""
-        self._send_command(StimStop(None, "e-stop: ESTOP sent to the device"),
-                           lambda _: wire.EStop())
+        self._send_command(
+            StimStop(None, "e-stop: ESTOP sent to the device"), lambda _: wire.EStop()
+        )
 
     # --- queries --------------------------------------------------------------------------------
-    def pulse_log(self, first_index: int = 0,
-                  max_count: int = wire.MAX_PULSES_PER_REPLY) -> wire.PulseLog:
+    def pulse_log(
+        self, first_index: int = 0, max_count: int = wire.MAX_PULSES_PER_REPLY
+    ) -> wire.PulseLog:
         """One PULSE_LOG page: the pulses the device delivered from ``first_index``."""
         reply = self._checked(self._request(wire.PulseLogQuery(first_index, max_count))).reply
         assert isinstance(reply, wire.PulseLog)

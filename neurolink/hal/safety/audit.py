@@ -102,18 +102,30 @@ class AuditRecord:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of the record."""
         return {
-            "index": self.index, "time": self.time, "outcome": self.outcome.value,
-            "event": self.event, "command": self.command, "reason": self.reason,
-            "status": self.status, "ref": self.ref, "detail": self.detail,
+            "index": self.index,
+            "time": self.time,
+            "outcome": self.outcome.value,
+            "event": self.event,
+            "command": self.command,
+            "reason": self.reason,
+            "status": self.status,
+            "ref": self.ref,
+            "detail": self.detail,
         }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> AuditRecord:
         """Inverse of :meth:`to_dict`."""
         return cls(
-            index=int(d["index"]), time=float(d["time"]), outcome=Outcome(d["outcome"]),
-            event=d.get("event", ""), command=d.get("command"), reason=d.get("reason", ""),
-            status=d.get("status", ""), ref=d.get("ref"), detail=dict(d.get("detail") or {}),
+            index=int(d["index"]),
+            time=float(d["time"]),
+            outcome=Outcome(d["outcome"]),
+            event=d.get("event", ""),
+            command=d.get("command"),
+            reason=d.get("reason", ""),
+            status=d.get("status", ""),
+            ref=d.get("ref"),
+            detail=dict(d.get("detail") or {}),
         )
 
 
@@ -129,8 +141,9 @@ class AuditLog:
         Host clock (s) used when a record is made without an explicit ``time``.
     """
 
-    def __init__(self, path: str | Path | None = None, *,
-                 clock: Callable[[], float] = host_now) -> None:
+    def __init__(
+        self, path: str | Path | None = None, *, clock: Callable[[], float] = host_now
+    ) -> None:
         self._clock = clock
         self._lock = threading.Lock()
         self._records: list[AuditRecord] = []
@@ -160,10 +173,17 @@ class AuditLog:
             self._next += 1
             return rec
 
-    def record_command(self, cmd: Command, outcome: Outcome | str, *, reason: str = "",
-                       status: str = "", ref: int | None = None,
-                       detail: Mapping[str, Any] | None = None,
-                       time: float | None = None) -> AuditRecord:
+    def record_command(
+        self,
+        cmd: Command,
+        outcome: Outcome | str,
+        *,
+        reason: str = "",
+        status: str = "",
+        ref: int | None = None,
+        detail: Mapping[str, Any] | None = None,
+        time: float | None = None,
+    ) -> AuditRecord:
         """Record a command and what happened to it.
 
         Parameters
@@ -193,20 +213,34 @@ class AuditLog:
         command = _jsonable(command_to_dict(cmd))
         det = _jsonable(dict(detail or {}))
         return self._append(
-            lambda i, t: AuditRecord(index=i, time=t, outcome=out, command=command,
-                                     reason=reason, status=status, ref=ref, detail=det),
+            lambda i, t: AuditRecord(
+                index=i,
+                time=t,
+                outcome=out,
+                command=command,
+                reason=reason,
+                status=status,
+                ref=ref,
+                detail=det,
+            ),
             time,
         )
 
-    def record_event(self, event: Event | str, reason: str = "", *,
-                     detail: Mapping[str, Any] | None = None,
-                     time: float | None = None) -> AuditRecord:
+    def record_event(
+        self,
+        event: Event | str,
+        reason: str = "",
+        *,
+        detail: Mapping[str, Any] | None = None,
+        time: float | None = None,
+    ) -> AuditRecord:
         """Record a safety event (see :class:`Event`) with its reason and details."""
         name = Event(event).value
         det = _jsonable(dict(detail or {}))
         return self._append(
-            lambda i, t: AuditRecord(index=i, time=t, outcome=Outcome.EVENT, event=name,
-                                     reason=reason, detail=det),
+            lambda i, t: AuditRecord(
+                index=i, time=t, outcome=Outcome.EVENT, event=name, reason=reason, detail=det
+            ),
             time,
         )
 
@@ -216,13 +250,15 @@ class AuditLog:
         with self._lock:
             return tuple(self._records)
 
-    def select(self, *, outcome: Outcome | str | None = None,
-               event: Event | str | None = None) -> list[AuditRecord]:
+    def select(
+        self, *, outcome: Outcome | str | None = None, event: Event | str | None = None
+    ) -> list[AuditRecord]:
         """Records with the given outcome and/or event name."""
         o = Outcome(outcome) if outcome is not None else None
         e = Event(event).value if event is not None else None
-        return [r for r in self.records
-                if (o is None or r.outcome is o) and (e is None or r.event == e)]
+        return [
+            r for r in self.records if (o is None or r.outcome is o) and (e is None or r.event == e)
+        ]
 
     def __len__(self) -> int:
         with self._lock:

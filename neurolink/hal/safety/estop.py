@@ -122,8 +122,9 @@ class EStop:
             if not already:
                 self._trip = TripInfo(reason, source, t)
             callbacks = list(self._stops)
-        self._audit.record_event(Event.ESTOP_TRIP, reason, time=t,
-                                 detail={"source": source, "already_tripped": already})
+        self._audit.record_event(
+            Event.ESTOP_TRIP, reason, time=t, detail={"source": source, "already_tripped": already}
+        )
         _log.warning("e-stop tripped by %s: %s", source, reason)
         errors: list[tuple[str, BaseException]] = []
         for name, cb in callbacks:
@@ -132,8 +133,11 @@ class EStop:
             except BaseException as e:  # collected, recorded and re-raised below
                 errors.append((name, e))
                 _log.error("e-stop stop callback %s failed: %r", name, e, exc_info=e)
-                self._audit.record_event(Event.ESTOP_CALLBACK_ERROR, f"{name}: {e!r}",
-                                         detail={"callback": name, "error": repr(e)})
+                self._audit.record_event(
+                    Event.ESTOP_CALLBACK_ERROR,
+                    f"{name}: {e!r}",
+                    detail={"callback": name, "error": repr(e)},
+                )
         if not errors:
             return
         for _, e in errors:
@@ -161,10 +165,15 @@ class EStop:
             self._trip = None
             listeners = list(self._on_rearm)
         self._audit.record_event(
-            Event.ESTOP_REARM, reason, time=t,
-            detail={"was_tripped": was is not None,
-                    "trip_reason": was.reason if was else "", "trip_source": was.source if was
-                    else ""})
+            Event.ESTOP_REARM,
+            reason,
+            time=t,
+            detail={
+                "was_tripped": was is not None,
+                "trip_reason": was.reason if was else "",
+                "trip_source": was.source if was else "",
+            },
+        )
         _log.warning("e-stop re-armed: %s", reason)
         for listener in listeners:
             listener(t)
@@ -182,4 +191,6 @@ class EStop:
         if trip is not None and not (cmd is not None and is_stop(cmd)):
             raise EStopError(
                 f"e-stop latched since t={trip.time:.3f} s by {trip.source}: {trip.reason}; "
-                f"re-arm with an explicit reason to continue", limit="estop")
+                f"re-arm with an explicit reason to continue",
+                limit="estop",
+            )

@@ -49,8 +49,15 @@ class HeartbeatSender:
         Thread name.
     """
 
-    def __init__(self, send: Callable[[], None], period_s: float, estop: EStop, *,
-                 wait: Wait = _event_wait, name: str = "heartbeat") -> None:
+    def __init__(
+        self,
+        send: Callable[[], None],
+        period_s: float,
+        estop: EStop,
+        *,
+        wait: Wait = _event_wait,
+        name: str = "heartbeat",
+    ) -> None:
         if not period_s > 0:
             raise ValueError(f"HeartbeatSender.period_s must be > 0 s, got {period_s!r}")
         self._send = send
@@ -122,8 +129,9 @@ class HeartbeatSender:
             err, trip_err = self._error, self._trip_error
         if err is not None:
             extra = f"; tripping the e-stop also failed: {trip_err!r}" if trip_err else ""
-            raise HeartbeatError(f"heartbeat send failed: {err!r}{extra}",
-                                 limit="heartbeat") from err
+            raise HeartbeatError(
+                f"heartbeat send failed: {err!r}{extra}", limit="heartbeat"
+            ) from err
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop the thread and wait for it; raise :class:`HeartbeatError` if a send failed.

@@ -77,9 +77,16 @@ class SafetyLayer:
         Host clock (s).
     """
 
-    def __init__(self, *, audit: AuditLog, estop: EStop, stim: StimGuard | None = None,
-                 prosthesis: ProsthesisGuard | None = None, bypass: NoHostSafety | None = None,
-                 clock: Callable[[], float] = host_now) -> None:
+    def __init__(
+        self,
+        *,
+        audit: AuditLog,
+        estop: EStop,
+        stim: StimGuard | None = None,
+        prosthesis: ProsthesisGuard | None = None,
+        bypass: NoHostSafety | None = None,
+        clock: Callable[[], float] = host_now,
+    ) -> None:
         if bypass is not None and not isinstance(bypass, NoHostSafety):
             raise TypeError(f"bypass must be a NoHostSafety(reason) or None, got {bypass!r}")
         self.audit = audit
@@ -135,13 +142,19 @@ class SafetyLayer:
             try:
                 self.estop.check(cmd)
                 if self.bypass is not None:
-                    rec = self.audit.record_command(cmd, Outcome.UNCHECKED, time=now,
-                                                    reason=self.bypass.reason)
+                    rec = self.audit.record_command(
+                        cmd, Outcome.UNCHECKED, time=now, reason=self.bypass.reason
+                    )
                     return Accepted(cmd, rec.index, now)
                 sent, detail = self._guard(cmd, now)
             except SafetyError as e:
-                self.audit.record_command(cmd, Outcome.REFUSED, reason=str(e), time=now,
-                                          detail={"limit": e.limit, "channel": e.channel})
+                self.audit.record_command(
+                    cmd,
+                    Outcome.REFUSED,
+                    reason=str(e),
+                    time=now,
+                    detail={"limit": e.limit, "channel": e.channel},
+                )
                 raise
             rec = self.audit.record_command(sent, Outcome.ACCEPTED, time=now, detail=detail)
             return Accepted(sent, rec.index, now)
@@ -149,30 +162,43 @@ class SafetyLayer:
     def _guard(self, cmd: Command, now: float) -> tuple[Command, dict[str, Any]]:
         if isinstance(cmd, StimCommand | StimStop):
             if self.stim is None:
-                raise SafetyError(f"{type(cmd).__name__} refused: no stimulation guard "
-                                  f"configured in this safety layer", limit="guard")
+                raise SafetyError(
+                    f"{type(cmd).__name__} refused: no stimulation guard "
+                    f"configured in this safety layer",
+                    limit="guard",
+                )
             self.stim.check(cmd, now)
             return cmd, {}
         if isinstance(cmd, ProsthesisCommand):
             if self.prosthesis is None:
-                raise SafetyError("ProsthesisCommand refused: no prosthesis guard configured "
-                                  "in this safety layer", limit="guard")
+                raise SafetyError(
+                    "ProsthesisCommand refused: no prosthesis guard configured "
+                    "in this safety layer",
+                    limit="guard",
+                )
             decision = self.prosthesis.check(cmd, now)
             for clip in decision.clips:
                 self.audit.record_event(
-                    Event.WORKSPACE_CLIP, clip.describe(), time=now,
-                    detail={"dof": clip.dof, "requested": clip.requested,
-                            "allowed": clip.allowed, "position": clip.position,
-                            "bound": clip.bound})
+                    Event.WORKSPACE_CLIP,
+                    clip.describe(),
+                    time=now,
+                    detail={
+                        "dof": clip.dof,
+                        "requested": clip.requested,
+                        "allowed": clip.allowed,
+                        "position": clip.position,
+                        "bound": clip.bound,
+                    },
+                )
             detail = {"requested_velocity": list(cmd.velocity)} if decision.clipped else {}
             return decision.command, detail
         if isinstance(cmd, SpikeInput):
             return cmd, {}
-        raise SafetyError(f"{type(cmd).__name__} is not a command the host may send",
-                          limit="type")
+        raise SafetyError(f"{type(cmd).__name__} is not a command the host may send", limit="type")
 
-    def record_reply(self, accepted: Accepted, *, ack: bool, status: str,
-                     detail: Mapping[str, Any] | None = None) -> AuditRecord:
+    def record_reply(
+        self, accepted: Accepted, *, ack: bool, status: str, detail: Mapping[str, Any] | None = None
+    ) -> AuditRecord:
         """Record the device's ACK or NACK of an accepted command.
 
         Parameters
@@ -186,8 +212,13 @@ class SafetyLayer:
         detail : mapping or None
             Extra facts (sequence number, retries, round-trip time …).
         """
-        return self.audit.record_command(accepted.command, Outcome.ACK if ack else Outcome.NACK,
-                                         status=status, ref=accepted.index, detail=detail)
+        return self.audit.record_command(
+            accepted.command,
+            Outcome.ACK if ack else Outcome.NACK,
+            status=status,
+            ref=accepted.index,
+            detail=detail,
+        )
 
     def report_position(self, position: Sequence[float], time: float) -> None:
         """Pass a prosthesis position report (units, host time s) to the guard."""

@@ -74,15 +74,31 @@ class ElectrodeLimits:
     FIXED: ClassVar[frozenset[str]] = frozenset({"area_cm2"})
     PERMISSIVE_DOWN: ClassVar[frozenset[str]] = frozenset()
     UNITS: ClassVar[dict[str, str]] = {
-        "area_cm2": "cm²", "max_amplitude_ua": "µA", "max_phase_width_us": "µs",
-        "max_frequency_hz": "Hz", "max_charge_nc": "nC", "max_ramp_ua_per_s": "µA/s",
-        "max_pulses_per_s": "pulses/s", "shannon_k": "", "balance_tolerance_nc": "nC",
+        "area_cm2": "cm²",
+        "max_amplitude_ua": "µA",
+        "max_phase_width_us": "µs",
+        "max_frequency_hz": "Hz",
+        "max_charge_nc": "nC",
+        "max_ramp_ua_per_s": "µA/s",
+        "max_pulses_per_s": "pulses/s",
+        "shannon_k": "",
+        "balance_tolerance_nc": "nC",
     }
 
     def __post_init__(self) -> None:
-        _check_fields(self, nonneg=("balance_tolerance_nc",), positive=(
-            "area_cm2", "max_amplitude_ua", "max_phase_width_us", "max_frequency_hz",
-            "max_charge_nc", "max_ramp_ua_per_s", "max_pulses_per_s"))
+        _check_fields(
+            self,
+            nonneg=("balance_tolerance_nc",),
+            positive=(
+                "area_cm2",
+                "max_amplitude_ua",
+                "max_phase_width_us",
+                "max_frequency_hz",
+                "max_charge_nc",
+                "max_ramp_ua_per_s",
+                "max_pulses_per_s",
+            ),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +144,10 @@ class DofLimits:
     FIXED: ClassVar[frozenset[str]] = frozenset()
     PERMISSIVE_DOWN: ClassVar[frozenset[str]] = frozenset({"position_min"})
     UNITS: ClassVar[dict[str, str]] = {
-        "max_velocity": "/s", "max_acceleration": "/s²", "position_min": "", "position_max": "",
+        "max_velocity": "/s",
+        "max_acceleration": "/s²",
+        "position_min": "",
+        "position_max": "",
     }
 
     def __post_init__(self) -> None:

@@ -56,8 +56,9 @@ class LimitTable(Generic[L]):
         Key → text for messages (``3`` → ``"channel 3"``).
     """
 
-    def __init__(self, hard: Mapping[Hashable, L], audit: AuditLog,
-                 label: Callable[[Hashable], str] = str) -> None:
+    def __init__(
+        self, hard: Mapping[Hashable, L], audit: AuditLog, label: Callable[[Hashable], str] = str
+    ) -> None:
         if not hard:
             raise LimitConfigError("a limit table needs at least one entry")
         self._hard: dict[Hashable, L] = dict(hard)
@@ -90,8 +91,9 @@ class LimitTable(Generic[L]):
     def _more_permissive(self, name: str, new: float, old: float) -> bool:
         return new < old if name in self._type.PERMISSIVE_DOWN else new > old
 
-    def _set(self, name: str, value: float, key: Hashable | None, reason: str | None,
-             source: str) -> None:
+    def _set(
+        self, name: str, value: float, key: Hashable | None, reason: str | None, source: str
+    ) -> None:
         if name not in self.names:
             raise LimitConfigError(
                 f"{name!r} is not a settable limit; settable: {sorted(self.names)}"
@@ -121,14 +123,23 @@ class LimitTable(Generic[L]):
             self._eff[k] = new
             hard_v = getattr(self._hard[k], name)
             self._audit.record_event(
-                Event.LIMIT_RAISED if raising else Event.LIMIT_LOWERED, reason or source,
-                detail={"scope": self._label(k), "name": name, "old": old_v, "new": new_v,
-                        "hard": hard_v, "unit": unit, "source": source,
-                        "beyond_hard": self._more_permissive(name, new_v, hard_v)},
+                Event.LIMIT_RAISED if raising else Event.LIMIT_LOWERED,
+                reason or source,
+                detail={
+                    "scope": self._label(k),
+                    "name": name,
+                    "old": old_v,
+                    "new": new_v,
+                    "hard": hard_v,
+                    "unit": unit,
+                    "source": source,
+                    "beyond_hard": self._more_permissive(name, new_v, hard_v),
+                },
             )
 
-    def lower_limit(self, name: str, value: float, *, key: Hashable | None = None,
-                    source: str = "config") -> None:
+    def lower_limit(
+        self, name: str, value: float, *, key: Hashable | None = None, source: str = "config"
+    ) -> None:
         """Make a limit stricter (or keep it); refuse to make it more permissive.
 
         Parameters
@@ -149,8 +160,15 @@ class LimitTable(Generic[L]):
         """
         self._set(name, value, key, None, source)
 
-    def raise_limit(self, name: str, value: float, reason: str, *,
-                    key: Hashable | None = None, source: str = "raise_limit") -> None:
+    def raise_limit(
+        self,
+        name: str,
+        value: float,
+        reason: str,
+        *,
+        key: Hashable | None = None,
+        source: str = "raise_limit",
+    ) -> None:
         """Set a limit to any valid value, including above the device's hard limit.
 
         The change is recorded (``LIMIT_RAISED`` with ``reason`` and ``beyond_hard``).
@@ -164,8 +182,14 @@ class LimitTable(Generic[L]):
             raise LimitConfigError(f"raise_limit({name!r}, {value!r}) needs a non-empty reason")
         self._set(name, value, key, reason, source)
 
-    def apply_config(self, values: Mapping[str, float], *, key: Hashable | None = None,
-                     override_reason: str | None = None, source: str = "config") -> None:
+    def apply_config(
+        self,
+        values: Mapping[str, float],
+        *,
+        key: Hashable | None = None,
+        override_reason: str | None = None,
+        source: str = "config",
+    ) -> None:
         """Apply several settings; without ``override_reason`` they may only lower limits."""
         for name, value in values.items():
             if override_reason:
@@ -185,20 +209,34 @@ class _TwoTables:
             return self._glob, None
         return self._per, key
 
-    def lower_limit(self, name: str, value: float, *, key: Hashable | None = None,
-                    source: str = "config") -> None:
+    def lower_limit(
+        self, name: str, value: float, *, key: Hashable | None = None, source: str = "config"
+    ) -> None:
         """See :meth:`LimitTable.lower_limit`; global limits ignore ``key``."""
         table, k = self._route(name, key)
         table.lower_limit(name, value, key=k, source=source)
 
-    def raise_limit(self, name: str, value: float, reason: str, *,
-                    key: Hashable | None = None, source: str = "raise_limit") -> None:
+    def raise_limit(
+        self,
+        name: str,
+        value: float,
+        reason: str,
+        *,
+        key: Hashable | None = None,
+        source: str = "raise_limit",
+    ) -> None:
         """See :meth:`LimitTable.raise_limit`; global limits ignore ``key``."""
         table, k = self._route(name, key)
         table.raise_limit(name, value, reason, key=k, source=source)
 
-    def apply_config(self, values: Mapping[str, float], *, key: Hashable | None = None,
-                     override_reason: str | None = None, source: str = "config") -> None:
+    def apply_config(
+        self,
+        values: Mapping[str, float],
+        *,
+        key: Hashable | None = None,
+        override_reason: str | None = None,
+        source: str = "config",
+    ) -> None:
         """See :meth:`LimitTable.apply_config`."""
         for name, value in values.items():
             if override_reason:
@@ -220,12 +258,15 @@ class StimLimits(_TwoTables):
         Where limit changes are recorded.
     """
 
-    def __init__(self, electrodes: Mapping[int, ElectrodeLimits], total: TotalStimLimits,
-                 audit: AuditLog) -> None:
+    def __init__(
+        self, electrodes: Mapping[int, ElectrodeLimits], total: TotalStimLimits, audit: AuditLog
+    ) -> None:
         self.channels: LimitTable[ElectrodeLimits] = LimitTable(
-            electrodes, audit, lambda k: f"channel {k}")
+            electrodes, audit, lambda k: f"channel {k}"
+        )
         self.total: LimitTable[TotalStimLimits] = LimitTable(
-            {"all": total}, audit, lambda k: "all channels")
+            {"all": total}, audit, lambda k: "all channels"
+        )
         self._per, self._glob = self.channels, self.total
 
     def __contains__(self, channel: object) -> bool:
@@ -283,7 +324,8 @@ class ProsthesisLimits(_TwoTables):
 
     def __init__(self, dofs: Iterable[DofLimits], arm: ArmLimits, audit: AuditLog) -> None:
         self.dofs: LimitTable[DofLimits] = LimitTable(
-            dict(enumerate(dofs)), audit, lambda k: f"dof {k}")
+            dict(enumerate(dofs)), audit, lambda k: f"dof {k}"
+        )
         self.arm: LimitTable[ArmLimits] = LimitTable({"arm": arm}, audit, lambda k: "arm")
         self._per, self._glob = self.dofs, self.arm
 

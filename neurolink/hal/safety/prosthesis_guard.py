@@ -62,8 +62,10 @@ class Clip:
 
     def describe(self) -> str:
         """One line for the audit log."""
-        return (f"dof {self.dof}: velocity {fmt(self.requested)} clipped to {fmt(self.allowed)} "
-                f"at position {fmt(self.position)} (workspace bound {fmt(self.bound)})")
+        return (
+            f"dof {self.dof}: velocity {fmt(self.requested)} clipped to {fmt(self.allowed)} "
+            f"at position {fmt(self.position)} (workspace bound {fmt(self.bound)})"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,8 +159,9 @@ class ProsthesisGuard:
             raise SafetyError(f"ProsthesisGuard cannot check {type(cmd).__name__}", limit="type")
         n = self.limits.n_dof
         if cmd.n_dof != n:
-            raise SafetyError(f"command has {cmd.n_dof} degrees of freedom, prosthesis has {n}",
-                              limit="n_dof")
+            raise SafetyError(
+                f"command has {cmd.n_dof} degrees of freedom, prosthesis has {n}", limit="n_dof"
+            )
         if cmd.is_stop:
             self._commit(cmd.velocity, now)
             return ProsthesisDecision(cmd)
@@ -188,8 +191,11 @@ class ProsthesisGuard:
         lim = self.limits[j]
         if abs(v) > lim.max_velocity:
             a, b = fmt_vs(abs(v), lim.max_velocity)
-            raise SafetyError(f"dof {j}: |velocity| {a} exceeds max_velocity {b} (units/s)",
-                              limit="max_velocity", channel=j)
+            raise SafetyError(
+                f"dof {j}: |velocity| {a} exceeds max_velocity {b} (units/s)",
+                limit="max_velocity",
+                channel=j,
+            )
         slowing = v * v_prev >= 0.0 and abs(v) <= abs(v_prev)
         dv = abs(v - v_prev)
         allowed = lim.max_acceleration * dt
@@ -198,19 +204,26 @@ class ProsthesisGuard:
             raise SafetyError(
                 f"dof {j}: velocity change {a} (from {fmt(v_prev)} to {fmt(v)}) in {fmt(dt)} s "
                 f"exceeds max_acceleration {fmt(lim.max_acceleration)} (units/s²; allowed "
-                f"change {b})", limit="max_acceleration", channel=j)
+                f"change {b})",
+                limit="max_acceleration",
+                channel=j,
+            )
 
     def _position(self, now: float, v_prev: tuple[float, ...]) -> tuple[float, ...]:
         """Position extrapolated from the last report with the velocity in effect."""
         if self._pos is None:
-            raise SafetyError("no position report yet: motion refused until the device reports",
-                              limit="max_report_age_s")
+            raise SafetyError(
+                "no position report yet: motion refused until the device reports",
+                limit="max_report_age_s",
+            )
         age = now - self._t_pos
         max_age = self.limits.timing.max_report_age_s
         if age > max_age:
             a, b = fmt_vs(age, max_age)
-            raise SafetyError(f"position report is {a} s old, exceeds max_report_age_s {b} s",
-                              limit="max_report_age_s")
+            raise SafetyError(
+                f"position report is {a} s old, exceeds max_report_age_s {b} s",
+                limit="max_report_age_s",
+            )
         dt = max(0.0, age)
         return tuple(p + v * dt for p, v in zip(self._pos, v_prev, strict=True))
 

@@ -45,8 +45,11 @@ def _over(ch: int, what: str, value: float, limit_name: str, limit: float, unit:
     """Raise when ``value > limit`` with the standard message."""
     if value > limit:
         v, lim = fmt_vs(value, limit)
-        raise SafetyError(f"channel {ch}: {what} {v} {unit} exceeds {limit_name} {lim} {unit}",
-                          limit=limit_name, channel=ch)
+        raise SafetyError(
+            f"channel {ch}: {what} {v} {unit} exceeds {limit_name} {lim} {unit}",
+            limit=limit_name,
+            channel=ch,
+        )
 
 
 class StimGuard:
@@ -95,7 +98,9 @@ class StimGuard:
         if ch not in self.limits:
             raise SafetyError(
                 f"channel {ch}: no such channel (stimulator has {list(self.limits.channels.keys)})",
-                limit="channel", channel=ch)
+                limit="channel",
+                channel=ch,
+            )
         lim = self.limits[ch]
         self._check_pulse(cmd, lim_channel=ch)
         self._check_ramp(cmd, now)
@@ -105,15 +110,20 @@ class StimGuard:
         if n_ch > lim.max_pulses_per_s:
             v, t = fmt_vs(n_ch, lim.max_pulses_per_s)
             raise SafetyError(
-                f"channel {ch}: pulse rate {v} pulses in a 1 s window exceeds max_pulses_per_s "
-                f"{t}", limit="max_pulses_per_s", channel=ch)
+                f"channel {ch}: pulse rate {v} pulses in a 1 s window exceeds max_pulses_per_s {t}",
+                limit="max_pulses_per_s",
+                channel=ch,
+            )
         n_all = self._ledger.max_count(train, channel=None)
         total = self.limits.max_total_pulses_per_s
         if n_all > total:
             v, t = fmt_vs(n_all, total)
             raise SafetyError(
                 f"channel {ch}: total pulse rate {v} pulses in a 1 s window over all channels "
-                f"exceeds max_total_pulses_per_s {t}", limit="max_total_pulses_per_s", channel=ch)
+                f"exceeds max_total_pulses_per_s {t}",
+                limit="max_total_pulses_per_s",
+                channel=ch,
+            )
         # commit
         self._ramp[ch] = (cmd.peak_amplitude_ua, now)
         self._ledger.add(train)
@@ -123,11 +133,23 @@ class StimGuard:
         lim = self.limits[ch]
         a2, w2 = cmd.second_amplitude_ua, cmd.second_width_us
         assert a2 is not None and w2 is not None
-        _over(ch, "phase-1 amplitude", cmd.amplitude_ua, "max_amplitude_ua",
-              lim.max_amplitude_ua, "µA")
+        _over(
+            ch,
+            "phase-1 amplitude",
+            cmd.amplitude_ua,
+            "max_amplitude_ua",
+            lim.max_amplitude_ua,
+            "µA",
+        )
         _over(ch, "phase-2 amplitude", a2, "max_amplitude_ua", lim.max_amplitude_ua, "µA")
-        _over(ch, "phase-1 width", cmd.phase_width_us, "max_phase_width_us",
-              lim.max_phase_width_us, "µs")
+        _over(
+            ch,
+            "phase-1 width",
+            cmd.phase_width_us,
+            "max_phase_width_us",
+            lim.max_phase_width_us,
+            "µs",
+        )
         _over(ch, "phase-2 width", w2, "max_phase_width_us", lim.max_phase_width_us, "µs")
         _over(ch, "frequency", cmd.frequency_hz, "max_frequency_hz", lim.max_frequency_hz, "Hz")
         q1, q2 = cmd.charge_nc, cmd.second_charge_nc
@@ -137,7 +159,10 @@ class StimGuard:
             raise SafetyError(
                 f"channel {ch}: charge imbalance |Q1 − Q2| = {v} nC (Q1 {fmt(q1)} nC, "
                 f"Q2 {fmt(q2)} nC) exceeds balance_tolerance_nc {t} nC; only charge-balanced "
-                f"biphasic pulses are allowed", limit="balance_tolerance_nc", channel=ch)
+                f"biphasic pulses are allowed",
+                limit="balance_tolerance_nc",
+                channel=ch,
+            )
         q = max(q1, q2)
         _over(ch, "charge", q, "max_charge_nc", lim.max_charge_nc, "nC/phase")
         index = shannon_index(q, lim.area_cm2)
@@ -149,7 +174,9 @@ class StimGuard:
                 f"{fmt(lim.shannon_k)} (limit at area {fmt(lim.area_cm2)} cm²: "
                 f"D < {fmt(shannon_max_density_uc_per_cm2(lim.area_cm2, lim.shannon_k))} µC/cm², "
                 f"Q < {fmt(shannon_max_charge_nc(lim.area_cm2, lim.shannon_k))} nC/phase)",
-                limit="shannon_k", channel=ch)
+                limit="shannon_k",
+                channel=ch,
+            )
 
     def _check_ramp(self, cmd: StimCommand, now: float) -> None:
         ch = cmd.channel
@@ -163,7 +190,10 @@ class StimGuard:
             raise SafetyError(
                 f"channel {ch}: amplitude rise {r} µA (from {fmt(a_prev)} to "
                 f"{fmt(cmd.peak_amplitude_ua)} µA) in {fmt(dt)} s exceeds max_ramp_ua_per_s "
-                f"{fmt(rate)} µA/s (allowed rise {a} µA)", limit="max_ramp_ua_per_s", channel=ch)
+                f"{fmt(rate)} µA/s (allowed rise {a} µA)",
+                limit="max_ramp_ua_per_s",
+                channel=ch,
+            )
 
     def record_stop(self, channel: int | None, now: float) -> None:
         """Cancel scheduled pulses after ``now`` on ``channel`` (all channels when None)."""

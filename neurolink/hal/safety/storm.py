@@ -24,8 +24,9 @@ class StormTrip:
         Name of the event in the trip reason (``"deadline miss"``).
     """
 
-    def __init__(self, estop: EStop, *, max_events: int, window_s: float,
-                 what: str = "deadline miss") -> None:
+    def __init__(
+        self, estop: EStop, *, max_events: int, window_s: float, what: str = "deadline miss"
+    ) -> None:
         if max_events < 0:
             raise ValueError(f"StormTrip.max_events must be >= 0, got {max_events!r}")
         if not window_s > 0:
@@ -52,5 +53,7 @@ class StormTrip:
         note = f" (latest: {detail})" if detail else ""
         self._estop.trip(
             f"{len(self._times)} {self.what} events within {self.window_s:g} s exceed "
-            f"{self.max_events}{note}", source="storm")
+            f"{self.max_events}{note}",
+            source="storm",
+        )
         return True
