@@ -243,9 +243,8 @@ def _optional(module: str, path: Path, what: str) -> ModuleType:
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        raise FileFormatError(
-            f"{path}: reading {what} files needs {module}: pip install 'neurolink[files]'"
-        ) from exc
+        how = "pip install pyxdf" if module == "pyxdf" else "pip install 'neurolink[files]'"
+        raise FileFormatError(f"{path}: reading {what} files needs {module}: {how}") from exc
 
 
 def _markers(onsets: Any, labels: list[str], rate: float, n: int, index: Any = None) -> np.ndarray:

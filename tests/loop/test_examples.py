@@ -40,8 +40,6 @@ from neurolink.loop.nodes_snn import steps_crossed
 from neurolink.loop.recording import read_session
 from neurolink.loop.session import Session
 
-pytest.importorskip("pyxdf")
-
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 CONFIGS = sorted(p.name for p in EXAMPLES.glob("*.toml"))

@@ -1,6 +1,6 @@
 """Read a recorded session back: streams by name as numpy arrays, with the sidecar.
 
-:func:`read_session` parses with ``pyxdf.load_xdf`` (an optional dependency, ``neurolink[files]``)
+:func:`read_session` parses with ``pyxdf.load_xdf`` (a runtime dependency)
 with clock synchronisation and de-jittering off by default, so time stamps come back exactly as
 written. A file cut short (a killed session) is first checked chunk by chunk; when it ends inside
 a chunk, only the complete chunks are handed to pyxdf and :attr:`Session.truncated` is set.
@@ -194,9 +194,7 @@ def read_session(
     try:
         pyxdf = importlib.import_module("pyxdf")
     except ImportError as exc:
-        raise FileFormatError(
-            f"{path}: reading XDF needs pyxdf (pip install 'neurolink[files]')"
-        ) from exc
+        raise FileFormatError(f"{path}: reading XDF needs pyxdf (pip install pyxdf)") from exc
     source: Path | io.BytesIO = path
     truncated = False
     if path.suffix.lower() == ".xdf":  # compressed files go to pyxdf as they are
