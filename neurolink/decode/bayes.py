@@ -15,6 +15,7 @@ from typing import NamedTuple, Self
 import numpy as np
 
 from neurolink.decode import _bayes_kernels as K
+from neurolink.decode._docs import fill_doc
 from neurolink.decode.base import Decoder
 from neurolink.decode.bayes_filter import GridFilter
 from neurolink.decode.checks import as_features, as_targets, check_enough, check_finite_counts
@@ -175,6 +176,7 @@ class BayesianDecoder(Decoder):
         self.estimate = estimate
 
     # ------------------------------------------------------------------ fit
+    @fill_doc
     def fit(self, X: np.ndarray, y: np.ndarray, *, channels: Sequence[str] | None = None) -> Self:
         """Fit tuning curves, occupancy and prior widths.
 
@@ -187,9 +189,7 @@ class BayesianDecoder(Decoder):
         channels : sequence of str, optional
             Labels of the units (checked by ``load(path, channels=...)``).
 
-        Returns
-        -------
-        self
+        %(returns_self)s
 
         Raises
         ------
@@ -200,6 +200,7 @@ class BayesianDecoder(Decoder):
         self._start_fit(X.shape[1], channels)
         return self._update(X, Y)
 
+    @fill_doc
     def partial_fit(
         self, X: np.ndarray, y: np.ndarray, *, channels: Sequence[str] | None = None
     ) -> Self:
@@ -215,15 +216,11 @@ class BayesianDecoder(Decoder):
 
         Parameters
         ----------
-        X : array_like, shape (n_bins, n_units)
-            Spike counts per bin (as many units as the first call).
-        y : array_like, shape (n_bins, n_dims) or (n_bins,)
-        channels : sequence of str, optional
-            Labels of the units: recorded by the first call, checked by later ones.
+        %(X_counts_partial)s
+        %(y_decoded)s
+        %(channels_partial)s
 
-        Returns
-        -------
-        self
+        %(returns_self)s
 
         Raises
         ------
@@ -421,12 +418,13 @@ class BayesianDecoder(Decoder):
             raise DecoderError(f"BayesianDecoder: bad counts in row {bad}")
         return est, posts
 
+    @fill_doc
     def decode(self, X: np.ndarray) -> BayesResult:
         """MAP, posterior mean and posterior of every bin (from a reset state, in order).
 
         Parameters
         ----------
-        X : array_like, shape (n_bins, n_units)
+        %(X_counts)s
 
         Returns
         -------
@@ -439,12 +437,13 @@ class BayesianDecoder(Decoder):
             posts.reshape((-1, *self.grid_shape_)),
         )
 
+    @fill_doc
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Point estimates of every bin; the same as :meth:`reset` then :meth:`step` on each row.
 
         Parameters
         ----------
-        X : array_like, shape (n_bins, n_units)
+        %(X_counts)s
 
         Returns
         -------
@@ -453,12 +452,13 @@ class BayesianDecoder(Decoder):
         est, _ = self._run(X, False)
         return self._pick(est).copy()
 
+    @fill_doc
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Posterior over the grid cells (flattened in C order) of every bin.
 
         Parameters
         ----------
-        X : array_like, shape (n_bins, n_units)
+        %(X_counts)s
 
         Returns
         -------
@@ -467,6 +467,7 @@ class BayesianDecoder(Decoder):
         """
         return self._run(X, True)[1]
 
+    @fill_doc
     def log_likelihood(self, X: np.ndarray) -> np.ndarray:
         """Poisson log-likelihood of every cell, matrix form, without any prior.
 
@@ -475,7 +476,7 @@ class BayesianDecoder(Decoder):
 
         Parameters
         ----------
-        X : array_like, shape (n_bins, n_units)
+        %(X_counts)s
 
         Returns
         -------

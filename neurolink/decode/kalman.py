@@ -31,6 +31,7 @@ import numpy as np
 from neurolink.decode import _kalman_kernels as K
 from neurolink.decode import _kalman_ls as LS
 from neurolink.decode import _kalman_steady as SS
+from neurolink.decode._docs import fill_doc
 from neurolink.decode.base import Decoder
 from neurolink.decode.checks import as_features, as_targets, check_enough
 from neurolink.decode.errors import DecoderError
@@ -157,21 +158,18 @@ class KalmanDecoder(Decoder):
         self.process_noise_scale = process_noise_scale
 
     # ------------------------------------------------------------------ fit
+    @fill_doc
     def fit(self, X: np.ndarray, y: np.ndarray, *, channels: Sequence[str] | None = None) -> Self:
         """Estimate ``A, W, H, Q`` by least squares.
 
         Parameters
         ----------
-        X : array_like, shape (n_bins, n_units)
-            Counts per bin.
+        %(X_counts)s
         y : array_like, shape (n_bins, n_state)
             Kinematics in each bin, as declared by ``kinematics``.
-        channels : sequence of str, optional
-            Labels of the units.
+        %(channels_units)s
 
-        Returns
-        -------
-        self
+        %(returns_self)s
 
         Raises
         ------
@@ -183,6 +181,7 @@ class KalmanDecoder(Decoder):
         self.n_refits_ = 0
         return self._update(X, Y)
 
+    @fill_doc
     def partial_fit(
         self, X: np.ndarray, y: np.ndarray, *, channels: Sequence[str] | None = None
     ) -> Self:
@@ -197,16 +196,12 @@ class KalmanDecoder(Decoder):
 
         Parameters
         ----------
-        X : array_like, shape (n_bins, n_units)
-            Counts per bin (as many units as the first call).
+        %(X_counts_partial)s
         y : array_like, shape (n_bins, n_state)
             Kinematics in each bin.
-        channels : sequence of str, optional
-            Labels of the units: recorded by the first call, checked by later ones.
+        %(channels_partial)s
 
-        Returns
-        -------
-        self
+        %(returns_self)s
 
         Raises
         ------
@@ -332,6 +327,7 @@ class KalmanDecoder(Decoder):
         return SS.select_scale(Z, self.A_, W_ls, self.H_, self.Q_, self.P0_)
 
     # ------------------------------------------------------------------ refit
+    @fill_doc
     def refit(
         self,
         X: np.ndarray,
@@ -362,9 +358,7 @@ class KalmanDecoder(Decoder):
         decoded_vel : array_like, shape (n_bins, n_dims), optional
             Velocity the cursor moved with; default this decoder's :meth:`predict` of ``X``.
 
-        Returns
-        -------
-        self
+        %(returns_self)s
         """
         self._check_fitted()
         who = f"{type(self).__name__}.refit"
@@ -454,12 +448,13 @@ class KalmanDecoder(Decoder):
             raise DecoderError("KalmanDecoder.step: counts hold a non-finite value")
         return self._x + self.state_mean_
 
+    @fill_doc
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Filter every bin from the reset state; the same as :meth:`step` on each row.
 
         Parameters
         ----------
-        X : array_like, shape (n_bins, n_units)
+        %(X_counts)s
 
         Returns
         -------

@@ -19,6 +19,7 @@ from typing import Self
 import numpy as np
 import scipy.linalg
 
+from neurolink.decode._docs import fill_doc
 from neurolink.decode.base import Decoder
 from neurolink.decode.checks import as_features, as_labels, check_enough
 from neurolink.decode.covariance import shrink
@@ -80,20 +81,19 @@ class ShrinkageLDA(Decoder):
         self.priors = priors
 
     # ------------------------------------------------------------------ fitting
+    @fill_doc
     def fit(self, X: np.ndarray, y: np.ndarray, *, channels: Sequence[str] | None = None) -> Self:
         """Fit from scratch.
 
         Parameters
         ----------
-        X : array_like, shape (n_samples, n_features)
+        %(X_features)s
         y : array_like, shape (n_samples,)
             Class labels (int or str).
         channels : sequence of str, optional
             Feature labels.
 
-        Returns
-        -------
-        self
+        %(returns_self)s
 
         Raises
         ------
@@ -104,6 +104,7 @@ class ShrinkageLDA(Decoder):
         self._start_fit(X.shape[1], channels)
         return self.partial_fit(X, y)
 
+    @fill_doc
     def partial_fit(
         self, X: np.ndarray, y: np.ndarray, classes: Sequence[object] | None = None
     ) -> Self:
@@ -111,15 +112,13 @@ class ShrinkageLDA(Decoder):
 
         Parameters
         ----------
-        X : array_like, shape (n_samples, n_features)
+        %(X_features)s
         y : array_like, shape (n_samples,)
         classes : sequence, optional
             All class labels (first call only); default the labels of ``y``. The first call
             must hold at least 2 samples of every class.
 
-        Returns
-        -------
-        self
+        %(returns_self)s
         """
         who = type(self).__name__
         first = "class_count_" not in vars(self)
@@ -208,12 +207,13 @@ class ShrinkageLDA(Decoder):
         X = as_features(X, type(self).__name__, self.n_features_in_, "features")
         return X @ self.coef_.T + self.intercept_
 
+    @fill_doc
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Class posteriors.
 
         Parameters
         ----------
-        X : array_like, shape (n_samples, n_features)
+        %(X_features)s
 
         Returns
         -------

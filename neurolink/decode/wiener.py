@@ -23,6 +23,7 @@ from typing import Self
 import numpy as np
 import scipy.linalg
 
+from neurolink.decode._docs import fill_doc
 from neurolink.decode.base import Decoder
 from neurolink.decode.checks import as_features, as_targets, check_enough
 from neurolink.decode.errors import DecoderError
@@ -172,21 +173,17 @@ class WienerFilter(Decoder):
         self.n_lags = n_lags
         self.alpha = alpha
 
+    @fill_doc
     def fit(self, X: np.ndarray, y: np.ndarray, *, channels: Sequence[str] | None = None) -> Self:
         """Solve the ridge normal equations.
 
         Parameters
         ----------
-        X : array_like, shape (n_bins, n_units)
-            Counts per bin.
-        y : array_like, shape (n_bins, n_dims) or (n_bins,)
-            Decoded variable in each bin.
-        channels : sequence of str, optional
-            Labels of the units.
+        %(X_counts)s
+        %(y_decoded)s
+        %(channels_units)s
 
-        Returns
-        -------
-        self
+        %(returns_self)s
 
         Raises
         ------
@@ -197,6 +194,7 @@ class WienerFilter(Decoder):
         self._start_fit(X.shape[1], channels)
         return self._update(X, Y)
 
+    @fill_doc
     def partial_fit(
         self, X: np.ndarray, y: np.ndarray, *, channels: Sequence[str] | None = None
     ) -> Self:
@@ -209,15 +207,11 @@ class WienerFilter(Decoder):
 
         Parameters
         ----------
-        X : array_like, shape (n_bins, n_units)
-            Counts per bin (as many units as the first call).
-        y : array_like, shape (n_bins, n_dims) or (n_bins,)
-        channels : sequence of str, optional
-            Labels of the units: recorded by the first call, checked by later ones.
+        %(X_counts_partial)s
+        %(y_decoded)s
+        %(channels_partial)s
 
-        Returns
-        -------
-        self
+        %(returns_self)s
 
         Raises
         ------
@@ -329,12 +323,13 @@ class WienerFilter(Decoder):
         np.subtract(x[self.units_], self.mean_counts_, out=h[0])
         return h.ravel() @ self._flat + self.intercept_
 
+    @fill_doc
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Decode every bin from a reset history (equal to :meth:`step` on each row, to rounding).
 
         Parameters
         ----------
-        X : array_like, shape (n_bins, n_units)
+        %(X_counts)s
 
         Returns
         -------
