@@ -32,23 +32,7 @@ from neurolink.hal.errors import (
 )
 from neurolink.hal.safety import NoHostSafety, Outcome
 from neurolink.hal.wire import DeviceState, MsgType
-
-
-class HeldBeats:
-    """Heartbeat wait for the driver's heartbeat thread that a test can hold (pause).
-
-    ``released`` holds the host time of every beat let through (just before it is sent).
-    """
-
-    def __init__(self) -> None:
-        self.hold = threading.Event()
-        self.released: list[float] = []
-
-    def __call__(self, stop: threading.Event, period_s: float) -> None:
-        stop.wait(period_s)
-        while self.hold.is_set() and not stop.is_set():
-            stop.wait(0.005)
-        self.released.append(now())
+from tests.hal._beats import HeldBeats
 
 
 @pytest.fixture

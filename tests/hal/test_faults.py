@@ -8,13 +8,11 @@ from __future__ import annotations
 import os
 import random
 import signal
-import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 
-from neurolink.clock import now
 from neurolink.hal import wire
 from neurolink.hal.commands import StimCommand
 from neurolink.hal.device import Lifecycle
@@ -23,22 +21,9 @@ from neurolink.hal.emulate import Emulator
 from neurolink.hal.errors import DeviceLost, EStopError, NackError, SafetyError
 from neurolink.hal.safety import NoHostSafety, Outcome
 from neurolink.hal.wire import DeviceState
+from tests.hal._beats import HeldBeats
 
 TIMEOUT, RETRIES = 0.2, 2  # DeviceLost after 3 × 0.2 s of silence
-
-
-class HeldBeats:
-    """Heartbeat wait that a test can hold; ``released`` = host times of beats let through."""
-
-    def __init__(self) -> None:
-        self.hold = threading.Event()
-        self.released: list[float] = []
-
-    def __call__(self, stop: threading.Event, period_s: float) -> None:
-        stop.wait(period_s)
-        while self.hold.is_set() and not stop.is_set():
-            stop.wait(0.005)
-        self.released.append(now())
 
 
 @pytest.fixture
