@@ -25,9 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from neurolink.commands.demo import demo_config
-from neurolink.loop.latency import STAGES
-from neurolink.loop.session import Session
+from neurolink.cli.demo import demo_config
+from neurolink.loop.core.latency import STAGES
+from neurolink.loop.session.run import Session
 
 
 def _row(name: str, v: np.ndarray) -> str:
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{task.get('trials')} targets in closed loop"
     )
     if args.json:
-        from neurolink.loop.status import write_summary_json
+        from neurolink.loop.core.status import write_summary_json
 
         write_summary_json(summary, args.json)
     return 0

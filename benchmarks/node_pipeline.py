@@ -31,9 +31,9 @@ from pathlib import Path
 import numpy as np
 
 from neurolink.decode import BayesianDecoder
-from neurolink.loop.node_inlet import PortInlet
-from neurolink.loop.ports import Port
-from neurolink.loop.subject import SimulatedSubject
+from neurolink.loop.core.ports import Port
+from neurolink.loop.stages.inlet import PortInlet
+from neurolink.sim.subject import SimulatedSubject
 
 CONFIG = """
 [source]

@@ -40,9 +40,9 @@ from brainflow.board_shim import BoardShim
 
 from neurolink.config import Config, parse_config
 from neurolink.decode import EEGClassDecoder, cut_epochs
-from neurolink.loop.build import build_graph
-from neurolink.loop.calibrate import calibrate
-from neurolink.loop.tick import Tick
+from neurolink.loop.calibration.run import calibrate
+from neurolink.loop.core.build import build_graph
+from neurolink.loop.core.tick import Tick
 from neurolink.streams.boards import resolve_board
 from neurolink.streams.brainflow_file import write_brainflow_file
 from neurolink.streams.files import read_recording
@@ -190,7 +190,7 @@ def calibrate_model(
     root: Path = HERE, permutations: int | None = None, status_out: TextIO | None = None
 ) -> Any:
     """Run the calibration of calibrate_eeg_wta.toml (writes ``root/generated/`` MODEL);
-    returns its :class:`~neurolink.loop.calibrate_result.CalibrationResult`."""
+    returns its :class:`~neurolink.loop.calibration.result.CalibrationResult`."""
     return calibrate(calibration_config(root), permutations=permutations, status_out=status_out)
 
 

@@ -19,7 +19,7 @@ Validation names the node and the key, with the file line: an input that is not 
 node, a node fed the wrong kind of data (``decode`` needs ``counts``: put a ``bin`` node
 before it), a sink fed by something that is not a mapper or a device that cannot take its
 commands, a decoder with neither a model file nor a task to calibrate it. ``[loop.calibration]``
-(:mod:`neurolink.loop.calibrate_config`) says what ``neurolink calibrate`` records and fits.
+(:mod:`neurolink.loop.calibration.config`) says what ``neurolink calibrate`` records and fits.
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ from typing import ClassVar, Literal, Self
 
 from neurolink.config.acquisition import SOURCE_KINDS, SourceConfig
 from neurolink.config.engine import Scope, setting
-from neurolink.loop.calibrate_config import CalibrationConfig, check_calibration
-from neurolink.loop.ports import NODE_PORTS
-from neurolink.loop.wiring import check_loop
+from neurolink.loop.calibration.config import CalibrationConfig, check_calibration
+from neurolink.loop.core.ports import NODE_PORTS
+from neurolink.loop.core.wiring import check_loop
 
 __all__ = [
     "NODE_KINDS",
@@ -44,7 +44,7 @@ __all__ = [
     "TaskConfig",
 ]
 
-#: Node kinds, in the order of :data:`neurolink.loop.ports.NODE_PORTS`.
+#: Node kinds, in the order of :data:`neurolink.loop.core.ports.NODE_PORTS`.
 NODE_KINDS: tuple[str, ...] = tuple(NODE_PORTS)
 _SOURCE = "source"
 
@@ -347,5 +347,5 @@ class LoopConfig:
 
     def validate(self, scope: Scope) -> Self:
         """Wire the graph (default inputs), check ports, sinks and the task
-        (:func:`neurolink.loop.wiring.check_loop`) and the node to calibrate."""
+        (:func:`neurolink.loop.core.wiring.check_loop`) and the node to calibrate."""
         return check_calibration(check_loop(self, scope), scope)

@@ -1,21 +1,13 @@
-"""The real-time closed loop: graph, engine, latency accounting, task, recording and replay.
+"""The real-time closed loop, one folder per concern (imported on use; this package imports
+nothing):
 
-Modules (imported on use; this package imports nothing so that the config schema can read
-:mod:`neurolink.loop.ports` without pulling in the engine):
-
-- :mod:`~neurolink.loop.ports`, :mod:`~neurolink.loop.tick` — what flows between nodes;
-- node adapters, each testable alone: :mod:`~neurolink.loop.nodes_dsp` (filter, re-reference,
-  detect, bin), :mod:`~neurolink.loop.nodes_decode` (decode, features, classify),
-  :mod:`~neurolink.loop.nodes_snn` (spiking relay, burst detector, winner-take-all; networks in
-  :mod:`~neurolink.loop.networks`), :mod:`~neurolink.loop.mapping` (command mappers);
-- :mod:`~neurolink.loop.graph`, :mod:`~neurolink.loop.build`, :mod:`~neurolink.loop.wiring` —
-  the graph and how a config becomes one;
-- :mod:`~neurolink.loop.engine` (with :mod:`~neurolink.loop.latency`,
-  :mod:`~neurolink.loop.faults`, :mod:`~neurolink.loop.status`, :mod:`~neurolink.loop.record`,
-  :mod:`~neurolink.loop.sinks`) — the loop itself;
-- :mod:`~neurolink.loop.task`, :mod:`~neurolink.loop.closed_loop`,
-  :mod:`~neurolink.loop.subject` — the center-out task with the simulated subject;
-- :mod:`~neurolink.loop.session` — one configured run (``neurolink run``, ``neurolink demo``);
+- :mod:`~neurolink.loop.core` — ports, graph, builder, engine, latency, faults, sinks;
+- :mod:`~neurolink.loop.nodes` — the node kinds (DSP, decoders, spiking networks, mappers);
+- :mod:`~neurolink.loop.session` — one configured run, the closed-loop task coupling;
+- :mod:`~neurolink.loop.calibration` — ``neurolink calibrate``;
+- :mod:`~neurolink.loop.replay` — ``neurolink replay``;
+- :mod:`~neurolink.loop.stages` — sub-chains as processes over LSL (``neurolink node``);
+- :mod:`~neurolink.loop.sweep` — replay grids on Dask (``neurolink sweep``);
 - :mod:`~neurolink.loop.recording`, :mod:`~neurolink.loop.report` — the session file and its
   report.
 """

@@ -286,7 +286,7 @@ def test_wrong_kind_of_device_is_refused(emulator):
 def test_neurolink_emulate_prints_the_port_and_serves(capsys):
     import argparse
 
-    from neurolink.commands import emulate
+    from neurolink.cli import emulate
 
     parser = argparse.ArgumentParser()
     emulate.add_parser(parser.add_subparsers())

@@ -13,14 +13,14 @@ import time
 
 import numpy as np
 
-from neurolink.commands.demo import demo_config
+from neurolink.cli.demo import demo_config
 from neurolink.decode import BayesianDecoder
-from neurolink.loop.mapping import VelocityMapper
-from neurolink.loop.ports import Vector
+from neurolink.loop.core.ports import Vector
+from neurolink.loop.core.tick import Tick
+from neurolink.loop.nodes.mapping import VelocityMapper
 from neurolink.loop.recording import read_session
-from neurolink.loop.session import Session
-from neurolink.loop.task import CenterOutParams, CenterOutTask
-from neurolink.loop.tick import Tick
+from neurolink.loop.session.run import Session
+from neurolink.sim.task import CenterOutParams, CenterOutTask
 
 GAIN = 0.8
 TASK = {"radius": 0.5, "target_radius": 0.15, "hold_s": 0.05, "timeout_s": 3.0, "slow_radius": 0.2}

@@ -11,15 +11,15 @@ import pytest
 
 from neurolink.hal.drivers import NullDevice
 from neurolink.hal.safety import NoHostSafety, SafetyLayer
-from neurolink.loop.build import warm_up
-from neurolink.loop.engine import Engine
-from neurolink.loop.faults import StopReason
-from neurolink.loop.latency import STAGES, LatencyBook
-from neurolink.loop.record import LoopRecorder
+from neurolink.loop.core.build import warm_up
+from neurolink.loop.core.engine import Engine
+from neurolink.loop.core.faults import StopReason
+from neurolink.loop.core.latency import STAGES, LatencyBook
+from neurolink.loop.core.record import LoopRecorder
+from neurolink.loop.core.settings import EngineSettings
+from neurolink.loop.core.sinks import DeviceSink, open_device
+from neurolink.loop.core.status import format_summary, write_summary_json
 from neurolink.loop.recording import read_session
-from neurolink.loop.settings import EngineSettings
-from neurolink.loop.sinks import DeviceSink, open_device
-from neurolink.loop.status import format_summary, write_summary_json
 from tests.loop.test_engine_support import (
     FS,
     ScriptedSource,

@@ -10,10 +10,10 @@ from neurolink.clock import now
 from neurolink.decode import BayesianDecoder
 from neurolink.hal.drivers import NullDevice
 from neurolink.hal.safety import NoHostSafety, SafetyLayer
-from neurolink.loop.build import warm_up
-from neurolink.loop.engine import Engine
-from neurolink.loop.settings import EngineSettings
-from neurolink.loop.sinks import DeviceSink
+from neurolink.loop.core.build import warm_up
+from neurolink.loop.core.engine import Engine
+from neurolink.loop.core.settings import EngineSettings
+from neurolink.loop.core.sinks import DeviceSink
 from neurolink.sim import CortexSimulator
 from neurolink.streams.block import Block
 from neurolink.streams.events import empty_markers

@@ -14,11 +14,11 @@ import numpy as np
 from neurolink.clock import now
 from neurolink.errors import StreamStalledError
 from neurolink.hal.safety import AuditLog, EStop
-from neurolink.loop.graph import Graph
-from neurolink.loop.mapping import StimMapper, VelocityMapper
-from neurolink.loop.nodes_decode import DecodeNode
-from neurolink.loop.nodes_dsp import BinNode, DetectNode, FilterNode, RerefNode
-from neurolink.loop.nodes_snn import BurstNode, SNNNode
+from neurolink.loop.core.graph import Graph
+from neurolink.loop.nodes.decode import DecodeNode
+from neurolink.loop.nodes.dsp import BinNode, DetectNode, FilterNode, RerefNode
+from neurolink.loop.nodes.mapping import StimMapper, VelocityMapper
+from neurolink.loop.nodes.snn import BurstNode, SNNNode
 from neurolink.sim import CortexConfig, CortexSimulator, grid_positions
 from neurolink.snn import make_backend
 from neurolink.streams.block import Block, count_invalid

@@ -36,9 +36,9 @@ import pytest
 from neurolink.config import Config, load_config, parse_config
 from neurolink.config.acquisition import BrainFlowConfig
 from neurolink.hal.emulate import Emulator
-from neurolink.loop.nodes_snn import steps_crossed
+from neurolink.loop.nodes.snn import steps_crossed
 from neurolink.loop.recording import read_session
-from neurolink.loop.session import Session
+from neurolink.loop.session.run import Session
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"

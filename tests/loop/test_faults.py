@@ -12,14 +12,14 @@ import numpy as np
 import pytest
 
 from neurolink.hal.wire import DeviceState
-from neurolink.loop.build import warm_up
-from neurolink.loop.engine import Engine
-from neurolink.loop.faults import FaultKind
-from neurolink.loop.ports import Port, Stage
-from neurolink.loop.record import LoopRecorder
+from neurolink.loop.core.build import warm_up
+from neurolink.loop.core.engine import Engine
+from neurolink.loop.core.faults import FaultKind
+from neurolink.loop.core.ports import Port, Stage
+from neurolink.loop.core.record import LoopRecorder
+from neurolink.loop.core.settings import EngineSettings
+from neurolink.loop.core.sinks import DeviceSink, open_device
 from neurolink.loop.recording import read_session
-from neurolink.loop.settings import EngineSettings
-from neurolink.loop.sinks import DeviceSink, open_device
 from tests.loop.test_engine_support import (
     FS,
     ScriptedSource,

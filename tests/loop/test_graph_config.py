@@ -9,13 +9,13 @@ import pytest
 from neurolink.config import load_config, parse_config
 from neurolink.decode import EEGClassDecoder
 from neurolink.errors import ConfigError
-from neurolink.loop.build import DeviceLimits, build_graph
-from neurolink.loop.graph import Graph, GraphError
-from neurolink.loop.mapping import DiscreteMapper, StimMapper, VelocityMapper
-from neurolink.loop.nodes_decode import ClassifyNode, DecodeNode, FeaturesNode
-from neurolink.loop.nodes_dsp import BinNode, DetectNode, FilterNode, RerefNode
-from neurolink.loop.nodes_snn import BurstNode, SNNNode, WTANode
-from neurolink.loop.ports import NODE_PORTS
+from neurolink.loop.core.build import DeviceLimits, build_graph
+from neurolink.loop.core.graph import Graph, GraphError
+from neurolink.loop.core.ports import NODE_PORTS
+from neurolink.loop.nodes.decode import ClassifyNode, DecodeNode, FeaturesNode
+from neurolink.loop.nodes.dsp import BinNode, DetectNode, FilterNode, RerefNode
+from neurolink.loop.nodes.mapping import DiscreteMapper, StimMapper, VelocityMapper
+from neurolink.loop.nodes.snn import BurstNode, SNNNode, WTANode
 from tests.decode._data import synthetic_epochs
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -12,8 +12,8 @@ import time
 import numpy as np
 
 from neurolink.cli import main
-from neurolink.loop.node_inlet import PortInlet
-from neurolink.loop.ports import Port
+from neurolink.loop.core.ports import Port
+from neurolink.loop.stages.inlet import PortInlet
 from neurolink.sim.streamer import CortexStreamer
 from tests.loop.test_engine_support import small_cortex
 

@@ -15,10 +15,10 @@ import pytest
 
 from neurolink.config import load_config, parse_config
 from neurolink.decode import BayesianDecoder
-from neurolink.loop.node_graph import build_stage, parse_stage, plan_stage
-from neurolink.loop.node_inlet import PortInlet
-from neurolink.loop.ports import Port
-from neurolink.loop.tick import Tick
+from neurolink.loop.core.ports import Port
+from neurolink.loop.core.tick import Tick
+from neurolink.loop.stages.graph import build_stage, parse_stage, plan_stage
+from neurolink.loop.stages.inlet import PortInlet
 from neurolink.sim.streamer import CortexStreamer
 from tests.loop.test_engine_support import FS, small_cortex
 

@@ -1,4 +1,4 @@
-"""Every port type through LSL and back (:mod:`neurolink.loop.lsl_ports`), exact at sample
+"""Every port type through LSL and back (:mod:`neurolink.loop.stages.lsl_ports`), exact at sample
 indices beyond float32's 2²⁴; nodes stepped on received messages compute what they compute in
 one process; stage selections that cannot run alone are refused with the reason."""
 
@@ -12,14 +12,14 @@ import pytest
 
 from neurolink.config import config_from_dict
 from neurolink.errors import ConfigError, StreamMismatchError
-from neurolink.loop.lsl_ports import PortMeta, join_index, split_index
-from neurolink.loop.node_graph import parse_stage, plan_stage
-from neurolink.loop.node_inlet import Message, PortInlet
-from neurolink.loop.node_io import PortOutlet, UpstreamError
-from neurolink.loop.nodes_dsp import Bins, Events
-from neurolink.loop.nodes_snn import SNNNode
-from neurolink.loop.ports import Port, Vector
-from neurolink.loop.tick import Tick
+from neurolink.loop.core.ports import Port, Vector
+from neurolink.loop.core.tick import Tick
+from neurolink.loop.nodes.dsp import Bins, Events
+from neurolink.loop.nodes.snn import SNNNode
+from neurolink.loop.stages.graph import parse_stage, plan_stage
+from neurolink.loop.stages.inlet import Message, PortInlet
+from neurolink.loop.stages.io import PortOutlet, UpstreamError
+from neurolink.loop.stages.lsl_ports import PortMeta, join_index, split_index
 from neurolink.snn import make_backend
 from neurolink.streams.events import SPIKE_DTYPE
 from neurolink.streams.lsl_outlet import BlockOutlet

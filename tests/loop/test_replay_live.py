@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from neurolink.commands.demo import demo_config
+from neurolink.cli.demo import demo_config
 from neurolink.config import config_from_dict, config_to_dict
-from neurolink.loop.replay import format_replay, replay
-from neurolink.loop.replay_source import load_run
-from neurolink.loop.session import Session
+from neurolink.loop.replay.run import format_replay, replay
+from neurolink.loop.replay.source import load_run
+from neurolink.loop.session.run import Session
 
 REPO = Path(__file__).resolve().parents[2]
 _STATUS = re.compile(r"\[\s*([0-9.]+) s\]")

@@ -14,11 +14,11 @@ from neurolink.decode import WienerFilter
 from neurolink.hal.drivers import NullDevice
 from neurolink.hal.errors import DeviceLost, SafetyError
 from neurolink.hal.safety import NoHostSafety, SafetyLayer
-from neurolink.loop.build import build_graph, warm_up
-from neurolink.loop.engine import Engine
-from neurolink.loop.record import LoopRecorder
-from neurolink.loop.settings import EngineSettings
-from neurolink.loop.sinks import DeviceSink
+from neurolink.loop.core.build import build_graph, warm_up
+from neurolink.loop.core.engine import Engine
+from neurolink.loop.core.record import LoopRecorder
+from neurolink.loop.core.settings import EngineSettings
+from neurolink.loop.core.sinks import DeviceSink
 from neurolink.streams.block import Block
 from tests.loop.test_engine_support import FS, ScriptedSource, session_estop, small_cortex
 

@@ -17,15 +17,15 @@ from neurolink.decode import WienerFilter
 from neurolink.errors import ConfigError
 from neurolink.hal.drivers import NullDevice
 from neurolink.hal.safety import NoHostSafety, SafetyLayer
-from neurolink.loop.build import build_graph, warm_up
-from neurolink.loop.engine import Engine
-from neurolink.loop.node_graph import build_stage, parse_stage, plan_stage
-from neurolink.loop.record import LoopRecorder
-from neurolink.loop.settings import EngineSettings
-from neurolink.loop.sinks import DeviceSink
-from neurolink.loop.sweep import TIMING, dask_client, format_table, plan_sweep, run_sweep
-from neurolink.loop.sweep_grid import parse_axis, parse_value
-from neurolink.loop.tick import Tick
+from neurolink.loop.core.build import build_graph, warm_up
+from neurolink.loop.core.engine import Engine
+from neurolink.loop.core.record import LoopRecorder
+from neurolink.loop.core.settings import EngineSettings
+from neurolink.loop.core.sinks import DeviceSink
+from neurolink.loop.core.tick import Tick
+from neurolink.loop.stages.graph import build_stage, parse_stage, plan_stage
+from neurolink.loop.sweep.grid import parse_axis, parse_value
+from neurolink.loop.sweep.run import TIMING, dask_client, format_table, plan_sweep, run_sweep
 from tests.loop.test_engine_support import FS, ScriptedSource, session_estop, small_cortex
 
 NODES = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neurolink.loop.task import CenterOutParams, CenterOutTask, Phase
+from neurolink.sim.task import CenterOutParams, CenterOutTask, Phase
 
 DT = 0.02  # a cursor report every 20 ms, as the emulated prosthesis sends them
 

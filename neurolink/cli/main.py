@@ -1,0 +1,66 @@
+"""The ``neurolink`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from neurolink import __version__
+from neurolink.errors import NeurolinkError
+
+#: Subcommand modules under ``neurolink.cli`` (each has ``add_parser`` and ``run``).
+COMMANDS = (
+    "devices",
+    "stream",
+    "play",
+    "emulate",
+    "run",
+    "demo",
+    "report",
+    "replay",
+    "calibrate",
+    "node",
+    "sweep",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the top-level parser with every available subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="neurolink",
+        description="Closed-loop BCI framework (research software, not a medical device).",
+    )
+    parser.add_argument("--version", action="version", version=f"neurolink {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"neurolink.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"neurolink.cli.{name}":
+                continue  # not built yet
+            raise
+        p = module.add_parser(sub)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args._run(args) or 0)
+    except NeurolinkError as exc:
+        print(f"neurolink {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"neurolink {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

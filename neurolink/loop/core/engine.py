@@ -1,0 +1,384 @@
+"""The engine: one thread that takes each block as it arrives through the graph to the devices.
+
+Per block (split into chunks of at most ``max_chunk`` samples, the size every node
+preallocated for): check the data (invalid values, gaps), step the graph, send each mapper's
+commands to its sinks, account latency (:mod:`neurolink.loop.core.latency`), record, run the hooks
+(the task), and check the deadline. Nothing on this path allocates memory in proportion to the
+data; ``tests/loop/test_engine_alloc.py`` measures it.
+
+Safety (DESIGN.md §5). A source that stalls, a block with invalid values or a gap beyond
+tolerance, a device that is lost, ``max_consecutive_misses`` deadline misses in a row, an
+e-stop tripped elsewhere (a device fault, a failed heartbeat), or any exception: the engine
+trips the session's e-stop — every device goes to its safe state at once: stimulation stops,
+the prosthesis gets zero velocity and latches — records the fault, and ends the run. Shutdown,
+also on SIGINT/SIGTERM, first puts the devices to rest (stimulators first), then writes the
+summary and closes the recording.
+
+Catch-up. After a pause the engine knows about (start-up, a decoder fit between blocks) the
+blocks queued meanwhile are processed as fast as possible with the mappers' commands held
+back and the deadline not checked, until the data are fresh again (:meth:`Engine.pause`).
+"""
+
+from __future__ import annotations
+
+import gc
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TextIO
+
+from neurolink.clock import now
+from neurolink.errors import StreamStalledError
+from neurolink.hal.errors import DeviceLost
+from neurolink.hal.safety import EStop
+from neurolink.loop.core.faults import Fault, FaultKind, StopReason
+from neurolink.loop.core.graph import Graph
+from neurolink.loop.core.hooks import Hook
+from neurolink.loop.core.latency import DeadlinePolicy, LatencyBook
+from neurolink.loop.core.ports import Stage
+from neurolink.loop.core.record import LoopRecorder
+from neurolink.loop.core.settings import EngineSettings
+from neurolink.loop.core.sinks import DeviceSink, stop_order
+from neurolink.loop.core.status import StatusLine, build_summary
+from neurolink.loop.core.tick import Tick
+from neurolink.streams.block import Block
+from neurolink.streams.source import Source
+
+__all__ = ["Engine"]
+
+
+def _nothing() -> None:
+    """A mapper without state to roll back."""
+
+
+class Engine:
+    """Runs a graph on a source's blocks and sends its commands to sinks.
+
+    Parameters
+    ----------
+    source : Source
+        Opened.
+    graph : Graph
+    sinks : sequence of DeviceSink
+        Opened and armed; each takes the commands of its mapper node.
+    estop : EStop
+        The session's e-stop (shared with every device).
+    settings : EngineSettings
+    recorder : LoopRecorder, optional
+    hooks : sequence of Hook
+        Called after every block (the task, the calibration).
+    status_out : TextIO, optional
+        Where the live status line goes (None: no status line).
+    clock : callable returning float
+        Host clock (s).
+    """
+
+    def __init__(
+        self,
+        source: Source,
+        graph: Graph,
+        sinks: Sequence[DeviceSink],
+        *,
+        estop: EStop,
+        settings: EngineSettings | None = None,
+        recorder: LoopRecorder | None = None,
+        hooks: Sequence[Hook] = (),
+        status_out: TextIO | None = sys.stderr,
+        clock: Callable[[], float] = now,
+    ) -> None:
+        self.source, self.graph, self.estop = source, graph, estop
+        self.sinks = list(sinks)
+        self.settings = s = settings or EngineSettings()
+        self.recorder, self.hooks, self.clock = recorder, list(hooks), clock
+        self.book = LatencyBook(s.capacity_blocks, s.capacity_commands)
+        self.deadline = DeadlinePolicy(s.deadline_s, s.max_consecutive_misses)
+        self.status = StatusLine(status_out, s.status_interval_s)
+        self.tick = Tick(rate=float(source.rate), stream=source.name)
+        by_name = {n.name: i for i, n in enumerate(graph.nodes)}
+        self._routes = [(by_name[k.mapper], k) for k in self.sinks]
+        self._rollback = {i: getattr(graph.nodes[i], "rollback", _nothing) for i, _ in self._routes}
+        self._detect = next((i for i, n in enumerate(graph.nodes) if n.kind == "detect"), None)
+        self._decode = next((i for i, n in enumerate(graph.nodes) if n.kind == "decode"), None)
+        self._snn = [n for n in graph.nodes if n.kind in ("snn", "burst", "wta")]
+        self.faults: list[Fault] = []
+        self.stop_reason: StopReason | None = None
+        self.n_samples = self.n_blocks = self.n_commands = self.n_held = self.n_catchup = 0
+        self.first_index: int | None = None
+        self.t_start = self.t_end = 0.0
+        self._catchup = True
+        self._stop_request: str | None = None
+        self._signal: str | None = None
+        self.result: dict[str, Any] = {}
+
+    # ---- control -----------------------------------------------------------------------------
+    def request_stop(self, why: str = "stop requested") -> None:
+        """Ask the loop to end after the current block (thread-safe)."""
+        self._stop_request = why
+
+    @contextmanager
+    def pause(self, label: str) -> Iterator[None]:
+        """Work between blocks (a decoder fit); afterwards the queued blocks are caught up."""
+        t0 = self.clock()
+        try:
+            yield
+        finally:
+            self._catchup = True
+            self.marker(f"{label} ({(self.clock() - t0) * 1e3:.0f} ms)")
+            if self.recorder is not None:
+                self.recorder.loop_event("pause", self.tick.last_index, t0, label=label)
+
+    def marker(self, label: str) -> None:
+        """Record a text marker at the current time."""
+        if self.recorder is not None:
+            self.recorder.marker(label, self.clock())
+
+    @property
+    def sample_time(self) -> float:
+        """Seconds of data processed."""
+        return self.n_samples / self.tick.rate if self.tick.rate else 0.0
+
+    # ---- run ---------------------------------------------------------------------------------
+    def run(self, duration: float | None = None) -> dict[str, Any]:
+        """Process blocks until ``duration`` seconds of data, a stop request, a signal or a
+        fault; then shut down (devices to rest first, then the recording).
+
+        Returns
+        -------
+        dict
+            The end-of-run summary (also kept in :attr:`result`).
+
+        Raises
+        ------
+        BaseException
+            An exception from the loop, after the shutdown (the summary says what happened).
+        """
+        old = self._install_signals()
+        gc.collect()
+        gc.freeze()  # what exists now is never scanned again: no long collector pauses
+        self.t_start = self.clock()
+        try:
+            self.stop_reason = self._loop(duration)
+        except BaseException as exc:
+            self.stop_reason = (
+                StopReason.SIGNAL if isinstance(exc, KeyboardInterrupt) else StopReason.EXCEPTION
+            )
+            if not isinstance(exc, KeyboardInterrupt):
+                self._fault(FaultKind.EXCEPTION, f"{type(exc).__name__}: {exc}")
+            self._shutdown(why=f"{self.stop_reason.value}: {exc!r}")
+            raise
+        finally:
+            self._restore_signals(old)
+            gc.unfreeze()
+        self._shutdown(why=self._why(duration))
+        return self.result
+
+    def _why(self, duration: float | None) -> str:
+        reason = self.stop_reason
+        if reason is StopReason.DURATION:
+            return f"ran the {duration:g} s asked for"
+        if reason is StopReason.SIGNAL:
+            return f"{self._signal} received"
+        if reason is StopReason.FAULT and self.faults:
+            return f"{self.faults[0].kind.value}: {self.faults[0].message}"
+        return self._stop_request or str(reason)
+
+    def _loop(self, duration: float | None) -> StopReason:
+        limit = None if duration is None else round(duration * self.tick.rate)
+        poll = self.settings.poll_s
+        while True:
+            if self._signal is not None:
+                return StopReason.SIGNAL
+            if self._stop_request is not None:
+                return StopReason.STOP
+            if limit is not None and self.n_samples >= limit:
+                return StopReason.DURATION
+            if self.estop.tripped:
+                info = self.estop.trip_info
+                self._fault(
+                    FaultKind.ESTOP,
+                    f"e-stop tripped by {info.source if info else '?'}: "
+                    f"{info.reason if info else ''}",
+                    trip=False,
+                )
+                return StopReason.FAULT
+            try:
+                block = self.source.read(poll)
+            except StreamStalledError as exc:
+                self._fault(FaultKind.STALL, str(exc))
+                return StopReason.FAULT
+            if block is None or block.n_samples == 0:
+                continue
+            if not self._check(block):
+                return StopReason.FAULT
+            try:
+                self._block(block)
+            except DeviceLost as exc:
+                self._fault(FaultKind.DEVICE_LOST, str(exc))
+                return StopReason.FAULT
+            if self.faults:
+                return StopReason.FAULT
+
+    def _check(self, block: Block) -> bool:
+        s = self.settings
+        if block.n_invalid > s.max_invalid:
+            self._fault(
+                FaultKind.INVALID_DATA,
+                f"{block.n_invalid} NaN/Inf values in samples "
+                f"{block.first_index}..{block.stop_index - 1} of {block.stream!r}",
+                index=block.first_index,
+            )
+            return False
+        if block.gap > s.max_gap_samples and self.first_index is not None:
+            self._fault(
+                FaultKind.GAP,
+                f"{block.gap} samples missing before sample "
+                f"{block.first_index} of {block.stream!r} (tolerance "
+                f"{s.max_gap_samples})",
+                index=block.first_index,
+            )
+            return False
+        return True
+
+    def _block(self, block: Block) -> None:
+        t_read = self.clock()
+        if self.first_index is None:
+            self.first_index = block.first_index
+        if self.recorder is not None:
+            self.recorder.block(block.data, block.timestamps, block.first_index, block.gap)
+        n, step = block.n_samples, self.settings.max_chunk
+        for a in range(0, n, step):
+            b = min(n, a + step)
+            self._chunk(block, a, b, t_read)
+        self.n_samples += n + block.gap
+        self.n_blocks += 1
+        for hook in self.hooks:
+            hook.on_block(self, self.tick)
+        self.status.maybe_print(self)
+
+    def _chunk(self, block: Block, a: int, b: int, t_read: float) -> None:
+        tick, book, clock = self.tick, self.book, self.clock
+        t_last = float(block.timestamps[b - 1])
+        tick.set(block.first_index + a, block.first_index + b, t_last)
+        stage = book.stage
+        stage[:] = 0.0
+        stage[Stage.ACQUIRE] = t_read - t_last
+        if self._catchup and self._fresh(t_read, t_last):
+            self._catchup = False
+            self.marker("caught up")
+            if self.recorder is not None:
+                self.recorder.loop_event("caught_up", tick.first_index, t_read)
+        self.graph.process(block.data[a:b], tick, stage)
+        self._record_nodes()
+        t_mapped = t_last + float(stage[: Stage.WIRE].sum())
+        for i, sink in self._routes:
+            for cmd in self.graph.commands(i):
+                sent = None
+                if self._catchup:
+                    self.n_held += 1
+                else:
+                    sent = sink.send(cmd)
+                if sent is None:
+                    self._rollback[i]()
+                    if not self._catchup and self.recorder is not None:
+                        why = getattr(sink, "last_error", "") or "not sent"
+                        self.recorder.unsent(sink.name, cmd, why, clock())
+                    continue
+                self.n_commands += 1
+                row = book.add_command(t_last, sent.t_wire, t_mapped)
+                if self.recorder is not None:
+                    self.recorder.sent(sink.name, sent, row, cmd)
+        t_done = clock()
+        # wire = everything after the SNN stage: mapping, writing, recording, bookkeeping
+        stage[Stage.WIRE] = t_done - t_mapped
+        if self._catchup:
+            self.n_catchup += 1
+            return
+        total = book.add_block(t_last, t_done)
+        if self.deadline.check(total):
+            self._fault(
+                FaultKind.DEADLINE,
+                f"{self.deadline.consecutive} consecutive blocks "
+                f"over the {self.settings.deadline_s * 1e3:g} ms deadline (last "
+                f"{total * 1e3:.2f} ms)",
+                index=tick.last_index,
+            )
+
+    def _fresh(self, t_read: float, t_last: float) -> bool:
+        """Whether a catch-up ends at this chunk: its data are fresh again (replay overrides
+        this with the recorded ``caught_up`` indices)."""
+        return t_read - t_last <= 0.5 * self.settings.deadline_s
+
+    def _record_nodes(self) -> None:
+        rec = self.recorder
+        if rec is None:
+            return
+        out, tick = self.graph.outputs, self.tick
+        if self._detect is not None:
+            rec.spikes(out[self._detect].spikes, tick)
+        if self._decode is not None and out[self._decode].fresh:
+            rec.decoded_value(out[self._decode].value, tick.t_last)
+        for node in self._snn:
+            rec.snn_spikes(node.last_spikes, node.first_step, tick.t_last)  # type: ignore[attr-defined]
+
+    # ---- faults and shutdown -----------------------------------------------------------------
+    def _fault(
+        self, kind: FaultKind, message: str, *, index: int | None = None, trip: bool = True
+    ) -> None:
+        t = self.clock()
+        fault = Fault(kind, message, t, self.tick.last_index if index is None else index)
+        self.faults.append(fault)
+        self.marker(f"fault {kind.value}: {message}")
+        if self.recorder is not None:
+            self.recorder.loop_event("fault", fault.sample_index, t, kind=kind.value)
+        if trip:
+            self._trip(f"{kind.value}: {message}", source=f"engine:{kind.value}")
+
+    def _trip(self, reason: str, source: str) -> None:
+        try:
+            self.estop.trip(reason, source=source)
+        except Exception as exc:  # recorded by the e-stop; carry on stopping the rest
+            self.faults.append(
+                Fault(
+                    FaultKind.EXCEPTION,
+                    f"stop callback failed: {exc}",
+                    self.clock(),
+                    self.tick.last_index,
+                )
+            )
+
+    def _shutdown(self, why: str) -> None:
+        """Devices to rest (stimulation first), hooks told, summary written, recording closed."""
+        abnormal = self.stop_reason not in (StopReason.DURATION, StopReason.STOP)
+        if abnormal and not self.estop.tripped:
+            self._trip(f"shutdown ({why})", source="shutdown")
+        for sink in stop_order(self.sinks):
+            sink.rest()
+        self.t_end = self.clock()
+        for hook in self.hooks:
+            hook.on_stop(self)
+        self.status.finish()
+        self.result = build_summary(self, why)
+        if self.recorder is not None:
+            self.marker(f"stop: {why}")
+            self.recorder.finish(self.result)
+
+    # ---- signals -------------------------------------------------------------------------------
+    def _install_signals(self) -> dict[int, Any] | None:
+        if threading.current_thread() is not threading.main_thread():
+            return None
+        old = {}
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            old[sig] = signal.signal(sig, self._on_signal)
+        return old
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        if self._signal is not None and signum == signal.SIGINT:
+            raise KeyboardInterrupt  # a second Ctrl-C: stop now
+        self._signal = signal.Signals(signum).name
+
+    @staticmethod
+    def _restore_signals(old: dict[int, Any] | None) -> None:
+        for sig, handler in (old or {}).items():
+            signal.signal(sig, handler)

@@ -1,0 +1,168 @@
+"""Latency accounting: every value kept, in preallocated growable tables (DESIGN.md §2).
+
+Two tables, one row each:
+
+- per **block** — the host time stamp of its newest sample, and the time spent in each stage
+  (:class:`~neurolink.loop.core.ports.Stage`): acquire (newest sample stamped → block in hand),
+  filter+detect, bin+decode, SNN (each the sum of its nodes' step times), and wire: the rest
+  until the engine finished with the block (mapping, safety checks and writing to the devices,
+  recording, bookkeeping), so that the stages add up to the total. The block's total is when
+  the engine finished with it minus the sample's stamp; above the deadline it is a *miss*.
+- per **command** — ``t_wire − t_sample`` (the driver's write time minus the stamp of the newest
+  sample that contributed), with the stages of the block that caused it; its wire stage ends at
+  ``t_wire``.
+
+Tables are sized for the expected run and double when full (amortised; the engine sizes them so
+that they do not grow during a run).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from neurolink.loop.core.ports import Stage
+
+__all__ = ["DeadlinePolicy", "GrowableTable", "LatencyBook", "describe"]
+
+STAGES = tuple(s.label for s in Stage)
+
+
+class GrowableTable:
+    """A float64 table of fixed columns whose rows are appended in place.
+
+    Parameters
+    ----------
+    columns : sequence of str
+        Column names.
+    capacity : int
+        Rows preallocated.
+    """
+
+    def __init__(self, columns: tuple[str, ...], capacity: int = 1024) -> None:
+        self.columns = tuple(columns)
+        self._data = np.zeros((max(1, int(capacity)), len(self.columns)), np.float64)
+        self.n = 0
+        self.n_grow = 0
+
+    def next_row(self) -> np.ndarray:
+        """The row to fill next (a view); it counts once returned."""
+        if self.n == self._data.shape[0]:
+            grown = np.zeros((2 * self._data.shape[0], self._data.shape[1]), np.float64)
+            grown[: self.n] = self._data
+            self._data = grown
+            self.n_grow += 1
+        row = self._data[self.n]
+        self.n += 1
+        return row
+
+    @property
+    def data(self) -> np.ndarray:
+        """The filled rows, shape (n, n_columns) (a view)."""
+        return self._data[: self.n]
+
+    def column(self, name: str) -> np.ndarray:
+        """One filled column (a view)."""
+        return self._data[: self.n, self.columns.index(name)]
+
+    def __len__(self) -> int:
+        return self.n
+
+
+def describe(values_s: np.ndarray) -> dict[str, float | int]:
+    """Median, p99, max and mean (ms) and the count of a latency array in seconds."""
+    v = np.asarray(values_s, np.float64)
+    v = v[np.isfinite(v)]
+    if not v.size:
+        return {
+            "n": 0,
+            "median_ms": float("nan"),
+            "p99_ms": float("nan"),
+            "max_ms": float("nan"),
+            "mean_ms": float("nan"),
+        }
+    return {
+        "n": int(v.size),
+        "median_ms": round(float(np.median(v)) * 1e3, 4),
+        "p99_ms": round(float(np.percentile(v, 99)) * 1e3, 4),
+        "max_ms": round(float(v.max()) * 1e3, 4),
+        "mean_ms": round(float(v.mean()) * 1e3, 4),
+    }
+
+
+class DeadlinePolicy:
+    """Count deadline misses; after ``max_consecutive`` misses in a row, demand a safe state.
+
+    Parameters
+    ----------
+    deadline_s : float
+        Longest time from a block's newest sample to the end of its processing (s).
+    max_consecutive : int
+        Consecutive misses that stop stimulation (the engine trips the e-stop).
+    """
+
+    def __init__(self, deadline_s: float, max_consecutive: int) -> None:
+        if not deadline_s > 0 or max_consecutive < 1:
+            raise ValueError("deadline must be > 0 s and max_consecutive >= 1")
+        self.deadline_s = float(deadline_s)
+        self.max_consecutive = int(max_consecutive)
+        self.misses = 0
+        self.consecutive = 0
+        self.worst_run = 0
+
+    def check(self, total_s: float) -> bool:
+        """Record one block; True when this miss completes a run of ``max_consecutive``."""
+        if total_s <= self.deadline_s:
+            self.consecutive = 0
+            return False
+        self.misses += 1
+        self.consecutive += 1
+        self.worst_run = max(self.worst_run, self.consecutive)
+        return self.consecutive == self.max_consecutive
+
+
+class LatencyBook:
+    """Per-block and per-command latency tables.
+
+    Parameters
+    ----------
+    capacity_blocks, capacity_commands : int
+        Rows preallocated.
+    """
+
+    BLOCK_COLUMNS = ("t_sample", "total", *STAGES)
+    COMMAND_COLUMNS = ("t_sample", "t_wire", "total", *STAGES)
+
+    def __init__(self, capacity_blocks: int = 65536, capacity_commands: int = 8192) -> None:
+        self.blocks = GrowableTable(self.BLOCK_COLUMNS, capacity_blocks)
+        self.commands = GrowableTable(self.COMMAND_COLUMNS, capacity_commands)
+        self.stage = np.zeros(len(STAGES), np.float64)  # this block's stage durations (s)
+
+    def add_block(self, t_sample: float, t_done: float) -> float:
+        """Record the block just processed (stages from :attr:`stage`); its total (s)."""
+        row = self.blocks.next_row()
+        total = t_done - t_sample
+        row[0] = t_sample
+        row[1] = total
+        row[2:] = self.stage
+        return total
+
+    def add_command(self, t_sample: float, t_wire: float, t_mapped: float) -> np.ndarray:
+        """Record one command written at ``t_wire``; the block's stages until ``t_mapped``
+        (end of its SNN stage), the wire stage = ``t_wire − t_mapped``. Returns the row."""
+        row = self.commands.next_row()
+        row[0] = t_sample
+        row[1] = t_wire
+        row[2] = t_wire - t_sample
+        row[3:] = self.stage
+        row[3 + Stage.WIRE] = t_wire - t_mapped
+        return row
+
+    def summary(self) -> dict[str, Any]:
+        """Median/p99/max per table, and the per-stage breakdown of each."""
+        out: dict[str, Any] = {}
+        for name, table in (("commands", self.commands), ("blocks", self.blocks)):
+            out[name] = describe(table.column("total"))
+            out[name]["stages"] = {s: describe(table.column(s)) for s in STAGES}
+        return out
