@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 from neurolink.config.acquisition import SOURCE_KINDS, SessionConfig, SourceConfig
-from neurolink.config.loop import LoopConfig
+from neurolink.loop.core.config import LoopConfig
 
 __all__ = ["Config"]
 

@@ -14,7 +14,7 @@ The section is optional; every key has a default. Which decoder is calibrated fo
   file's annotations) — and an :class:`~neurolink.decode.EEGClassDecoder` is fitted and scored by
   stratified cross-validated accuracy, with the chance level and a permutation p-value.
 
-Defined here beside its users; :class:`~neurolink.config.loop.LoopConfig` holds it as its
+Defined here beside its users; :class:`~neurolink.loop.core.config.LoopConfig` holds it as its
 ``calibration`` field (this module imports only the config engine and the port table, so the
 schema can load it without the loop).
 """

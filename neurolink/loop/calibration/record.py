@@ -23,9 +23,9 @@ import numpy as np
 
 from neurolink.clock import now
 from neurolink.config import Config
-from neurolink.config.loop import LoopConfig, SimulatedConfig
 from neurolink.errors import SourceError
 from neurolink.loop.calibration.config import SOURCE
+from neurolink.loop.core.config import LoopConfig, SimulatedConfig
 from neurolink.loop.core.graph import Graph
 from neurolink.loop.core.ports import Stage
 from neurolink.loop.core.tick import Tick

@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from neurolink.config.loop import LoopConfig, NodeConfig
 from neurolink.decode import BayesianDecoder, Decoder, KalmanDecoder, WienerFilter, load_decoder
 from neurolink.decode.errors import DecoderError
 from neurolink.errors import ConfigError
+from neurolink.loop.core.config import LoopConfig, NodeConfig
 from neurolink.loop.core.graph import Graph, Node
 from neurolink.loop.core.tick import Tick
 from neurolink.loop.nodes.decode import ClassifyNode, DecodeNode, FeaturesNode

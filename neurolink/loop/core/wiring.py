@@ -2,7 +2,7 @@
 
 Each error names the node (or sink) and the key, with the file line, through the config
 engine's :class:`~neurolink.config.engine.Scope`. Used by
-:meth:`neurolink.config.loop.LoopConfig.validate`; it only reads the config objects.
+:meth:`neurolink.loop.core.config.LoopConfig.validate`; it only reads the config objects.
 """
 
 from __future__ import annotations

@@ -20,12 +20,12 @@ from typing import Any, TextIO
 
 from neurolink import __version__
 from neurolink.config import Config, config_to_dict
-from neurolink.config.loop import SimulatedConfig
 from neurolink.errors import ConfigError
 from neurolink.hal.drivers import NeuroboardDriver, ProsthesisDriver
 from neurolink.hal.emulate import Emulator
 from neurolink.hal.safety import AuditLog, EStop
 from neurolink.loop.core.build import DeviceLimits, build_graph, make_decoder, warm_up
+from neurolink.loop.core.config import SimulatedConfig
 from neurolink.loop.core.engine import Engine
 from neurolink.loop.core.record import LoopRecorder
 from neurolink.loop.core.settings import EngineSettings

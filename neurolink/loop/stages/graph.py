@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from neurolink.config.loop import LoopConfig, NodeConfig
 from neurolink.errors import ConfigError
 from neurolink.loop.core.build import BoardOpener, build_graph, warm_up
+from neurolink.loop.core.config import LoopConfig, NodeConfig
 from neurolink.loop.core.graph import SOURCE, Node
 from neurolink.loop.core.ports import NODE_PORTS, Port
 from neurolink.loop.core.tick import Tick
