@@ -27,10 +27,11 @@ class _ConnectionCommon:
     weight_exp: int
     num_weight_bits: int
     sign_mode: SignMode | None
+    synapse: int
 
     def _init_common(self) -> None:
         check_name("connection", self.name)
-        for p in ("weight_exp", "num_weight_bits"):
+        for p in ("weight_exp", "num_weight_bits", "synapse"):
             v = getattr(self, p)
             if isinstance(v, bool) or not isinstance(v, int | np.integer):
                 raise SpecError(f"connection {self.name!r}: {p} must be an integer, got {v!r}")
@@ -71,7 +72,7 @@ class _ConnectionCommon:
             "weight_exp": self.weight_exp,
             "num_weight_bits": self.num_weight_bits,
             "sign_mode": mode,
-        }
+        } | ({"synapse": self.synapse} if self.synapse else {})
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,6 +89,9 @@ class DenseConnection(_ConnectionCommon):
         Weight precision, 1..8 bits.
     sign_mode : SignMode, str or None
         None infers it from the weights.
+    synapse : int
+        Which synaptic current of the target neurons the connection feeds (0 = ``u``,
+        1 = ``u2`` on profiles with two synapses per neuron; see ``Profile.synapses``).
     """
 
     name: str
@@ -97,6 +101,7 @@ class DenseConnection(_ConnectionCommon):
     weight_exp: int = 0
     num_weight_bits: int = 8
     sign_mode: SignMode | str | None = None
+    synapse: int = 0
 
     def __post_init__(self) -> None:
         self._init_common()
@@ -129,6 +134,8 @@ class SparseConnection(_ConnectionCommon):
         Presynaptic source index and postsynaptic neuron index.
     w : array_like, shape (n_synapses,)
         Weights (Loihi: −256..255 before truncation).
+    weight_exp, num_weight_bits, sign_mode, synapse
+        As for :class:`DenseConnection`.
     """
 
     name: str
@@ -140,6 +147,7 @@ class SparseConnection(_ConnectionCommon):
     weight_exp: int = 0
     num_weight_bits: int = 8
     sign_mode: SignMode | str | None = None
+    synapse: int = 0
 
     def __post_init__(self) -> None:
         self._init_common()

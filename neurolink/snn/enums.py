@@ -30,6 +30,7 @@ class Variable(StrEnum):
     SPIKES = "spikes"
     U = "u"  # synaptic current
     V = "v"  # membrane voltage
+    U2 = "u2"  # second synaptic current (profiles with two synapses per neuron: xylo)
 
 
 class BackendKind(StrEnum):

@@ -31,6 +31,7 @@ __all__ = [
 
 GOLDEN_PORT, GOLDEN_POPULATION, GOLDEN_CONNECTION = "in", "out", "in_out"
 _NEURON_KEYS = ("du", "dv", "vth", "bias_mant", "bias_exp")
+_GOLDEN_VARS = (Variable.SPIKES, Variable.U, Variable.V)  # what a Loihi golden file records
 
 
 def spec_from_config(config: Mapping[str, Any], profile: str = "loihi") -> NetworkSpec:
@@ -61,7 +62,7 @@ def spec_from_config(config: Mapping[str, Any], profile: str = "loihi") -> Netwo
         )
     except KeyError as e:
         raise SpecError(f"golden config: missing key {e}") from None
-    probes = [Probe(GOLDEN_POPULATION, v) for v in Variable]
+    probes = [Probe(GOLDEN_POPULATION, v) for v in _GOLDEN_VARS]
     return NetworkSpec([pop], [conn], [InputPort(GOLDEN_PORT, n_in)], probes, profile=profile)
 
 
@@ -112,7 +113,9 @@ def raster_of(config: Mapping[str, Any]) -> np.ndarray:
     return raster
 
 
-def run(config: Mapping[str, Any], backend: BackendKind | str = "fixed") -> dict[str, np.ndarray]:
+def run(
+    config: Mapping[str, Any], backend: BackendKind | str = "fixed", profile: str = "loihi"
+) -> dict[str, np.ndarray]:
     """Run a golden ``config`` on ``backend``.
 
     Parameters
@@ -121,15 +124,26 @@ def run(config: Mapping[str, Any], backend: BackendKind | str = "fixed") -> dict
         The ``config`` object of a golden file.
     backend : BackendKind or str
         ``"float"``, ``"fixed"`` or ``"chip"``.
+    profile : str
+        ``"loihi"`` (``golden/loihi``) or ``"xylo"`` (``golden/xylo``, see
+        :mod:`neurolink.snn.golden_xylo`).
 
     Returns
     -------
-    dict with ``spikes`` (bool), ``u``, ``v``, each of shape (T, n_out)
-        Row k is the state after step k + 1.
+    dict of str to numpy.ndarray
+        Loihi: ``spikes`` (bool), ``u``, ``v``, each (T, n_out), row k the state after step
+        k + 1. Xylo: the keys of the file's ``expected``, int64, row k the end of step k.
     """
     from neurolink.snn.backends import make_backend  # the registry imports this module
+
+    if profile == "xylo":
+        from neurolink.snn import golden_xylo
+
+        return golden_xylo.run(config, backend)
+    if profile != "loihi":
+        raise SpecError(f"golden.run: profile must be 'loihi' or 'xylo', got {profile!r}")
 
     spec = spec_from_config(config)
     raster = raster_of(config)
     out = make_backend(backend, spec).run(raster.shape[0], {GOLDEN_PORT: raster})
-    return {v.value: out[f"{GOLDEN_POPULATION}.{v.value}"] for v in Variable}
+    return {v.value: out[f"{GOLDEN_POPULATION}.{v.value}"] for v in _GOLDEN_VARS}

@@ -36,7 +36,22 @@ __all__ = [
 ]
 
 #: Per-neuron parameters and initial states of a population, in order.
-NEURON_PARAMS = ("du", "dv", "vth", "bias_mant", "bias_exp", "u0", "v0")
+NEURON_PARAMS = (
+    "du",
+    "dv",
+    "vth",
+    "bias_mant",
+    "bias_exp",
+    "u0",
+    "v0",
+    "du2",
+    "alias",
+    "max_spikes",
+)
+_PROBED = {v.value for v in Variable}
+#: Parameters that only some profiles use, with the value that means "not used"; ``to_dict``
+#: writes them only when a neuron differs from it, so a Loihi network's dict is unchanged.
+OPTIONAL_PARAMS = {"du2": 0, "alias": -1, "max_spikes": 1}
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,6 +72,16 @@ class Population:
         Bias added to v each step, ``bias_mant << bias_exp``.
     u0, v0 : int or array_like, shape (n,)
         Initial current and voltage (state units).
+    du2 : int or array_like, shape (n,)
+        Decay code of the second synaptic current ``u2`` (profiles with two synapses per
+        neuron, e.g. Xylo; connections feed it with ``synapse=1``). Default 0.
+    alias : int or array_like, shape (n,)
+        Index, within this population, of the neuron that also receives this neuron's spike
+        count each step (Xylo's aliases); −1 = none (the default).
+    max_spikes : int or array_like, shape (n,)
+        Spikes a neuron may emit in one step: 1 = binary spikes (Loihi; Xylo output
+        neurons), 31 = Xylo hidden neurons, which emit a count and subtract the threshold per
+        spike.
     """
 
     name: str
@@ -68,6 +93,9 @@ class Population:
     bias_exp: ArrayLike = 0
     u0: ArrayLike = 0
     v0: ArrayLike = 0
+    du2: ArrayLike = 0
+    alias: ArrayLike = -1
+    max_spikes: ArrayLike = 1
 
     def __post_init__(self) -> None:
         check_name("population", self.name)
@@ -86,7 +114,9 @@ class Population:
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form (uniform parameters written as scalars)."""
         return {"name": self.name, "n": self.n} | {
-            p: to_json(getattr(self, p)) for p in NEURON_PARAMS
+            p: to_json(getattr(self, p))
+            for p in NEURON_PARAMS
+            if p not in OPTIONAL_PARAMS or np.any(getattr(self, p) != OPTIONAL_PARAMS[p])
         }
 
 
@@ -102,30 +132,34 @@ class InputPort:
         if isinstance(self.n, bool) or not isinstance(self.n, int | np.integer) or self.n < 1:
             raise SpecError(f"input port {self.name!r}: n must be an integer ≥ 1, got {self.n!r}")
 
-    def spikes(self, values: ArrayLike, T: int | None = None) -> np.ndarray:
+    def spikes(self, values: ArrayLike, T: int | None = None, max_count: int = 1) -> np.ndarray:
         """``values`` checked as spikes sent through this port.
 
         Every backend takes its inputs through here, so all of them refuse the same inputs:
-        a wrong shape, and values other than 0 and 1. Spikes are binary on the chip (the
-        emulator refuses anything else); a host backend would otherwise read 2 as one spike
-        (fixed) or as a doubled one (float), and −1 as 255.
+        a wrong shape, and values other than 0 and 1 (or, on a profile that takes event
+        counts, integers outside 0..``max_count``). Spikes are binary on Loihi (the emulator
+        refuses anything else); a host backend would otherwise read 2 as one spike (fixed) or
+        as a doubled one (float), and −1 as 255.
 
         Parameters
         ----------
-        values : array_like of bool or numbers equal to 0 or 1
+        values : array_like of bool or numbers equal to 0 or 1 (or counts 0..max_count)
             Shape (n,) for one step, or (T, n) for a raster of T steps.
         T : int, optional
             Number of steps of a raster; None for one step.
+        max_count : int
+            Largest count of events per axon and step that the profile accepts
+            (``Profile.max_input_count``: 1 on Loihi, 255 on Xylo).
 
         Returns
         -------
         numpy.ndarray of uint8, shape (n,) or (T, n)
-            A fresh 0/1 array.
+            A fresh array of counts (0/1 when ``max_count`` is 1).
 
         Raises
         ------
         SpecError
-            Naming the port, the expected shape or the first value that is not 0 or 1.
+            Naming the port, the expected shape or the first value out of range.
         """
         arr = np.asarray(values)
         if T is None and arr.shape != (self.n,):
@@ -140,11 +174,16 @@ class InputPort:
         if arr.dtype != np.bool_:
             if arr.dtype.kind not in "iuf":
                 raise SpecError(f"input port {self.name!r}: spikes must be bool, got {arr.dtype}")
-            bad = (arr != 0) & (arr != 1)
+            if max_count == 1:
+                bad = (arr != 0) & (arr != 1)
+                what = "spikes must be 0 or 1"
+            else:
+                bad = ~((arr >= 0) & (arr <= max_count) & (arr == np.round(arr)))
+                what = f"input counts must be integers in 0..{max_count}"
             if bad.any():
                 at = tuple(int(i) for i in np.argwhere(bad)[0])
                 raise SpecError(
-                    f"input port {self.name!r}: spikes must be 0 or 1, got {arr[at]} at index "
+                    f"input port {self.name!r}: {what}, got {arr[at]} at index "
                     f"{at[0] if len(at) == 1 else at}"
                 )
         return arr.astype(np.uint8)
@@ -248,6 +287,7 @@ class NetworkSpec:
         for pop in self.populations:
             for p, arr in pop.params.items():
                 check_range(f"population {pop.name!r}", p, arr, profile, integer, "neuron")
+            _check_aliases(pop)
         conn_names = [c.name for c in self.connections]
         for c in self.connections:
             if conn_names.count(c.name) > 1:
@@ -259,6 +299,13 @@ class NetworkSpec:
                 raise SpecError(f"probe {p.key!r}: target {p.target!r} is not a population")
             if keys.count(p.key) > 1:
                 raise SpecError(f"probe key {p.key!r} is used twice")
+            var = Variable(p.variable).value
+            if var != Variable.SPIKES.value and var not in profile.state_vars:
+                raise SpecError(
+                    f"probe {p.key!r}: profile {profile.name!r} has no state {var!r} "
+                    f"(states: {', '.join(v for v in profile.state_vars if v in _PROBED)})"
+                )
+        profile.check_structure(self)
 
     def _validate_connection(self, c: Connection, profile: Profile, integer: bool) -> None:
         owner = f"connection {c.name!r}"
@@ -281,6 +328,11 @@ class NetworkSpec:
             _check_unique_pairs(owner, np.asarray(c.pre), np.asarray(c.post), n_post)
         for p in ("weight_exp", "num_weight_bits"):
             check_range(owner, p, np.asarray([getattr(c, p)]), profile, integer, "value")
+        if not 0 <= c.synapse < profile.synapses:
+            raise SpecError(
+                f"{owner}: synapse {c.synapse} does not exist: profile {profile.name!r} has "
+                f"{profile.synapses} synapse(s) per neuron (0..{profile.synapses - 1})"
+            )
         check_range(owner, "weights", c.values(), profile, integer, "synapse")
 
     # --- JSON -----------------------------------------------------------------------------------
@@ -317,6 +369,18 @@ class NetworkSpec:
             )
         except (KeyError, TypeError) as e:
             raise SpecError(f"network dict is malformed: {e}") from None
+
+
+def _check_aliases(pop: Population) -> None:
+    """Refuse an alias that names no neuron of the population, or the neuron itself."""
+    alias = np.asarray(pop.alias)
+    bad = np.flatnonzero((alias >= pop.n) | ((alias >= 0) & (alias == np.arange(pop.n))))
+    if bad.size:
+        i = int(bad[0])
+        raise SpecError(
+            f"population {pop.name!r}: alias of neuron {i} is {int(alias[i])}; an alias names "
+            f"another neuron of the population (0..{pop.n - 1}) or is −1 for none"
+        )
 
 
 def _check_unique_pairs(owner: str, pre: np.ndarray, post: np.ndarray, n_post: int) -> None:

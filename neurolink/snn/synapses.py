@@ -4,8 +4,9 @@ profile-agnostic numba kernel that sums the weights of the sources that spiked.
 Layout
 ------
 Sources are numbered in one space: input axons first (``n_in``), then every neuron. One row of
-the connection table ``conn`` (int64, shape (n_conn, 8)) describes a connection; its columns are
-named by the constants below. A dense connection stores its truncated weights pre-major
+the connection table ``conn`` (int64, shape (n_conn, 9)) describes a connection; its columns are
+named by the constants below (``SYN``: which synaptic current of the target it feeds). A dense
+connection stores its truncated weights pre-major
 (``w_dense[W_OFF + pre * n_post + post]``) so that one presynaptic spike adds one contiguous row;
 a sparse one stores CSR by presynaptic index (``indptr`` per connection at ``PTR_OFF``, absolute
 positions into ``post`` and ``w_sparse``). What happens to the sums (shifts, saturation) is the
@@ -23,8 +24,8 @@ from numba import njit
 __all__ = ["DENSE", "SPARSE", "PackedSynapses", "SynapseBlock", "accumulate", "pack"]
 
 # Columns of the connection table.
-SRC, N_PRE, DST, N_POST, EXP, KIND, W_OFF, PTR_OFF = range(8)
-N_COLUMNS = 8
+SRC, N_PRE, DST, N_POST, EXP, KIND, W_OFF, PTR_OFF, SYN = range(9)
+N_COLUMNS = 9
 # Values of the KIND column.
 DENSE, SPARSE = 0, 1
 
@@ -45,6 +46,8 @@ class SynapseBlock:
         Dense weights; ``None`` for a sparse block.
     pre, post, w : numpy.ndarray or None, shape (n_synapses,)
         Sparse synapses (local indices); ``None`` for a dense block.
+    synapse : int
+        Synaptic current of the target neurons that the block feeds (0 = ``u``).
     """
 
     src0: int
@@ -56,6 +59,7 @@ class SynapseBlock:
     pre: np.ndarray | None = None
     post: np.ndarray | None = None
     w: np.ndarray | None = None
+    synapse: int = 0
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,7 @@ def pack(blocks: Sequence[SynapseBlock], weight_dtype: type[np.integer]) -> Pack
     w_off = ptr_off = syn_off = 0
     for c, b in enumerate(blocks):
         conn[c, [SRC, N_PRE, DST, N_POST, EXP]] = b.src0, b.n_pre, b.dst0, b.n_post, b.weight_exp
+        conn[c, SYN] = b.synapse
         if b.dense_w is not None:
             conn[c, KIND], conn[c, W_OFF] = DENSE, w_off
             dense_parts.append(np.ascontiguousarray(b.dense_w.T).ravel())  # pre-major rows

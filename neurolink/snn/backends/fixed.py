@@ -56,6 +56,7 @@ class FixedBackend(HostBackend):
                 dst0=dst.start,
                 n_post=dst.stop - dst.start,
                 weight_exp=c.weight_exp,
+                synapse=c.synapse,
             )
             if isinstance(c, DenseConnection):
                 w = self.profile.truncate_weights(np.asarray(c.weights), c.num_weight_bits, mode)
@@ -107,7 +108,7 @@ class FixedBackend(HostBackend):
             or [np.zeros(0, dtype=np.int64)]
         ).astype(np.int64)
         T = raster.shape[0]
-        out_spk = np.zeros((T, spk_idx.size), dtype=np.bool_)
+        out_spk = np.zeros((T, spk_idx.size), dtype=self.profile.spike_dtype)
         out_rec = np.zeros((T, rec_idx.size), dtype=np.int64)
         s = self.synapses
         self.profile.fixed_run(

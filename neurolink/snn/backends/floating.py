@@ -32,7 +32,7 @@ class FloatBackend(HostBackend):
 
     def _compile(self) -> None:
         assert self.spec is not None and self.profile is not None
-        self._conns: list[tuple[slice, slice, np.ndarray | sp.csr_matrix]] = []
+        self._conns: list[tuple[slice, slice, np.ndarray | sp.csr_matrix, int]] = []
         for c in self.spec.connections:
             src, dst = self.source_slice(c.source), self.pop_slices[c.target]
             scale = self.profile.float_weight_scale(c.weight_exp)
@@ -43,20 +43,16 @@ class FloatBackend(HostBackend):
                 w = sp.csr_matrix(
                     (np.asarray(c.w, dtype=np.float64) * scale, (c.post, c.pre)), shape=shape
                 )
-            self._conns.append((src, dst, w))
+            self._conns.append((src, dst, w, c.synapse))
         self.params = self.profile.float_params(self.neuron_params)
         self._spikes_f = np.zeros(self.n_in + self.n, dtype=np.float64)
 
     def _step_kernel(self) -> None:
         assert self.profile is not None
-        spikes = self.profile.float_neuron_update(self.state, self.params)
-        self._src[self.n_in :] = spikes
-        a = self.state[-1]  # pending input for the next step
-        a[:] = 0.0
         s = self._spikes_f
-        s[:] = self._src
-        for src, dst, w in self._conns:
-            a[dst] += w @ s[src]
+        s[: self.n_in] = self._src[: self.n_in]
+        spikes = self.profile.float_step(self.state, self.params, s, self.n_in, self._conns)
+        self._src[self.n_in :] = spikes
 
     def _run_kernel(
         self,
@@ -69,7 +65,7 @@ class FloatBackend(HostBackend):
         rec_sl = [(r, self.pop_slices[p]) for _, p, r in rec_keys]
         n_spk = sum(s.stop - s.start for s in spk_sl)
         n_rec = sum(s.stop - s.start for _, s in rec_sl)
-        out_spk = np.zeros((T, n_spk), dtype=np.bool_)
+        out_spk = np.zeros((T, n_spk), dtype=self.profile.spike_dtype)  # type: ignore[union-attr]
         out_rec = np.zeros((T, n_rec), dtype=np.float64)
         for t in range(T):
             self._src[: self.n_in] = raster[t]

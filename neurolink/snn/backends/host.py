@@ -4,8 +4,9 @@ Index spaces. Neurons of all populations are numbered 0..n−1 in spec order. So
 connection reads) are numbered 0..n_in+n−1: the axons of every input port first, then every
 neuron. One ``src`` vector holds this step's spikes of all sources.
 
-State. An array of shape (len(profile.state_vars), n); its last row is the pending synaptic input
-``a`` computed from the previous step's spikes (the one step of synaptic delay).
+State. An array of shape (len(profile.state_vars), n); on Loihi its last row is the pending
+synaptic input ``a`` computed from the previous step's spikes (the one step of synaptic delay),
+on Xylo the spike counts of the previous step.
 """
 
 from __future__ import annotations
@@ -63,7 +64,12 @@ class HostBackend(ABC):
         self.neuron_params = {
             k: np.concatenate([p.params[k] for p in spec.populations]) for k in NEURON_PARAMS
         }
+        self.neuron_params["alias"] = np.concatenate(  # population-local → neuron space
+            [np.where(p.alias >= 0, p.alias + s.start, -1) for p, s in
+             zip(spec.populations, self.pop_slices.values(), strict=True)]
+        )  # fmt: skip
         self._src = np.zeros(self.n_in + self.n, dtype=np.uint8)  # this step's spikes
+        self._max_count = self.profile.max_input_count  # 1: binary input spikes
         self._src_pop = {
             name: slice(self.n_in + s.start, self.n_in + s.stop)
             for name, s in self.pop_slices.items()
@@ -94,10 +100,11 @@ class HostBackend(ABC):
                 sl = self.port_slices.get(port)
                 if sl is None:
                     raise SpecError(f"unknown input port {port!r}; ports: {list(self.port_slices)}")
-                src[sl] = self._ports[port].spikes(spikes)  # shape and 0/1 checked
+                src[sl] = self._ports[port].spikes(spikes, max_count=self._max_count)
         self._step_kernel()
         self.t += 1
-        return {name: src[sl].view(np.bool_).copy() for name, sl in self._src_pop.items()}
+        dtype = self.profile.spike_dtype  # type: ignore[union-attr]
+        return {name: src[sl].astype(dtype) for name, sl in self._src_pop.items()}
 
     def run(
         self, T: int, inputs: Mapping[str, ArrayLike] | ArrayLike | None = None
@@ -136,7 +143,7 @@ class HostBackend(ABC):
             sl = self.port_slices.get(port)
             if sl is None:
                 raise SpecError(f"unknown input port {port!r}; ports: {list(self.port_slices)}")
-            raster[:, sl] = self._ports[port].spikes(spikes, T)  # shape and 0/1 checked
+            raster[:, sl] = self._ports[port].spikes(spikes, T, self._max_count)  # checked
         return raster
 
     def _probe_plan(self) -> tuple[list[tuple[str, str]], list[tuple[str, str, int]]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from neurolink.snn.errors import SpecError
 from neurolink.snn.profiles.base import Overflow, Profile, Resources, StateWidth
 from neurolink.snn.profiles.loihi import LOIHI, LoihiProfile
+from neurolink.snn.profiles.xylo import XYLO, XyloProfile
 
 __all__ = [
     "PROFILES",
@@ -13,11 +14,12 @@ __all__ = [
     "Profile",
     "Resources",
     "StateWidth",
+    "XyloProfile",
     "get_profile",
 ]
 
 #: Registered profiles by name. A new chip adds its file and one entry here.
-PROFILES: dict[str, Profile] = {LOIHI.name: LOIHI}
+PROFILES: dict[str, Profile] = {LOIHI.name: LOIHI, XYLO.name: XYLO}
 
 
 def get_profile(profile: str | Profile) -> Profile:

@@ -12,7 +12,7 @@ package: a :class:`Profile` subclass plus its kernels, registered in ``profiles/
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import TYPE_CHECKING, ClassVar
@@ -33,6 +33,7 @@ class Overflow(IntEnum):
 
     WRAP_ONCE = 0  # one two's-complement wrap step: x > 2**(b−1) → x − 2**b; x ≤ −2**(b−1) → +2**b
     SATURATE = 1  # clip to the symmetric range ±(2**(b−1) − 1)
+    SATURATE_FULL = 2  # clip to the full two's-complement range −2**(b−1)..2**(b−1) − 1
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ class StateWidth:
     def lo(self) -> int:
         """Smallest value the state can hold after its overflow rule."""
         half = 1 << (self.bits - 1)
+        if self.overflow is Overflow.SATURATE_FULL:
+            return -half
         return -half + 1  # wrap: −2**(b−1) maps to +2**(b−1); saturate: symmetric
 
     @property
@@ -113,6 +116,12 @@ class Profile(ABC):
     #: Energy per operation in picojoules, with the source in ``energy_source``.
     energy_pj: ClassVar[Mapping[str, float]]
     energy_source: ClassVar[str]
+    #: Synaptic currents per neuron (``u``, then ``u2``); a connection picks one by ``synapse``.
+    synapses: ClassVar[int] = 1
+    #: Largest number of events one input axon may carry in one step (1: binary spikes).
+    max_input_count: ClassVar[int] = 1
+    #: dtype of recorded spikes: bool for binary spikes, uint8 for spike counts.
+    spike_dtype: ClassVar[type] = np.bool_
 
     # --- numba kernels (set by subclasses to njit dispatchers) -------------------------------
     #: ``fixed_step(src, n_in, state, params, conn, w_dense, indptr, post, w_sparse, acc)``
@@ -161,7 +170,49 @@ class Profile(ABC):
         give ``keep`` exactly.
         """
 
+    # --- one float step -------------------------------------------------------------------------
+    def float_step(
+        self,
+        state: np.ndarray,
+        params: np.ndarray,
+        src: np.ndarray,
+        n_in: int,
+        conns: Sequence[tuple[slice, slice, np.ndarray, int]],
+    ) -> np.ndarray:
+        """Advance the float tier one step; return the neurons' spikes of this step.
+
+        The default is the Loihi order: neurons consume the pending input (the last state
+        row, summed in the previous step), then this step's spikes are summed into it (one
+        step of synaptic delay on every connection). Profiles with another order override it.
+
+        Parameters
+        ----------
+        state : numpy.ndarray, float64, shape (len(state_vars), n)
+        params : numpy.ndarray, float64, shape (n_params, n)
+        src : numpy.ndarray, float64, shape (n_in + n,)
+            This step's input spikes in ``src[:n_in]``; the method writes the neuron part.
+        n_in : int
+        conns : sequence of (source slice, target slice, weights (n_post, n_pre), synapse)
+            Weights already scaled by ``float_weight_scale``.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n,)
+            Spikes (bool) or spike counts of this step.
+        """
+        spikes = self.float_neuron_update(state, params)
+        src[n_in:] = spikes
+        a = state[-1]  # pending input for the next step
+        a[:] = 0.0
+        for src_sl, dst, w, _syn in conns:
+            a[dst] += w @ src[src_sl]
+        return spikes
+
     # --- shared behaviour -----------------------------------------------------------------------
+    def check_structure(self, spec: NetworkSpec) -> None:
+        """Refuse a network whose structure the chip cannot express (SpecError); default none."""
+        return None
+
     def range_of(self, param: str, real: bool = False) -> tuple[float, float]:
         """Allowed (inclusive) range of a neuron or connection parameter."""
         if real and param in self.real_ranges:

@@ -150,6 +150,9 @@ class LoihiProfile(Profile):
             "bias_exp": (0, 7),  # 3-bit exponent
             "u0": (U_WIDTH.lo, U_WIDTH.hi),
             "v0": (V_WIDTH.lo, V_WIDTH.hi),
+            "du2": (0, 0),  # one synapse per neuron: no second current
+            "alias": (-1, -1),  # no aliases
+            "max_spikes": (1, 1),  # binary spikes
         }
     )
     connection_ranges = MappingProxyType(
@@ -163,7 +166,9 @@ class LoihiProfile(Profile):
     real_ranges = MappingProxyType(
         {"du": (-DS_OFFSET, DECAY_UNITY - DS_OFFSET), "dv": (-DM_OFFSET, DECAY_UNITY - DM_OFFSET)}
     )
-    shift_params = frozenset({"bias_exp", "weight_exp", "num_weight_bits"})
+    shift_params = frozenset(
+        {"bias_exp", "weight_exp", "num_weight_bits", "du2", "alias", "max_spikes"}
+    )
     state_vars = ("u", "v", "a")
     weight_dtype = np.int16  # truncated weights lie in −256..255
     activation_gain = 1 << ACT_SHIFT
