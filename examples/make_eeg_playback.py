@@ -38,11 +38,11 @@ import scipy.signal
 import scipy.stats
 from brainflow.board_shim import BoardShim
 
-from neurolink.config import Config, parse_config
 from neurolink.decode import EEGClassDecoder, cut_epochs
 from neurolink.loop.calibration.run import calibrate
 from neurolink.loop.core.build import build_graph
 from neurolink.loop.core.tick import Tick
+from neurolink.loop.session.config import Config, parse_config
 from neurolink.streams.boards import resolve_board
 from neurolink.streams.brainflow_file import write_brainflow_file
 from neurolink.streams.files import read_recording

@@ -28,8 +28,8 @@ from neurolink.config import (
     parse_config,
     setting,
 )
-from neurolink.config.engine import Context, Scope, load_table
 from neurolink.config.locate import LineLocator, format_path
+from neurolink.config.tables import Context, Scope, load_table
 from neurolink.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]

@@ -2,10 +2,6 @@
 
 import sys
 
-try:
-    from neurolink.cli.main import main
-except KeyboardInterrupt:  # Ctrl-C before the command line is even read
-    print("neurolink: interrupted", file=sys.stderr)
-    sys.exit(130)
+from neurolink.cli.main import main
 
 sys.exit(main())

@@ -16,8 +16,8 @@ import argparse
 from typing import Any
 
 from neurolink.cli.run import add_run_options, run_session
-from neurolink.config import Config, config_from_dict
 from neurolink.errors import ConfigError
+from neurolink.loop.session.config import Config, config_from_dict
 
 __all__ = ["add_parser", "demo_config", "run"]
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from neurolink.cli.options import milliseconds
-
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register the ``report`` subcommand."""
@@ -24,7 +22,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--deadline-ms",
-        type=milliseconds,
+        type=float,
         metavar="MS",
         help="latency deadline for the miss count (default: the sidecar's deadline_s)",
     )

@@ -1,4 +1,9 @@
-"""Entry points: read a TOML file or text into a :class:`Config`, and turn one back into data."""
+"""Generic entry points: read a TOML file, TOML text or nested dicts into a given schema class.
+
+The schema is any frozen dataclass the table engine (:mod:`neurolink.config.tables`) can load;
+neurolink's own top-level schema and its ``load_config`` family live where the sections are
+composed, :mod:`neurolink.loop.session.config`.
+"""
 
 from __future__ import annotations
 
@@ -7,28 +12,32 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from neurolink.config.engine import Context, load_table, to_plain
-from neurolink.config.schema import Config
+from neurolink.config.tables import Context, load_table, to_plain
 from neurolink.errors import ConfigError
 
-__all__ = ["config_from_dict", "config_to_dict", "load_config", "parse_config"]
+__all__ = ["load_file", "load_mapping", "load_text", "to_data"]
+
+T = TypeVar("T")
 
 _TOML_POSITION = re.compile(r"\(at line (\d+), column \d+\)")
 
 
-def load_config(path: str | os.PathLike[str]) -> Config:
-    """Read and validate a TOML config file.
+def load_file(schema: type[T], path: str | os.PathLike[str]) -> T:
+    """Read and validate a TOML file as ``schema``.
 
     Parameters
     ----------
+    schema : type
+        The top-level dataclass.
     path : str or path-like
         The file. Relative paths inside it are resolved against its folder.
 
     Returns
     -------
-    Config
+    schema
+        The validated instance.
 
     Raises
     ------
@@ -42,16 +51,21 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         raise ConfigError(f"{path}: config file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read config file: {exc}") from None
-    return parse_config(text, filename=str(path), base_dir=path.parent)
+    return load_text(schema, text, filename=str(path), base_dir=path.parent)
 
 
-def parse_config(
-    text: str, filename: str = "<string>", base_dir: str | os.PathLike[str] | None = None
-) -> Config:
-    """Validate a config given as TOML text.
+def load_text(
+    schema: type[T],
+    text: str,
+    filename: str = "<string>",
+    base_dir: str | os.PathLike[str] | None = None,
+) -> T:
+    """Validate TOML text as ``schema``.
 
     Parameters
     ----------
+    schema : type
+        The top-level dataclass.
     text : str
         TOML.
     filename : str
@@ -61,7 +75,8 @@ def parse_config(
 
     Returns
     -------
-    Config
+    schema
+        The validated instance.
 
     Raises
     ------
@@ -74,20 +89,23 @@ def parse_config(
         m = _TOML_POSITION.search(str(exc))
         where = f"{filename}:{m.group(1)}" if m else filename
         raise ConfigError(f"{where}: invalid TOML: {exc}") from None
-    return load_table(Config, data, Context(filename, _base(base_dir), text=text))
+    return load_table(schema, data, Context(filename, _base(base_dir), text=text))
 
 
-def config_from_dict(
+def load_mapping(
+    schema: type[T],
     data: Mapping[str, Any],
     filename: str = "<dict>",
     base_dir: str | os.PathLike[str] | None = None,
     *,
     strings: bool = False,
-) -> Config:
-    """Validate a config given as nested dicts (as :func:`config_to_dict` returns).
+) -> T:
+    """Validate nested dicts (as :func:`to_data` returns) as ``schema``.
 
     Parameters
     ----------
+    schema : type
+        The top-level dataclass.
     data : mapping
         The config tables.
     filename : str
@@ -100,24 +118,24 @@ def config_from_dict(
 
     Returns
     -------
-    Config
+    schema
+        The validated instance.
     """
-    return load_table(Config, data, Context(filename, _base(base_dir), strings=strings))
+    return load_table(schema, data, Context(filename, _base(base_dir), strings=strings))
 
 
-def config_to_dict(config: Config) -> dict[str, Any]:
-    """A config as plain data for the session sidecar (JSON- and TOML-ready).
-
-    Every value is resolved (defaults filled in, board names canonical, paths absolute);
-    absent optional values are left out. ``config_from_dict`` of the result equals ``config``.
+def to_data(config: object) -> dict[str, Any]:
+    """A loaded config as plain data (JSON- and TOML-ready); :func:`load_mapping` inverts it.
 
     Parameters
     ----------
-    config : Config
+    config : dataclass instance
+        A validated config.
 
     Returns
     -------
     dict
+        Every value resolved (defaults filled in, paths absolute); ``None`` values left out.
     """
     return to_plain(config)
 

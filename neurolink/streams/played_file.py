@@ -15,9 +15,9 @@ from typing import Self
 
 import numpy as np
 
-from neurolink.config.acquisition import FileConfig
 from neurolink.errors import StreamStalledError
 from neurolink.streams.block import Block
+from neurolink.streams.config import FileConfig
 from neurolink.streams.events import empty_markers
 from neurolink.streams.files import read_recording
 from neurolink.streams.lsl_markers import LSLMarkerSource

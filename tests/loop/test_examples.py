@@ -32,13 +32,13 @@ from typing import Any
 
 import numpy as np
 import pytest
-
-from neurolink.config import Config, load_config, parse_config
-from neurolink.config.acquisition import BrainFlowConfig
-from neurolink.hal.emulate import Emulator
 from neurolink.loop.nodes.snn import steps_crossed
+
+from neurolink.hal.emulate import Emulator
 from neurolink.loop.recording import read_session
+from neurolink.loop.session.config import Config, load_config, parse_config
 from neurolink.loop.session.run import Session
+from neurolink.streams.config import BrainFlowConfig
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"

@@ -5,17 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from neurolink.loop.nodes.dsp import BinNode, DetectNode, FilterNode, RerefNode
+from neurolink.loop.nodes.mapping import DiscreteMapper, StimMapper, VelocityMapper
+from neurolink.loop.nodes.snn import BurstNode, SNNNode, WTANode
 
-from neurolink.config import load_config, parse_config
 from neurolink.decode import EEGClassDecoder
 from neurolink.errors import ConfigError
 from neurolink.loop.core.build import DeviceLimits, build_graph
 from neurolink.loop.core.graph import Graph, GraphError
 from neurolink.loop.core.ports import NODE_PORTS
 from neurolink.loop.nodes.decode import ClassifyNode, DecodeNode, FeaturesNode
-from neurolink.loop.nodes.dsp import BinNode, DetectNode, FilterNode, RerefNode
-from neurolink.loop.nodes.mapping import DiscreteMapper, StimMapper, VelocityMapper
-from neurolink.loop.nodes.snn import BurstNode, SNNNode, WTANode
+from neurolink.loop.session.config import load_config, parse_config
 from tests.decode._data import synthetic_epochs
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

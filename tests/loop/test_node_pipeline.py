@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from neurolink.config import load_config, parse_config
 from neurolink.decode import BayesianDecoder
 from neurolink.loop.core.ports import Port
 from neurolink.loop.core.tick import Tick
+from neurolink.loop.session.config import load_config, parse_config
 from neurolink.loop.stages.graph import build_stage, parse_stage, plan_stage
 from neurolink.loop.stages.inlet import PortInlet
 from neurolink.sim.streamer import CortexStreamer

@@ -9,13 +9,13 @@ import time
 
 import numpy as np
 import pytest
+from neurolink.loop.nodes.dsp import Bins, Events
+from neurolink.loop.nodes.snn import SNNNode
 
-from neurolink.config import config_from_dict
 from neurolink.errors import ConfigError, StreamMismatchError
 from neurolink.loop.core.ports import Port, Vector
 from neurolink.loop.core.tick import Tick
-from neurolink.loop.nodes.dsp import Bins, Events
-from neurolink.loop.nodes.snn import SNNNode
+from neurolink.loop.session.config import config_from_dict
 from neurolink.loop.stages.graph import parse_stage, plan_stage
 from neurolink.loop.stages.inlet import Message, PortInlet
 from neurolink.loop.stages.io import PortOutlet, UpstreamError

@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 
 from neurolink.cli import main
-from neurolink.config import config_from_dict, config_to_dict
 from neurolink.loop.recording import read_session
 from neurolink.loop.replay.compare import recorded_commands
 from neurolink.loop.replay.run import ReplayError, format_replay, replay, replay_run
 from neurolink.loop.replay.source import load_run
+from neurolink.loop.session.config import config_from_dict, config_to_dict
 from tests.loop.test_replay_support import record_scripted
 
 

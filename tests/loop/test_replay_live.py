@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 
 from neurolink.cli.demo import demo_config
-from neurolink.config import config_from_dict, config_to_dict
 from neurolink.loop.replay.run import format_replay, replay
 from neurolink.loop.replay.source import load_run
+from neurolink.loop.session.config import config_from_dict, config_to_dict
 from neurolink.loop.session.run import Session
 
 REPO = Path(__file__).resolve().parents[2]

@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 
-from neurolink.config import Config, config_from_dict, config_to_dict
 from neurolink.decode import WienerFilter
 from neurolink.hal.drivers import NullDevice
 from neurolink.hal.errors import DeviceLost, SafetyError
@@ -19,6 +18,7 @@ from neurolink.loop.core.engine import Engine
 from neurolink.loop.core.record import LoopRecorder
 from neurolink.loop.core.settings import EngineSettings
 from neurolink.loop.core.sinks import DeviceSink
+from neurolink.loop.session.config import Config, config_from_dict, config_to_dict
 from neurolink.streams.block import Block
 from tests.loop.test_engine_support import FS, ScriptedSource, session_estop, small_cortex
 

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from neurolink.cli import main
-from neurolink.config import config_from_dict, config_to_dict
 from neurolink.decode import WienerFilter
 from neurolink.errors import ConfigError
 from neurolink.hal.drivers import NullDevice
@@ -23,6 +22,7 @@ from neurolink.loop.core.record import LoopRecorder
 from neurolink.loop.core.settings import EngineSettings
 from neurolink.loop.core.sinks import DeviceSink
 from neurolink.loop.core.tick import Tick
+from neurolink.loop.session.config import config_from_dict, config_to_dict
 from neurolink.loop.stages.graph import build_stage, parse_stage, plan_stage
 from neurolink.loop.sweep.grid import parse_axis, parse_value
 from neurolink.loop.sweep.run import TIMING, dask_client, format_table, plan_sweep, run_sweep

@@ -19,7 +19,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from neurolink.clock import now
-from neurolink.config import parse_config
 from neurolink.errors import (
     BoardNotFoundError,
     ConfigError,
@@ -27,6 +26,7 @@ from neurolink.errors import (
     SourceError,
     StreamStalledError,
 )
+from neurolink.loop.session.config import parse_config
 from neurolink.streams.block import Block
 from neurolink.streams.brainflow_file import (
     PlaybackSource,

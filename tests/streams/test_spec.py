@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from neurolink.errors import ConfigError
-from neurolink.streams.spec import parse_source_spec
+from neurolink.streams.factory import parse_source_spec
 
 
 def test_brainflow_spec_with_params() -> None:

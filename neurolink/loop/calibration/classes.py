@@ -19,7 +19,6 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from neurolink.config import Config
 from neurolink.decode import CalibrationError, EEGClassDecoder
 from neurolink.errors import ConfigError
 from neurolink.loop.calibration import fit
@@ -34,7 +33,8 @@ from neurolink.loop.calibration.record import (
 )
 from neurolink.loop.calibration.result import CalibrationResult
 from neurolink.loop.core.build import build_graph, warm_up
-from neurolink.loop.core.config import SimulatedConfig
+from neurolink.loop.session.config import Config
+from neurolink.sim.source_config import SimulatedConfig
 from neurolink.streams.events import MARKER_DTYPE
 from neurolink.streams.lsl_markers import LSLMarkerSource
 

@@ -25,7 +25,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any, Self
 
-from neurolink.config.engine import Scope, setting
+from neurolink.config.tables import Scope, setting
 from neurolink.loop.core.ports import NODE_PORTS, Port
 
 __all__ = ["SOURCE", "CalibrationConfig", "check_calibration", "target_node"]

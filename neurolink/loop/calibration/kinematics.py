@@ -19,7 +19,6 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from neurolink.config import Config
 from neurolink.decode import CalibrationError
 from neurolink.errors import ConfigError
 from neurolink.loop.calibration import fit
@@ -34,7 +33,8 @@ from neurolink.loop.calibration.record import (
 )
 from neurolink.loop.calibration.result import CalibrationResult
 from neurolink.loop.core.build import build_graph, make_decoder, warm_up
-from neurolink.loop.core.config import SimulatedConfig
+from neurolink.loop.session.config import Config
+from neurolink.sim.source_config import SimulatedConfig
 from neurolink.sim.task import CenterOutParams, CenterOutTask
 from neurolink.streams.lsl_source import LSLSource
 

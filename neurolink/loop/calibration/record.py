@@ -22,13 +22,14 @@ from typing import TextIO
 import numpy as np
 
 from neurolink.clock import now
-from neurolink.config import Config
 from neurolink.errors import SourceError
 from neurolink.loop.calibration.config import SOURCE
-from neurolink.loop.core.config import LoopConfig, SimulatedConfig
+from neurolink.loop.core.config import LoopConfig
 from neurolink.loop.core.graph import Graph
 from neurolink.loop.core.ports import Stage
 from neurolink.loop.core.tick import Tick
+from neurolink.loop.session.config import Config
+from neurolink.sim.source_config import SimulatedConfig
 from neurolink.sim.subject import ControlOutlet, SimulatedSubject
 from neurolink.sim.task import CenterOutTask
 from neurolink.streams.block import Block

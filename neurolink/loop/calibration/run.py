@@ -22,12 +22,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TextIO
 
-from neurolink.config import Config, FileConfig
 from neurolink.errors import ConfigError
 from neurolink.loop.calibration.classes import classes_result, record_classes
 from neurolink.loop.calibration.config import SOURCE, target_node
 from neurolink.loop.calibration.kinematics import kinematics_result, record_kinematics
 from neurolink.loop.calibration.result import CalibrationResult
+from neurolink.loop.session.config import Config
+from neurolink.streams.config import FileConfig
 
 __all__ = ["CalibrationResult", "calibrate"]
 

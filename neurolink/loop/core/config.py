@@ -1,5 +1,5 @@
-"""Config sections of the closed loop: ``[loop]`` (graph, sinks, task, recording, deadline) and
-the ``simulated`` source kind.
+"""Config sections of the closed loop: ``[loop]`` (graph, sinks, task, recording, deadline).
+The ``simulated`` source kind lives with the subject (:mod:`neurolink.sim.source_config`).
 
 The graph is a list of nodes, ``[[loop.nodes]]``, each with a ``name``, a ``kind`` and an
 ``input`` (``"source"`` or an earlier node; default the node before it), and its parameters in
@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import ClassVar, Literal, Self
+from typing import Literal, Self
 
-from neurolink.config.acquisition import SOURCE_KINDS, SourceConfig
-from neurolink.config.engine import Scope, setting
+from neurolink.config.tables import Scope, setting
 from neurolink.loop.calibration.config import CalibrationConfig, check_calibration
 from neurolink.loop.core.ports import NODE_PORTS
 from neurolink.loop.core.wiring import check_loop
+from neurolink.sim.source_config import SimulatedConfig
 
 __all__ = [
     "NODE_KINDS",
@@ -47,38 +47,6 @@ __all__ = [
 #: Node kinds, in the order of :data:`neurolink.loop.core.ports.NODE_PORTS`.
 NODE_KINDS: tuple[str, ...] = tuple(NODE_PORTS)
 _SOURCE = "source"
-
-
-@SOURCE_KINDS.register
-@dataclasses.dataclass(frozen=True)
-class SimulatedConfig(SourceConfig):
-    """``[source.simulated]``: a simulated subject (motor-cortex Utah array) in its own process.
-
-    Attributes
-    ----------
-    name : str or None
-        LSL stream name; default a unique one per run.
-    seed : int
-        Seed of the simulated cortex.
-    units : int
-        Tuned units.
-    fs : float
-        Sampling rate (Hz).
-    chunk_ms : float
-        Milliseconds of data per pushed chunk.
-    resolve_timeout, stall_timeout : float
-        Seconds to wait for the stream; seconds without samples before a stall.
-    """
-
-    kind: ClassVar[str] = "simulated"
-
-    name: str | None = None
-    seed: int = setting(0, ge=0)
-    units: int = setting(60, ge=1)
-    fs: float = setting(30_000.0, ge=1000)
-    chunk_ms: float = setting(1.0, gt=0)
-    resolve_timeout: float = setting(30.0, gt=0)
-    stall_timeout: float = setting(2.0, gt=0)
 
 
 # ---- node parameters -------------------------------------------------------------------------

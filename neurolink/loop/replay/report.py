@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from neurolink.config import Config, config_to_dict
 from neurolink.loop.replay.compare import StreamDiff
 from neurolink.loop.replay.source import RecordedRun
+from neurolink.loop.session.config import Config, config_to_dict
 
 __all__ = ["build_replay_summary", "closed_loop_from", "config_changes", "format_replay"]
 

@@ -28,7 +28,6 @@ from typing import Any
 
 import numpy as np
 
-from neurolink.config import Config, config_to_dict, load_config
 from neurolink.hal.safety import AuditLog, EStop
 from neurolink.loop.core.build import build_graph, make_decoder, warm_up
 from neurolink.loop.core.graph import Graph
@@ -57,6 +56,7 @@ from neurolink.loop.replay.report import (
     format_replay,
 )
 from neurolink.loop.replay.source import RecordedRun, RecordingSource, ReplayError, load_run
+from neurolink.loop.session.config import Config, config_to_dict, load_config
 from neurolink.snn import make_backend
 
 __all__ = [

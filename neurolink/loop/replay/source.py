@@ -24,10 +24,10 @@ from typing import Any, Self
 
 import numpy as np
 
-from neurolink.config import Config, config_from_dict
 from neurolink.errors import NeurolinkError
 from neurolink.loop.core.build import DeviceLimits
 from neurolink.loop.recording import RecordedStream, Session, read_session
+from neurolink.loop.session.config import Config, config_from_dict
 from neurolink.streams.block import Block, count_invalid
 from neurolink.streams.events import empty_markers
 from neurolink.streams.source import SourceStats

@@ -19,19 +19,19 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from neurolink import __version__
-from neurolink.config import Config, config_to_dict
 from neurolink.errors import ConfigError
 from neurolink.hal.drivers import NeuroboardDriver, ProsthesisDriver
 from neurolink.hal.emulate import Emulator
 from neurolink.hal.safety import AuditLog, EStop
 from neurolink.loop.core.build import DeviceLimits, build_graph, make_decoder, warm_up
-from neurolink.loop.core.config import SimulatedConfig
 from neurolink.loop.core.engine import Engine
 from neurolink.loop.core.record import LoopRecorder
 from neurolink.loop.core.settings import EngineSettings
 from neurolink.loop.core.sinks import EMULATE, DeviceSink, open_device, stop_rank
 from neurolink.loop.nodes.decode import DecodeNode
 from neurolink.loop.session.closed_loop import CenterOutHook
+from neurolink.loop.session.config import Config, config_to_dict
+from neurolink.sim.source_config import SimulatedConfig
 from neurolink.sim.subject import ControlOutlet, SimulatedSubject
 from neurolink.sim.task import CenterOutParams, CenterOutTask
 from neurolink.streams.factory import source_from_config

@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from neurolink.config import Config, config_from_dict, config_to_dict
 from neurolink.config.words import suggest
 from neurolink.errors import ConfigError
 from neurolink.loop.core.config import TaskConfig
+from neurolink.loop.session.config import Config, config_from_dict, config_to_dict
 
 __all__ = ["Axis", "apply_point", "expand", "parse_axis", "parse_value", "valid_paths"]
 

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from neurolink.config import Config, config_from_dict, config_to_dict, load_config
 from neurolink.errors import ConfigError, FileFormatError
 from neurolink.loop.recording.sidecar import read_sidecar
+from neurolink.loop.session.config import Config, config_from_dict, config_to_dict, load_config
 from neurolink.loop.sweep.grid import Axis, apply_point, expand, parse_axis
 
 __all__ = [

@@ -1,7 +1,9 @@
-"""Config sections for acquisition: ``[session]`` and the ``[source]`` kinds.
+"""Config sections of the streams: the ``[source]`` kinds (BrainFlow, LSL, file).
 
 ``[source]`` is a tagged union: ``kind`` picks one of :data:`SOURCE_KINDS`, whose keys live in
 the sub-table of the same name (``[source.brainflow]``, ``[source.lsl]``, ``[source.file]``).
+Other packages add kinds with ``@SOURCE_KINDS.register`` (the simulated subject:
+:mod:`neurolink.sim.source_config`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import ClassVar, Literal, Self
 import numpy as np
 from brainflow.board_shim import BoardShim, BrainFlowInputParams, BrainFlowPresets
 
-from neurolink.config.engine import Scope, Variants, setting
+from neurolink.config.tables import Scope, Variants, setting
 from neurolink.errors import BoardNotFoundError
 from neurolink.streams.boards import board_name, resolve_board
 
@@ -24,7 +26,6 @@ __all__ = [
     "BrainFlowConfig",
     "FileConfig",
     "LslConfig",
-    "SessionConfig",
     "SourceConfig",
 ]
 
@@ -60,25 +61,6 @@ _PRESETS = {
 _IP_PROTOCOLS = {"none": 0, "udp": 1, "tcp": 2}  # brainflow IpProtocolTypes
 _NO_BOARD = -100  # brainflow BoardIds.NO_BOARD: the default master_board
 _FILE_KEYS = ("file", "file_aux", "file_anc")  # paths BrainFlow would open from the cwd
-
-
-@dataclasses.dataclass(frozen=True)
-class SessionConfig:
-    """``[session]``: what a run is called and how long it lasts.
-
-    Attributes
-    ----------
-    name : str
-        Session name (recordings and the sidecar are named after it).
-    duration : float or None
-        Seconds to run; None (absent) runs until stopped.
-    status_interval : float
-        Seconds between status lines.
-    """
-
-    name: str = "neurolink"
-    duration: float | None = setting(None, gt=0)
-    status_interval: float = setting(0.5, gt=0)
 
 
 class SourceConfig:
