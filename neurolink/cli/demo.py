@@ -13,16 +13,22 @@ Research use only.
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import math
+from typing import TYPE_CHECKING, Any
 
-from neurolink.cli.run import add_run_options, run_session
+from neurolink.cli.options import seconds
+from neurolink.cli.run import add_run_options
 from neurolink.errors import ConfigError
-from neurolink.loop.session.config import Config, config_from_dict
+
+if TYPE_CHECKING:
+    from neurolink.loop.session.config import Config
 
 __all__ = ["add_parser", "demo_config", "run"]
 
 DEFAULT_DURATION = 40.0
 DEFAULT_CALIBRATION = 15.0
+#: Seconds of closed loop the message for a too-short ``--duration`` suggests adding.
+SUGGESTED_CLOSED_LOOP = 10.0
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -36,8 +42,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.set_defaults(duration=DEFAULT_DURATION)
     p.add_argument(
         "--calibration",
-        type=float,
+        type=seconds,
         default=DEFAULT_CALIBRATION,
+        metavar="S",
         help=f"seconds of open-loop calibration (default {DEFAULT_CALIBRATION:g})",
     )
     p.add_argument(
@@ -92,11 +99,9 @@ def demo_config(
     task : dict, optional
         More ``[loop.task]`` keys (``radius``, ``target_radius``, ``hold_s`` …).
     """
-    if not 0 < calibration < duration:
-        raise ConfigError(
-            f"demo: --calibration ({calibration:g} s) must be > 0 and shorter than "
-            f"--duration ({duration:g} s)"
-        )
+    _check_durations(duration, calibration)
+    from neurolink.loop.session.config import config_from_dict
+
     backend = "neuroboard" if neuroboard else "fixed"
     # Over the wire each network step is one round trip (~0.5 ms on a pty): step the board
     # every 5 ms so that it keeps up with the 1 ms blocks; the host runs 1 ms steps.
@@ -163,8 +168,23 @@ def demo_config(
     return config_from_dict(data, filename="neurolink demo")
 
 
+def _check_durations(duration: float, calibration: float) -> None:
+    """Refuse a calibration that is not > 0 or leaves no closed loop; say what to pass."""
+    if not calibration > 0:
+        raise ConfigError(f"--calibration must be > 0 s, got {calibration:g}")
+    if not duration > calibration:
+        half = math.ceil(duration / 2)
+        shorter = half if 0 < half < duration else duration / 2
+        raise ConfigError(
+            f"--duration ({duration:g} s) must exceed the calibration ({calibration:g} s): "
+            f"pass --duration {calibration + SUGGESTED_CLOSED_LOOP:g} or --calibration {shorter:g}"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the ``demo`` subcommand; returns the exit code."""
+    from neurolink.cli.run import run_session
+
     duration = args.duration if args.duration is not None else DEFAULT_DURATION
     cfg = demo_config(
         duration=duration,
