@@ -32,7 +32,7 @@ from neurolink.loop.calibration.record import (
     tolerances_of,
 )
 from neurolink.loop.calibration.result import CalibrationResult
-from neurolink.loop.core.build import build_graph, warm_up
+from neurolink.loop.core.open import open_graph
 from neurolink.loop.session.config import Config
 from neurolink.sim.source_config import SimulatedConfig
 from neurolink.streams.events import MARKER_DTYPE
@@ -105,12 +105,9 @@ def record_classes(
             marks.open()
             stack.callback(marks.close)
         where = f"marker stream {cal.markers!r}" if cal.markers else f"source {src.name!r}"
-        parts = build_graph(chain_to(loop, tap), channels=src.channels, fs=src.rate, limits={})
-        for close in parts.closers:
-            stack.callback(close)
+        parts = open_graph(chain_to(loop, tap), channels=src.channels, fs=src.rate, stack=stack)
         g = parts.graph
         at = None if tap == SOURCE else g.index(tap)
-        warm_up(g, len(src.channels), src.rate, chunk=min(1024, loop.max_chunk))
         data, stamps = Rows(len(src.channels), np.float32), Rows(0, np.float64)
         markers: list[np.ndarray] = []
         progress = Progress(status_out, seconds)

@@ -32,7 +32,8 @@ from neurolink.loop.calibration.record import (
     tolerances_of,
 )
 from neurolink.loop.calibration.result import CalibrationResult
-from neurolink.loop.core.build import build_graph, make_decoder, warm_up
+from neurolink.loop.core.open import open_graph
+from neurolink.loop.nodes.decode import make_decoder
 from neurolink.loop.session.config import Config
 from neurolink.sim.source_config import SimulatedConfig
 from neurolink.sim.task import CenterOutParams, CenterOutTask
@@ -108,14 +109,11 @@ def record_kinematics(
             pilot = Autopilot(CenterOutTask(params, seed=cal.seed), control)
             stack.callback(pilot.stop)
         counts_node = loop.node(node).input or ""
-        parts = build_graph(
-            chain_to(loop, counts_node), channels=src.channels, fs=src.rate, limits={}
+        parts = open_graph(
+            chain_to(loop, counts_node), channels=src.channels, fs=src.rate, stack=stack
         )
-        for close in parts.closers:
-            stack.callback(close)
         g = parts.graph
         bins_at = g.index(counts_node)
-        warm_up(g, len(src.channels), src.rate, chunk=min(1024, loop.max_chunk))
         counts, times = Rows(len(src.channels), np.float64), Rows(0, np.float64)
         kt, kv = Rows(0, np.float64), Rows(len(order), np.float64)
         progress = Progress(status_out, seconds)
@@ -186,7 +184,7 @@ def kinematics_result(
     node_cfg = config.loop.node(node)
     try:
         res = fit.fit_kinematics(
-            lambda: make_decoder(node_cfg, bin_s), X, Y, n_folds=n_folds, channels=channels
+            lambda: make_decoder(node_cfg.params, bin_s), X, Y, n_folds=n_folds, channels=channels
         )
     except CalibrationError as exc:
         if exc.need is None or exc.have is None:

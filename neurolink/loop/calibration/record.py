@@ -1,9 +1,10 @@
 """Recording a calibration block: the graph up to one node, run on a source, its output kept.
 
-:func:`pump` reads the source block by block (split into ``max_chunk`` pieces, as the engine
-does), steps the graph and hands each piece to a callback; it stops after ``limit`` samples or
-at the end of a file, and refuses gaps and NaN beyond the loop's tolerances as the engine does.
-No devices, no deadline: calibration is open loop.
+:func:`pump` drives the graph on the source with the engine's
+:class:`~neurolink.loop.core.driver.GraphDriver` (the same checks of gaps and NaN against the
+loop's tolerances, the same ``max_chunk`` pieces) and hands each piece to a callback; it stops
+after ``limit`` samples or at the end of a file. No devices, no deadline: calibration is open
+loop.
 
 :class:`Autopilot` is the scripted subject of a kinematics calibration on the simulated
 subject: a :class:`~neurolink.sim.task.CenterOutTask` whose cursor follows the intent exactly
@@ -16,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TextIO
 
 import numpy as np
@@ -25,8 +25,9 @@ from neurolink.clock import now
 from neurolink.errors import SourceError
 from neurolink.loop.calibration.config import SOURCE
 from neurolink.loop.core.config import LoopConfig
+from neurolink.loop.core.driver import GraphDriver, Refusal, Tolerances
+from neurolink.loop.core.faults import FaultKind
 from neurolink.loop.core.graph import Graph
-from neurolink.loop.core.ports import Stage
 from neurolink.loop.core.tick import Tick
 from neurolink.loop.session.config import Config
 from neurolink.sim.source_config import SimulatedConfig
@@ -49,6 +50,13 @@ __all__ = [
 
 #: ``on_chunk(block, a, b, tick)``: rows ``a:b`` of ``block`` were just processed.
 OnChunk = Callable[[Block, int, int, Tick], None]
+
+
+def _refused(refusal: Refusal, tolerances: Tolerances) -> SourceError:
+    """The error that ends a calibration on a refused block."""
+    if refusal.kind is FaultKind.GAP:
+        return SourceError(f"{refusal.message}: calibrate again")
+    return SourceError(f"{refusal.message} (tolerance {tolerances.max_invalid})")
 
 
 class Rows:
@@ -153,19 +161,9 @@ class Progress:
             self.out.flush()
 
 
-@dataclass(frozen=True)
-class Tolerances:
-    """What the loop tolerates of the source (``[loop]`` keys of the same names)."""
-
-    max_gap_samples: int = 0
-    max_invalid: int = 0
-    max_chunk: int = 2048
-    poll_s: float = 0.05
-
-
 def tolerances_of(loop: LoopConfig) -> Tolerances:
-    """The ``[loop]`` tolerances."""
-    return Tolerances(loop.max_gap_samples, loop.max_invalid, loop.max_chunk, loop.poll_ms * 1e-3)
+    """The ``[loop]`` tolerances (:meth:`Tolerances.of`)."""
+    return Tolerances.of(loop)
 
 
 def chain_to(loop: LoopConfig, name: str) -> LoopConfig:
@@ -230,7 +228,7 @@ def pump(
     limit: int | None,
     on_chunk: OnChunk,
     on_block: Callable[[Tick, int], None] | None = None,
-    tolerances: Tolerances = Tolerances(),
+    tolerances: Tolerances | None = None,
 ) -> int:
     """Run ``graph`` on ``source`` until ``limit`` samples (or the end of a file).
 
@@ -246,7 +244,8 @@ def pump(
         After each piece: ``on_chunk(block, a, b, tick)``.
     on_block : callable, optional
         After each block: ``on_block(tick, n_samples_so_far)``.
-    tolerances : Tolerances
+    tolerances : Tolerances, optional
+        Default :class:`Tolerances` ().
 
     Returns
     -------
@@ -259,33 +258,20 @@ def pump(
         A gap or invalid values beyond the tolerances; a stalled stream. (A file that ends
         before ``limit`` is not an error: fewer samples are returned.)
     """
-    tol = tolerances
-    tick = Tick(rate=source.rate, stream=source.name)
-    stage = np.zeros(len(Stage))
-    n = 0
-    while limit is None or n < limit:
-        block = source.read(tol.poll_s)
-        if block is None or block.n_samples == 0:
+    tolerances = tolerances or Tolerances()
+    driver = GraphDriver(graph, rate=source.rate, stream=source.name, tolerances=tolerances)
+    while limit is None or driver.n_samples < limit:
+        block = driver.pull(source)
+        if block is None:
             if getattr(source, "exhausted", False):
                 break
             continue
-        if block.n_invalid > tol.max_invalid:
-            raise SourceError(
-                f"{block.n_invalid} NaN/Inf values in samples {block.first_index}.."
-                f"{block.stop_index - 1} of {block.stream!r} (tolerance {tol.max_invalid})"
-            )
-        if block.gap > tol.max_gap_samples and n > 0:
-            raise SourceError(
-                f"{block.gap} samples missing before sample {block.first_index} of "
-                f"{block.stream!r} (tolerance {tol.max_gap_samples}): calibrate again"
-            )
+        refused = driver.check(block)
+        if refused is not None:
+            raise _refused(refused, tolerances)
+        n = driver.n_samples
         take = block.n_samples if limit is None else min(block.n_samples, limit - n)
-        for a in range(0, take, tol.max_chunk):
-            b = min(take, a + tol.max_chunk)
-            tick.set(block.first_index + a, block.first_index + b, float(block.timestamps[b - 1]))
-            graph.process(block.data[a:b], tick, stage)
-            on_chunk(block, a, b, tick)
-        n += take + (block.gap if n > 0 else 0)
+        driver.feed(block, take=take, on_chunk=on_chunk)
         if on_block is not None:
-            on_block(tick, n)
-    return n
+            on_block(driver.tick, driver.n_samples)
+    return driver.n_samples

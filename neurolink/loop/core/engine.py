@@ -1,7 +1,8 @@
 """The engine: one thread that takes each block as it arrives through the graph to the devices.
 
-Per block (split into chunks of at most ``max_chunk`` samples, the size every node
-preallocated for): check the data (invalid values, gaps), step the graph, send each mapper's
+Per block, the :class:`~neurolink.loop.core.driver.GraphDriver` checks the data (invalid
+values, gaps), splits it into chunks of at most ``max_chunk`` samples (the size every node
+preallocated for) and steps the graph on each; after each chunk the engine sends each mapper's
 commands to its sinks, account latency (:mod:`neurolink.loop.core.latency`), record, run the hooks
 (the task), and check the deadline. Nothing on this path allocates memory in proportion to the
 data; ``tests/loop/test_engine_alloc.py`` measures it.
@@ -33,6 +34,7 @@ from neurolink.clock import now
 from neurolink.errors import StreamStalledError
 from neurolink.hal.errors import DeviceLost
 from neurolink.hal.safety import EStop
+from neurolink.loop.core.driver import GraphDriver, Tolerances
 from neurolink.loop.core.faults import Fault, FaultKind, StopReason
 from neurolink.loop.core.graph import Graph
 from neurolink.loop.core.hooks import Hook
@@ -43,6 +45,7 @@ from neurolink.loop.core.settings import EngineSettings
 from neurolink.loop.core.sinks import DeviceSink, stop_order
 from neurolink.loop.core.status import StatusLine, build_summary
 from neurolink.loop.core.tick import Tick
+from neurolink.loop.nodes.decode import DecodeNode
 from neurolink.streams.block import Block
 from neurolink.streams.source import Source
 
@@ -95,19 +98,27 @@ class Engine:
         self.book = LatencyBook(s.capacity_blocks, s.capacity_commands)
         self.deadline = DeadlinePolicy(s.deadline_s, s.max_consecutive_misses)
         self.status = StatusLine(status_out, s.status_interval_s)
-        self.tick = Tick(rate=float(source.rate), stream=source.name)
+        self.driver = GraphDriver(
+            graph,
+            rate=source.rate,
+            stream=source.name,
+            tolerances=Tolerances(s.max_gap_samples, s.max_invalid, s.max_chunk, s.poll_s),
+            stage=self.book.stage,
+        )
         by_name = {n.name: i for i, n in enumerate(graph.nodes)}
         self._routes = [(by_name[k.mapper], k) for k in self.sinks]
         self._rollback = {i: getattr(graph.nodes[i], "rollback", _nothing) for i, _ in self._routes}
         self._detect = next((i for i, n in enumerate(graph.nodes) if n.kind == "detect"), None)
-        self._decode = next((i for i, n in enumerate(graph.nodes) if n.kind == "decode"), None)
-        self._snn = [n for n in graph.nodes if n.kind in ("snn", "burst", "wta")]
+        self._decode = next(
+            (i for i, n in enumerate(graph.nodes) if isinstance(n, DecodeNode)), None
+        )
+        self._snn = [n for n in graph.nodes if n.stage is Stage.SNN]
         self.faults: list[Fault] = []
         self.stop_reason: StopReason | None = None
-        self.n_samples = self.n_blocks = self.n_commands = self.n_held = self.n_catchup = 0
-        self.first_index: int | None = None
+        self.n_commands = self.n_held = self.n_catchup = 0
         self.t_start = self.t_end = 0.0
         self._catchup = True
+        self._t_read = 0.0
         self._stop_request: str | None = None
         self._signal: str | None = None
         self.result: dict[str, Any] = {}
@@ -133,6 +144,26 @@ class Engine:
         """Record a text marker at the current time."""
         if self.recorder is not None:
             self.recorder.marker(label, self.clock())
+
+    @property
+    def tick(self) -> Tick:
+        """Where the chunk being processed lies (the driver's)."""
+        return self.driver.tick
+
+    @property
+    def n_samples(self) -> int:
+        """Samples processed, with the gaps before them."""
+        return self.driver.n_samples
+
+    @property
+    def n_blocks(self) -> int:
+        """Blocks processed."""
+        return self.driver.n_blocks
+
+    @property
+    def first_index(self) -> int | None:
+        """Sample index of the first block processed (None before)."""
+        return self.driver.first_index
 
     @property
     def sample_time(self) -> float:
@@ -186,7 +217,7 @@ class Engine:
 
     def _loop(self, duration: float | None) -> StopReason:
         limit = None if duration is None else round(duration * self.tick.rate)
-        poll = self.settings.poll_s
+        driver = self.driver
         while True:
             if self._signal is not None:
                 return StopReason.SIGNAL
@@ -204,13 +235,15 @@ class Engine:
                 )
                 return StopReason.FAULT
             try:
-                block = self.source.read(poll)
+                block = driver.pull(self.source)
             except StreamStalledError as exc:
                 self._fault(FaultKind.STALL, str(exc))
                 return StopReason.FAULT
-            if block is None or block.n_samples == 0:
+            if block is None:
                 continue
-            if not self._check(block):
+            refused = driver.check(block)
+            if refused is not None:
+                self._fault(refused.kind, refused.message, index=refused.index)
                 return StopReason.FAULT
             try:
                 self._block(block)
@@ -220,56 +253,25 @@ class Engine:
             if self.faults:
                 return StopReason.FAULT
 
-    def _check(self, block: Block) -> bool:
-        s = self.settings
-        if block.n_invalid > s.max_invalid:
-            self._fault(
-                FaultKind.INVALID_DATA,
-                f"{block.n_invalid} NaN/Inf values in samples "
-                f"{block.first_index}..{block.stop_index - 1} of {block.stream!r}",
-                index=block.first_index,
-            )
-            return False
-        if block.gap > s.max_gap_samples and self.first_index is not None:
-            self._fault(
-                FaultKind.GAP,
-                f"{block.gap} samples missing before sample "
-                f"{block.first_index} of {block.stream!r} (tolerance "
-                f"{s.max_gap_samples})",
-                index=block.first_index,
-            )
-            return False
-        return True
-
     def _block(self, block: Block) -> None:
-        t_read = self.clock()
-        if self.first_index is None:
-            self.first_index = block.first_index
+        self._t_read = t_read = self.clock()
         if self.recorder is not None:
             self.recorder.block(block.data, block.timestamps, block.first_index, block.gap)
-        n, step = block.n_samples, self.settings.max_chunk
-        for a in range(0, n, step):
-            b = min(n, a + step)
-            self._chunk(block, a, b, t_read)
-        self.n_samples += n + block.gap
-        self.n_blocks += 1
+        self.driver.feed(block, t_read=t_read, on_chunk=self._chunk)
         for hook in self.hooks:
             hook.on_block(self, self.tick)
         self.status.maybe_print(self)
 
-    def _chunk(self, block: Block, a: int, b: int, t_read: float) -> None:
-        tick, book, clock = self.tick, self.book, self.clock
-        t_last = float(block.timestamps[b - 1])
-        tick.set(block.first_index + a, block.first_index + b, t_last)
-        stage = book.stage
-        stage[:] = 0.0
-        stage[Stage.ACQUIRE] = t_read - t_last
+    def _chunk(self, block: Block, a: int, b: int, tick: Tick) -> None:
+        """After the driver stepped the graph on rows ``a:b``: catch-up, record, commands,
+        latency, deadline."""
+        book, clock, t_read = self.book, self.clock, self._t_read
+        t_last, stage = tick.t_last, book.stage
         if self._catchup and self._fresh(t_read, t_last):
             self._catchup = False
             self.marker("caught up")
             if self.recorder is not None:
                 self.recorder.loop_event("caught_up", tick.first_index, t_read)
-        self.graph.process(block.data[a:b], tick, stage)
         self._record_nodes()
         t_mapped = t_last + float(stage[: Stage.WIRE].sum())
         for i, sink in self._routes:

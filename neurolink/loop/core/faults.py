@@ -10,13 +10,19 @@ __all__ = ["Fault", "FaultKind", "StopReason"]
 
 
 class StopReason(StrEnum):
-    """Why the engine stopped."""
+    """Why a loop that drives a graph stopped: the engine, calibration or a stage process.
+
+    The value is what summaries write (``stop_reason``); a stage process's summary writes
+    ``"error"`` for :attr:`EXCEPTION` (its file format, see
+    :func:`neurolink.loop.stages.process.reason_label`).
+    """
 
     DURATION = "duration"  # ran for the requested duration
     STOP = "stop"  # stopped on request (a hook, a test)
     SIGNAL = "signal"  # SIGINT / SIGTERM / Ctrl-C
     FAULT = "fault"  # a fault put the devices in their safe state
     EXCEPTION = "exception"  # an error anywhere in the loop
+    ENDED = "input ended"  # the input ended: a file played out, the producer sent END
 
 
 class FaultKind(StrEnum):

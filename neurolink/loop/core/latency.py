@@ -18,13 +18,21 @@ that they do not grow during a run).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from neurolink.loop.core.ports import Stage
 
-__all__ = ["DeadlinePolicy", "GrowableTable", "LatencyBook", "describe"]
+__all__ = [
+    "DeadlinePolicy",
+    "GrowableTable",
+    "LatencyBook",
+    "LatencySummary",
+    "describe",
+    "summarize",
+]
 
 STAGES = tuple(s.label for s in Stage)
 
@@ -70,25 +78,82 @@ class GrowableTable:
         return self.n
 
 
+@dataclass(frozen=True, slots=True)
+class LatencySummary:
+    """Statistics of a set of latencies; the one place they are computed.
+
+    Attributes
+    ----------
+    n : int
+        Finite values (the statistics are over these).
+    n_invalid : int
+        Non-finite values (left out).
+    median, p99, max, mean : float
+        Of the finite values (s; NaN when ``n == 0``). p99 is ``numpy.percentile(v, 99)``
+        (linear interpolation).
+    deadline : float or None
+        Deadline (s) a value misses when it is greater; None when not given.
+    misses : int or None
+        Values over ``deadline``; None without a deadline.
+    """
+
+    n: int
+    n_invalid: int
+    median: float
+    p99: float
+    max: float
+    mean: float
+    deadline: float | None = None
+    misses: int | None = None
+
+    def as_ms(self, *, suffix: str = "_ms", digits: int | None = 4) -> dict[str, float | int]:
+        """``n``, ``median``, ``p99``, ``max``, ``mean`` in ms, keys ending in ``suffix``,
+        rounded to ``digits`` decimals (None: not rounded)."""
+        out: dict[str, float | int] = {"n": self.n}
+        for key in ("median", "p99", "max", "mean"):
+            v = getattr(self, key)
+            ms = v * 1e3 if self.n else float("nan")
+            out[key + suffix] = ms if digits is None or not self.n else round(ms, digits)
+        return out
+
+
+def summarize(values_s: np.ndarray, deadline_s: float | None = None) -> LatencySummary:
+    """Median, p99, max, mean and deadline misses of latencies in seconds.
+
+    Parameters
+    ----------
+    values_s : array_like of float, shape (n,)
+        Latencies (s); NaN and Inf are counted in ``n_invalid`` and left out.
+    deadline_s : float, optional
+        Count the finite values above it.
+
+    Returns
+    -------
+    LatencySummary
+    """
+    v = np.asarray(values_s, np.float64).ravel()
+    ok = np.isfinite(v)
+    t = v[ok] if not ok.all() else v
+    misses = None if deadline_s is None else int((t > deadline_s).sum())
+    if not t.size:
+        nan = float("nan")
+        return LatencySummary(0, int(v.size), nan, nan, nan, nan, deadline_s, misses)
+    return LatencySummary(
+        n=int(t.size),
+        n_invalid=int(v.size - t.size),
+        median=float(np.median(t)),
+        p99=float(np.percentile(t, 99)),
+        max=float(t.max()),
+        mean=float(t.mean()),
+        deadline=deadline_s,
+        misses=misses,
+    )
+
+
 def describe(values_s: np.ndarray) -> dict[str, float | int]:
-    """Median, p99, max and mean (ms) and the count of a latency array in seconds."""
-    v = np.asarray(values_s, np.float64)
-    v = v[np.isfinite(v)]
-    if not v.size:
-        return {
-            "n": 0,
-            "median_ms": float("nan"),
-            "p99_ms": float("nan"),
-            "max_ms": float("nan"),
-            "mean_ms": float("nan"),
-        }
-    return {
-        "n": int(v.size),
-        "median_ms": round(float(np.median(v)) * 1e3, 4),
-        "p99_ms": round(float(np.percentile(v, 99)) * 1e3, 4),
-        "max_ms": round(float(v.max()) * 1e3, 4),
-        "mean_ms": round(float(v.mean()) * 1e3, 4),
-    }
+    """Median, p99, max and mean (ms, 4 decimals) and the count of a latency array in seconds
+    (the engine summary's entries)."""
+    return summarize(values_s).as_ms()
 
 
 class DeadlinePolicy:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import numpy as np
 
 from neurolink.clock import now
+from neurolink.loop.core.latency import summarize
 
 if TYPE_CHECKING:
     from neurolink.loop.core.engine import Engine
@@ -66,8 +67,8 @@ class StatusLine:
             window, what = blocks.column("total")[self._block_row :], "blk"
         self._cmd_row, self._block_row = cmds.n, blocks.n
         if window.size:
-            p50, p99 = np.percentile(window, (50, 99)) * 1e3
-            lat = f"{what} lat p50 {p50:5.2f} p99 {p99:5.2f} ms"
+            w = summarize(window)
+            lat = f"{what} lat p50 {w.median * 1e3:5.2f} p99 {w.p99 * 1e3:5.2f} ms"
         else:
             lat = "lat    -"
         parts = [

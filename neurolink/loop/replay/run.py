@@ -29,11 +29,11 @@ from typing import Any
 import numpy as np
 
 from neurolink.hal.safety import AuditLog, EStop
-from neurolink.loop.core.build import build_graph, make_decoder, warm_up
 from neurolink.loop.core.graph import Graph
+from neurolink.loop.core.open import open_graph
 from neurolink.loop.core.record import LoopRecorder
 from neurolink.loop.core.settings import EngineSettings
-from neurolink.loop.nodes.decode import DecodeNode
+from neurolink.loop.nodes.decode import DecodeNode, make_decoder
 from neurolink.loop.replay.compare import (
     StreamDiff,
     compare_streams,
@@ -203,11 +203,10 @@ def replay_run(
     same = _loop_plain(cfg) == _loop_plain(run.config)
     loop = cfg.loop
     limits = {sc.input: run.limits[sc.name] for sc in loop.sinks if sc.name in run.limits}
-    parts = build_graph(
+    parts = open_graph(
         loop, channels=run.channels, fs=run.rate, limits=limits, open_board=_host_board
     )
     graph = parts.graph
-    warm_up(graph, len(run.channels), run.rate, chunk=min(1024, loop.max_chunk))
     hooks: list[Any] = _calibration(cfg, run, graph, refit)
     hooks.append(
         RecordedPauses([(int(e["index"]), str(e.get("label", ""))) for e in run.of_event("pause")])
@@ -286,7 +285,7 @@ def _calibration(
             run.intents(),
             task.calibration_s,
             model=model if use_model else None,
-            make_decoder=lambda: make_decoder(node_cfg, bin_s),
+            make_decoder=lambda: make_decoder(node_cfg.params, bin_s),
             channels=run.channels,
         )
     ]

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from neurolink.loop.core.latency import summarize
 from neurolink.loop.recording import RecordedStream, Session
 from neurolink.loop.report.messages import MessageStats, message_stats
 from neurolink.loop.report.streams import INTENT, TASK, ReportStreams, TaskEvent
@@ -216,22 +217,19 @@ def latency_stats(stream: RecordedStream, deadline: float | None) -> LatencyStat
     """
     data = np.asarray(stream.data, dtype=np.float64)
     col = stream.channels.index("total") if "total" in stream.channels else 0
-    total = data[:, col]
-    ok = np.isfinite(total)
-    t = total[ok]
+    lat = summarize(data[:, col], deadline)
     stages = {}
     for j, name in enumerate(stream.channels):
         if j != col:
-            vals = data[:, j][np.isfinite(data[:, j])]
-            stages[name] = float(np.median(vals)) if len(vals) else float("nan")
+            stages[name] = summarize(data[:, j]).median
     return LatencyStats(
-        n=len(t),
-        n_invalid=int((~ok).sum()),
-        median=float(np.median(t)),
-        p99=float(np.percentile(t, 99)),
-        max=float(t.max()),
+        n=lat.n,
+        n_invalid=lat.n_invalid,
+        median=lat.median,
+        p99=lat.p99,
+        max=lat.max,
         deadline=deadline,
-        misses=None if deadline is None else int((t > deadline).sum()),
+        misses=lat.misses,
         stage_medians=stages,
     )
 

@@ -23,12 +23,13 @@ from neurolink.errors import ConfigError
 from neurolink.hal.drivers import NeuroboardDriver, ProsthesisDriver
 from neurolink.hal.emulate import Emulator
 from neurolink.hal.safety import AuditLog, EStop
-from neurolink.loop.core.build import DeviceLimits, build_graph, make_decoder, warm_up
+from neurolink.loop.core.build import DeviceLimits
 from neurolink.loop.core.engine import Engine
+from neurolink.loop.core.open import open_graph
 from neurolink.loop.core.record import LoopRecorder
 from neurolink.loop.core.settings import EngineSettings
 from neurolink.loop.core.sinks import EMULATE, DeviceSink, open_device, stop_rank
-from neurolink.loop.nodes.decode import DecodeNode
+from neurolink.loop.nodes.decode import DecodeNode, make_decoder
 from neurolink.loop.session.closed_loop import CenterOutHook
 from neurolink.loop.session.config import Config, config_to_dict
 from neurolink.sim.source_config import SimulatedConfig
@@ -149,16 +150,14 @@ class Session:
             self.sinks.append(sink)
         source = self._open_source()
         stack.callback(source.close)
-        parts = build_graph(
+        parts = open_graph(
             loop,
             channels=source.channels,
             fs=source.rate,
             limits=self._limits(),
             open_board=open_board,
+            stack=stack,
         )
-        for close in parts.closers:
-            stack.callback(close)
-        warm_up(parts.graph, len(source.channels), source.rate, chunk=min(1024, loop.max_chunk))
         hooks = []
         if loop.task is not None:
             hooks.append(self._task_hook(parts.graph, source, control))
@@ -224,7 +223,7 @@ class Session:
         if isinstance(decode, DecodeNode):
             node_cfg = self.config.loop.node(decode.name)
             bin_s = graph[graph.input_of(decode.name)].width / source.rate
-            make = lambda: make_decoder(node_cfg, bin_s)  # noqa: E731
+            make = lambda: make_decoder(node_cfg.params, bin_s)  # noqa: E731
         return CenterOutHook(
             CenterOutTask(params, seed=t.seed),
             arm,

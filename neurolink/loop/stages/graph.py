@@ -3,7 +3,7 @@
 A *stage* is a set of nodes of ``[loop]`` that reads one stream — the source's samples, or the
 output of one node that runs elsewhere (the *entry*) — and publishes the output of one of its
 nodes. :func:`plan_stage` checks a selection against the config; :func:`build_stage` makes the
-nodes with :func:`~neurolink.loop.core.build.build_graph` (exactly as one process would, so both
+nodes with :func:`~neurolink.loop.core.open.open_graph` (exactly as one process would, so both
 ways compute the same) and returns a :class:`StageGraph` that steps them.
 """
 
@@ -16,11 +16,14 @@ from typing import Any
 
 import numpy as np
 
+from neurolink.clock import now
 from neurolink.errors import ConfigError
-from neurolink.loop.core.build import BoardOpener, build_graph, warm_up
+from neurolink.loop.core.build import BoardOpener
 from neurolink.loop.core.config import LoopConfig, NodeConfig
 from neurolink.loop.core.graph import SOURCE, Node
-from neurolink.loop.core.ports import NODE_PORTS, Port
+from neurolink.loop.core.open import open_graph
+from neurolink.loop.core.ports import Port
+from neurolink.loop.core.registry import node_kinds
 from neurolink.loop.core.tick import Tick
 
 __all__ = ["StageGraph", "StagePlan", "build_stage", "parse_stage", "plan_stage"]
@@ -107,23 +110,24 @@ def plan_stage(loop: LoopConfig, names: Sequence[str], output: str | None = None
             f"--stage {','.join(names)}: a node process reads one stream, these nodes read "
             f"{', '.join(map(repr, entries))}; add the nodes between them to the stage"
         )
+    kinds = node_kinds()
     for n in chosen:
-        if NODE_PORTS[n.kind][1] is Port.COMMANDS:
+        if kinds[n.kind].output is Port.COMMANDS:
             raise ConfigError(
                 f"--stage: node {n.name!r} ({n.kind}) makes device commands; a node process "
                 "drives no device: leave the mappers to `neurolink run`"
             )
-        if n.kind == "decode" and n.decode is not None and n.decode.model is None:
+        if getattr(kinds[n.kind], "calibrates", None) and n.params.model is None:
             raise ConfigError(
-                f"--stage: decode node {n.name!r} has no model file and a node process cannot "
-                "calibrate it: set `decode.model` (a model saved by a calibrated session)"
+                f"--stage: {n.kind} node {n.name!r} has no model file and a node process cannot "
+                f"calibrate it: set `{n.kind}.model` (a model saved by a calibrated session)"
             )
     out = output or chosen[-1].name
     if out not in inside:
         raise ConfigError(f"--node {out!r} is not in the stage ({', '.join(names)})")
     entry = entries[0]
-    entry_port = Port.SAMPLES if entry == SOURCE else NODE_PORTS[loop.node(entry).kind][1]
-    return StagePlan(tuple(names), entry, entry_port, out, NODE_PORTS[loop.node(out).kind][1])
+    entry_port = Port.SAMPLES if entry == SOURCE else kinds[loop.node(entry).kind].output
+    return StagePlan(tuple(names), entry, entry_port, out, kinds[loop.node(out).kind].output)
 
 
 def _ancestors(loop: LoopConfig, names: Sequence[str]) -> list[NodeConfig]:
@@ -144,7 +148,8 @@ def _on_host(n: NodeConfig) -> NodeConfig:
 
 
 class StageGraph:
-    """The stage's nodes, stepped in order on what the entry gives.
+    """The stage's nodes, stepped in order on what the entry gives (by the graph driver,
+    :class:`~neurolink.loop.core.driver.GraphDriver`, as a whole graph is).
 
     Parameters
     ----------
@@ -154,10 +159,20 @@ class StageGraph:
         For each node, the position of its input in ``nodes``, or -1 for the entry.
     output : int
         Position of the published node.
+    clock : callable returning float
+        Clock for the step timing (s).
     """
 
-    def __init__(self, nodes: Sequence[Node], wiring: Sequence[int], output: int) -> None:
+    def __init__(
+        self,
+        nodes: Sequence[Node],
+        wiring: Sequence[int],
+        output: int,
+        *,
+        clock: Callable[[], float] = now,
+    ) -> None:
         self.nodes, self.wiring, self.output = list(nodes), list(wiring), int(output)
+        self.clock = clock
         self.outputs: list[Any] = [None] * len(self.nodes)
         self.node_seconds = np.zeros(len(self.nodes), np.float64)
         self.closers: list[Callable[[], None]] = []
@@ -167,16 +182,32 @@ class StageGraph:
         """The node whose output is published."""
         return self.nodes[self.output]
 
-    def step(self, x: Any, tick: Tick, clock: Callable[[], float]) -> Any:
-        """Step every node once; the published node's output."""
-        outputs, t = self.outputs, clock()
+    @property
+    def value(self) -> Any:
+        """The published node's output of the last step."""
+        return self.outputs[self.output]
+
+    def process(self, x: Any, tick: Tick, stage_seconds: np.ndarray) -> None:
+        """Step every node once on what the entry gave.
+
+        Parameters
+        ----------
+        x : object
+            The entry's value: samples, shape (n_samples, n_channels), or a node's output.
+        tick : Tick
+            Where the step lies.
+        stage_seconds : numpy.ndarray of float64, shape (len(Stage),)
+            Each node's step time is added to its stage's entry (s).
+        """
+        outputs, clock = self.outputs, self.clock
+        t = clock()
         for i, node in enumerate(self.nodes):
             k = self.wiring[i]
             outputs[i] = node.step(x if k < 0 else outputs[k], tick)
             t2 = clock()
+            stage_seconds[node.stage] += t2 - t
             self.node_seconds[i] += t2 - t
             t = t2
-        return outputs[self.output]
 
     def reset(self) -> None:
         """Reset every node."""
@@ -219,14 +250,7 @@ def build_stage(
     """
     kept = [n if n.name in plan.names else _on_host(n) for n in _ancestors(loop, plan.names)]
     sub = dataclasses.replace(loop, nodes=tuple(kept), sinks=(), task=None)
-    parts = build_graph(sub, channels=channels, fs=fs, limits={}, open_board=open_board)
-    try:
-        if warm:
-            warm_up(parts.graph, len(channels), fs, chunk=min(1024, loop.max_chunk))
-    except BaseException:
-        for close in parts.closers:
-            close()
-        raise
+    parts = open_graph(sub, channels=channels, fs=fs, open_board=open_board, warm=warm)
     g = parts.graph
     pos = {name: i for i, name in enumerate(plan.names)}
     wiring = [pos.get(g.input_of(name), -1) for name in plan.names]

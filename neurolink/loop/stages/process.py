@@ -31,13 +31,15 @@ import numpy as np
 
 from neurolink.clock import now
 from neurolink.errors import SourceError
-from neurolink.loop.core.tick import Tick
+from neurolink.loop.core.driver import GraphDriver, Tolerances, check_block, chunk_bounds
+from neurolink.loop.core.faults import StopReason
+from neurolink.loop.core.latency import summarize
 from neurolink.loop.stages.graph import StageGraph, StagePlan
 from neurolink.loop.stages.inlet import Message, PortInlet
 from neurolink.loop.stages.io import PortOutlet
 from neurolink.streams.lsl_source import LSLSource
 
-__all__ = ["NodeProcess", "PortInput", "RawInput", "latency_stats"]
+__all__ = ["NodeProcess", "PortInput", "RawInput", "latency_stats", "reason_label"]
 
 
 class RawInput:
@@ -50,7 +52,8 @@ class RawInput:
     max_chunk : int
         Largest step (the nodes' buffers).
     max_gap_samples, max_invalid : int
-        Tolerances (``[loop]``); beyond them :meth:`read` raises, as the engine faults.
+        Tolerances (``[loop]``); beyond them :meth:`read` raises, as the engine faults
+        (the graph driver's :func:`~neurolink.loop.core.driver.check_block`).
     """
 
     def __init__(
@@ -58,6 +61,7 @@ class RawInput:
     ) -> None:
         self.source, self.max_chunk = source, int(max_chunk)
         self.max_gap, self.max_invalid = int(max_gap_samples), int(max_invalid)
+        self.tolerances = Tolerances(self.max_gap, self.max_invalid, self.max_chunk)
         self.ended = False
         self.first_producer_time: float | None = None
         self.n_skipped = 0
@@ -93,22 +97,15 @@ class RawInput:
             t = now()
             if block is None or block.n_samples == 0:
                 return None
-            if block.n_invalid > self.max_invalid:
-                raise SourceError(
-                    f"{block.n_invalid} NaN/Inf values in samples {block.first_index}.."
-                    f"{block.stop_index - 1} of {block.stream!r}"
-                )
-            if block.gap > self.max_gap and self.first_producer_time is not None:
-                raise SourceError(
-                    f"{block.gap} samples missing before sample {block.first_index} of "
-                    f"{block.stream!r} (tolerance {self.max_gap})"
-                )
-            if self.first_producer_time is None:
+            first = self.first_producer_time is None
+            refused = check_block(block, self.tolerances, first=first)
+            if refused is not None:
+                raise SourceError(refused.message)
+            if first:
                 offset = self.source.clock_history[-1].offset
                 self.first_producer_time = float(block.timestamps[0]) - offset
-            for a in range(0, block.n_samples, self.max_chunk):
-                b = min(block.n_samples, a + self.max_chunk)
-                i0 = block.first_index
+            i0 = block.first_index
+            for a, b in chunk_bounds(block.n_samples, self.max_chunk):
                 ts = float(block.timestamps[b - 1])
                 self._pending.append(Message(i0 + a, i0 + b, ts, t, block.data[a:b], True))
             self._pending.reverse()
@@ -149,17 +146,18 @@ class PortInput:
 
 
 def latency_stats(seconds: np.ndarray) -> dict[str, float]:
-    """``n``, ``median``, ``p99``, ``max``, ``mean`` of latencies given in s, in ms."""
-    if seconds.size == 0:
-        return {"n": 0}
-    ms = seconds * 1e3
-    return {
-        "n": int(ms.size),
-        "median": float(np.median(ms)),
-        "p99": float(np.percentile(ms, 99)),
-        "max": float(ms.max()),
-        "mean": float(ms.mean()),
-    }
+    """``n``, ``median``, ``p99``, ``max``, ``mean`` of latencies given in s, in ms (only
+    ``n`` when there are none): :func:`~neurolink.loop.core.latency.summarize`."""
+    s = summarize(seconds)
+    return s.as_ms(suffix="", digits=None) if s.n else {"n": 0}
+
+
+def reason_label(reason: StopReason | None) -> str:
+    """A stage summary's ``stop_reason``: the reason's value, ``"error"`` for an exception,
+    ``""`` before the stage stopped."""
+    if reason is None:
+        return ""
+    return "error" if reason is StopReason.EXCEPTION else reason.value
 
 
 class NodeProcess:
@@ -208,11 +206,18 @@ class NodeProcess:
         self.limit = None if duration is None else round(duration * self.rate)
         self.wait_consumer, self.poll_s, self.clock = wait_consumer, poll_s, clock
         self.status_out, self.status_interval = status_out, status_interval
-        self.tick = Tick(rate=self.rate, stream=outlet.meta.origin)
+        stage.clock = clock
+        self.driver = GraphDriver(
+            stage,
+            rate=self.rate,
+            stream=outlet.meta.origin,
+            tolerances=Tolerances(max_chunk=self.max_chunk, poll_s=poll_s),
+        )
+        self.tick = self.driver.tick
         self._times = np.zeros((4096, 3), np.float64)  # t_sample, t_received, t_out per message
         self.n_out = self.n_steps = 0
-        self.first_index: int | None = None
-        self.stop_reason, self.why = "", ""
+        self.stop_reason: StopReason | None = None
+        self.why = ""
         self._signal: str | None = None
         self.result: dict[str, Any] = {}
 
@@ -233,7 +238,7 @@ class NodeProcess:
                 self.source.start()
                 self._loop()
         except BaseException as exc:
-            self.stop_reason, self.why = "error", f"{type(exc).__name__}: {exc}"
+            self.stop_reason, self.why = StopReason.EXCEPTION, f"{type(exc).__name__}: {exc}"
             self.outlet.finish(self.tick.stop_index, failed=True, linger=0.5)
             self.result = self.summary(self.clock() - t0)
             raise
@@ -252,7 +257,8 @@ class NodeProcess:
         t_end = self.clock() + self.wait_consumer
         while self.wait_consumer > 0 and not self.outlet.wait_for_consumers(0.1):
             if self._signal is not None:
-                self.stop_reason, self.why = "signal", f"{self._signal} received while waiting"
+                self.stop_reason = StopReason.SIGNAL
+                self.why = f"{self._signal} received while waiting"
                 return False
             if self.clock() >= t_end:
                 raise SourceError(
@@ -260,35 +266,43 @@ class NodeProcess:
                 )
         return True
 
+    @property
+    def first_index(self) -> int | None:
+        """Sample index of the first step (None before)."""
+        return self.driver.first_index
+
+    @property
+    def n_samples(self) -> int:
+        """Samples from the first step's first to the last step's last (gaps included)."""
+        first = self.driver.first_index
+        return 0 if first is None else self.tick.stop_index - first
+
     def _loop(self) -> None:
-        tick, stage, clock = self.tick, self.stage, self.clock
+        tick, stage, clock, driver = self.tick, self.stage, self.clock, self.driver
         next_status = clock() + self.status_interval
         while True:
             if self._signal is not None:
-                self.stop_reason, self.why = "signal", f"{self._signal} received"
+                self.stop_reason, self.why = StopReason.SIGNAL, f"{self._signal} received"
                 return
             msg = self.source.read(self.poll_s)
             if msg is None:
                 if self.source.ended:
-                    self.stop_reason, self.why = "input ended", "the input stream ended"
+                    self.stop_reason, self.why = StopReason.ENDED, "the input stream ended"
                     return
                 continue
-            if self.first_index is None:
-                self.first_index = msg.first_index
             if msg.stop_index - msg.first_index > self.max_chunk:
                 raise SourceError(
                     f"a step of {msg.stop_index - msg.first_index} samples from "
                     f"{self.source.name!r} exceeds loop.max_chunk = {self.max_chunk}: give "
                     "every process of the chain the same config"
                 )
-            tick.set(msg.first_index, msg.stop_index, msg.t_origin)
-            out = stage.step(msg.value, tick, clock)
-            sent = self.outlet.send(out, tick)
+            driver.step(msg.value, msg.first_index, msg.stop_index, msg.t_origin)
             self.n_steps += 1
+            sent = self.outlet.send(stage.value, tick)
             if sent:
                 self._keep(msg.t_origin, msg.t_received, clock())
-            if self.limit is not None and tick.stop_index - self.first_index >= self.limit:
-                self.stop_reason, self.why = "duration", "processed the duration asked for"
+            if self.limit is not None and self.n_samples >= self.limit:
+                self.stop_reason, self.why = StopReason.DURATION, "processed the duration asked for"
                 return
             if self.status_out is not None and clock() >= next_status:
                 next_status += self.status_interval
@@ -317,7 +331,7 @@ class NodeProcess:
     def summary(self, wall_s: float) -> dict[str, Any]:
         """What ran, how much, and the latencies (ms)."""
         t = self.times
-        n_samples = 0 if self.first_index is None else self.tick.stop_index - self.first_index
+        n_samples = self.n_samples
         return {
             "stage": list(self.plan.names),
             "node": self.plan.output,
@@ -338,7 +352,7 @@ class NodeProcess:
             "samples": n_samples,
             "seconds_of_data": n_samples / self.rate if self.rate else 0.0,
             "wall_s": wall_s,
-            "stop_reason": self.stop_reason,
+            "stop_reason": reason_label(self.stop_reason),
             "why": self.why,
             "latency_ms": latency_stats(t[:, 2] - t[:, 0]),
             "transport_ms": latency_stats(t[:, 1] - t[:, 0]),
