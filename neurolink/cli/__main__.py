@@ -2,6 +2,10 @@
 
 import sys
 
-from neurolink.cli.main import main
+try:
+    from neurolink.cli.main import main
+except KeyboardInterrupt:  # Ctrl-C before the command line is even read
+    print("neurolink: interrupted", file=sys.stderr)
+    sys.exit(130)
 
 sys.exit(main())

@@ -6,8 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from neurolink.loop.calibration.run import calibrate
-from neurolink.loop.session.config import load_config
+from neurolink.cli.options import add_duration, add_quiet
 
 __all__ = ["add_parser", "run"]
 
@@ -29,12 +28,10 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         ),
     )
     p.add_argument("config", help="TOML config (e.g. examples/center_out.toml)")
-    p.add_argument(
-        "--duration",
-        type=float,
-        default=None,
-        help="seconds of data (default: loop.calibration.duration, the task's calibration_s, "
-        "session.duration, or the whole file)",
+    add_duration(
+        p,
+        default_text="loop.calibration.duration, the task's calibration_s, session.duration, "
+        "or the whole file",
     )
     p.add_argument("--out", type=Path, metavar="MODEL", help="model file to write (.npz)")
     p.add_argument("--folds", type=int, default=None, help="cross-validation folds (default 5)")
@@ -44,12 +41,15 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         default=None,
         help="label permutations for the p-value of a class decoder (default 100; 0: none)",
     )
-    p.add_argument("--quiet", action="store_true", help="no progress line")
+    add_quiet(p)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the ``calibrate`` subcommand; prints the report; returns the exit code."""
+    from neurolink.loop.calibration.run import calibrate
+    from neurolink.loop.session.config import load_config
+
     result = calibrate(
         load_config(args.config),
         duration=args.duration,

@@ -4,22 +4,27 @@ from __future__ import annotations
 
 import argparse
 
-from brainflow.board_shim import BoardShim
-from brainflow.exit_codes import BrainFlowError
-
-from neurolink.streams.boards import board_names
-from neurolink.streams.discovery import list_streams
+from neurolink.cli.options import nonnegative_seconds
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register the ``devices`` subcommand."""
     p = sub.add_parser("devices", help="list BrainFlow boards and the LSL streams visible now")
-    p.add_argument("--timeout", type=float, default=1.0, help="seconds to wait for LSL streams")
+    p.add_argument(
+        "--timeout",
+        type=nonnegative_seconds,
+        default=1.0,
+        metavar="S",
+        help="seconds to wait for LSL streams (default 1)",
+    )
     p.add_argument("--no-boards", action="store_true", help="only list LSL streams")
     return p
 
 
 def _board_row(name: str, bid: int) -> str:
+    from brainflow.board_shim import BoardShim
+    from brainflow.exit_codes import BrainFlowError
+
     try:
         descr = BoardShim.get_board_descr(bid)
     except BrainFlowError:  # no description of its own (playback, streaming: the master's)
@@ -31,6 +36,11 @@ def _board_row(name: str, bid: int) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run the ``devices`` subcommand; returns the exit code."""
+    from brainflow.board_shim import BoardShim
+
+    from neurolink.streams.boards import board_names
+    from neurolink.streams.discovery import list_streams
+
     if not args.no_boards:
         BoardShim.disable_board_logger()
         boards = sorted(board_names().items(), key=lambda kv: kv[1])

@@ -1,4 +1,10 @@
-"""The ``neurolink`` command line."""
+"""The ``neurolink`` command line.
+
+Building the parser imports each subcommand module for its ``add_parser``; those modules import
+only the standard library and :mod:`neurolink.cli.options` at the top, and load the heavy
+libraries (numpy, numba, BrainFlow, pylsl, SciPy, matplotlib) inside ``run``, so that
+``neurolink --version`` and ``--help`` answer at once.
+"""
 
 from __future__ import annotations
 
@@ -46,19 +52,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script; returns the process exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "_run", None):
-        parser.print_help()
-        return 2
+    """Entry point of the console script; returns the process exit code.
+
+    A :class:`~neurolink.errors.NeurolinkError` prints one line and exits 1; Ctrl-C at any
+    point (also while the command's libraries load) prints ``interrupted`` and exits 130.
+    """
+    prog = "neurolink"
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "_run", None):
+            parser.print_help()
+            return 2
+        prog = f"neurolink {args.command}"
         return int(args._run(args) or 0)
     except NeurolinkError as exc:
-        print(f"neurolink {args.command}: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"neurolink {args.command}: interrupted", file=sys.stderr)
+        print(f"{prog}: interrupted", file=sys.stderr)
         return 130
 
 

@@ -8,6 +8,14 @@ import json
 import sys
 from pathlib import Path
 
+from neurolink.cli.options import (
+    add_duration,
+    add_quiet,
+    add_summary_json,
+    nonnegative_seconds,
+    seconds,
+)
+
 __all__ = ["add_parser", "run"]
 
 
@@ -39,44 +47,36 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--input", required=True, metavar="STREAM", help="LSL name of the input")
     p.add_argument("--output", required=True, metavar="NAME", help="LSL name of the output")
     p.add_argument("--node", metavar="NAME", help="node to publish (default: the stage's last)")
-    p.add_argument(
-        "--duration",
-        type=float,
-        metavar="S",
-        help="seconds of data (default: until the input ends)",
-    )
+    add_duration(p, default_text="until the input ends")
     p.add_argument(
         "--wait-consumer",
-        type=float,
+        type=nonnegative_seconds,
         default=30.0,
         metavar="S",
         help="seconds to wait for a reader of the output before reading (0: do not wait)",
     )
     p.add_argument(
-        "--resolve-timeout", type=float, default=30.0, metavar="S", help="wait for the input"
+        "--resolve-timeout", type=seconds, default=30.0, metavar="S", help="wait for the input"
     )
     p.add_argument(
         "--stall-timeout",
-        type=float,
+        type=seconds,
         default=2.0,
         metavar="S",
         help="seconds without input data (once it started) before stopping with an error",
     )
-    p.add_argument("--summary-json", metavar="PATH", help="also write the summary as JSON")
-    p.add_argument("--quiet", action="store_true", help="no status line")
+    add_summary_json(p)
+    add_quiet(p)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the stage until its input ends or the duration (exit 0), or a signal (130 for
     SIGINT, 143 for SIGTERM, as ``neurolink run``); an error exits 1 (the CLI's handler)."""
-    from neurolink.errors import ConfigError
     from neurolink.loop.session.config import load_config
     from neurolink.loop.stages.process import format_summary
     from neurolink.loop.stages.setup import open_node
 
-    if args.duration is not None and not args.duration > 0:
-        raise ConfigError(f"--duration must be > 0 s, got {args.duration}")
     proc = open_node(
         load_config(args.config),
         args.stage,

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
+from typing import TYPE_CHECKING
 
-from neurolink.clock import now
-from neurolink.errors import ConfigError
-from neurolink.streams.files import FileFormat, Recording, read_recording
-from neurolink.streams.player import FilePlayer
+from neurolink.cli.options import add_duration, add_interval, milliseconds, seconds
+
+if TYPE_CHECKING:
+    from neurolink.streams.files import Recording
+    from neurolink.streams.player import FilePlayer
+
+#: The values of :class:`neurolink.streams.files.FileFormat`, spelled out so that building the
+#: parser does not import the file readers (and numpy); a test keeps the two in step.
+FORMATS = ("edf", "bdf", "eeglab", "xdf", "raw", "npz")
 
 _LINGER = 5.0  # s: after the last push, wait this long at most for consumers to disconnect
 
@@ -26,7 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         ),
     )
     p.add_argument("file", metavar="FILE", help="the recording")
-    p.add_argument("--format", choices=[f.value for f in FileFormat], help="default: by suffix")
+    p.add_argument("--format", choices=FORMATS, help="default: by suffix")
     p.add_argument("--name", help="LSL stream name (default: the file stem)")
     p.add_argument("--type", default="EEG", help="LSL content type (default: EEG)")
     p.add_argument("--dtype", help="raw only: sample type, e.g. int16 or <f4")
@@ -37,16 +43,16 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--stream", help="XDF only: name of the stream to play")
     p.add_argument("--fast", action="store_true", help="push as fast as possible")
     p.add_argument("--loop", action="store_true", help="start again at the end")
-    p.add_argument("--duration", type=float, metavar="S", help="seconds of data to play")
-    p.add_argument("--chunk-ms", type=float, default=20.0, help="ms of data per chunk (20)")
+    add_duration(p, default_text="the whole file, or until Ctrl-C with --loop")
+    p.add_argument("--chunk-ms", type=milliseconds, default=20.0, help="ms of data per chunk (20)")
     p.add_argument("--no-markers", action="store_true", help="do not publish the markers")
     p.add_argument(
         "--wait-for-consumer",
-        type=float,
+        type=seconds,
         metavar="S",
         help="fail unless consumers connect within S s (default: --fast waits without limit)",
     )
-    p.add_argument("--interval", type=float, default=5.0, help="seconds between status lines")
+    add_interval(p, default=5.0)
     return p
 
 
@@ -79,6 +85,8 @@ def _describe(rec: Recording, player: FilePlayer) -> list[str]:
 
 
 def _status(player: FilePlayer, t0: float) -> str:
+    from neurolink.clock import now
+
     rate = player.recording.rate
     return (
         f"pushed {player.n_pushed} samples ({player.n_pushed / rate:.2f} s of data), "
@@ -88,10 +96,10 @@ def _status(player: FilePlayer, t0: float) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run the ``play`` subcommand; returns the exit code."""
-    if args.duration is not None and not args.duration > 0:
-        raise ConfigError(f"play: --duration must be > 0 s, got {args.duration}")
-    if not args.interval > 0:
-        raise ConfigError(f"play: --interval must be > 0 s, got {args.interval}")
+    from neurolink.clock import now
+    from neurolink.streams.files import read_recording
+    from neurolink.streams.player import FilePlayer
+
     labels = [s.strip() for s in args.labels.split(",")] if args.labels else None
     rec = read_recording(
         args.file,

@@ -11,7 +11,7 @@ import argparse
 import json
 from pathlib import Path
 
-from neurolink.loop.replay.run import format_replay, replay
+from neurolink.cli.options import add_summary_json
 
 __all__ = ["add_parser", "run"]
 
@@ -32,7 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument(
         "--config", type=Path, help="another TOML config to replay (default: as recorded)"
     )
-    p.add_argument("--summary-json", metavar="PATH", help="also write the summary as JSON")
+    add_summary_json(p)
     p.add_argument(
         "--out", type=Path, metavar="PATH", help="write the replay's streams to PATH (.xdf)"
     )
@@ -47,6 +47,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Run the ``replay`` subcommand; returns the exit code (1: the recorded config did not
     reproduce the recording)."""
+    from neurolink.loop.replay.run import format_replay, replay
+
     result = replay(args.recording, args.config, out=args.out, refit=True if args.refit else None)
     print(format_replay(result.summary))
     if args.summary_json:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from neurolink.cli.options import milliseconds
+
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register the ``report`` subcommand."""
@@ -22,7 +24,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--deadline-ms",
-        type=float,
+        type=milliseconds,
         metavar="MS",
         help="latency deadline for the miss count (default: the sidecar's deadline_s)",
     )

@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from neurolink.errors import ConfigError
-from neurolink.loop.core.faults import StopReason
-from neurolink.loop.core.status import format_summary, write_summary_json
-from neurolink.loop.session.config import Config, load_config
-from neurolink.loop.session.run import Session
+from neurolink.cli.options import add_duration, add_quiet, add_summary_json
+
+if TYPE_CHECKING:
+    from neurolink.loop.session.config import Config
 
 __all__ = ["add_parser", "exit_code", "run", "run_session"]
 
@@ -34,21 +33,18 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def add_run_options(p: argparse.ArgumentParser) -> None:
     """Options shared by ``run`` and ``demo``."""
-    p.add_argument(
-        "--duration",
-        type=float,
-        default=None,
-        help="seconds of data to run (default: the config's session.duration)",
-    )
-    p.add_argument("--summary-json", metavar="PATH", help="also write the summary as JSON")
+    add_duration(p, default_text="the config's session.duration")
+    add_summary_json(p)
     rec = p.add_mutually_exclusive_group()
     rec.add_argument("--record", metavar="PATH", type=Path, help="recording file (.xdf)")
     rec.add_argument("--no-record", action="store_true", help="do not record the session")
-    p.add_argument("--quiet", action="store_true", help="no live status line")
+    add_quiet(p)
 
 
 def exit_code(summary: dict[str, Any]) -> int:
     """0 for a run that ended as planned, 130/143 for SIGINT/SIGTERM, 1 after a fault."""
+    from neurolink.loop.core.faults import StopReason
+
     reason = summary.get("stop_reason")
     if reason in (StopReason.DURATION.value, StopReason.STOP.value):
         return 0
@@ -59,9 +55,10 @@ def exit_code(summary: dict[str, Any]) -> int:
 
 def run_session(cfg: Config, args: argparse.Namespace, *, report: bool = False) -> int:
     """Run a session for ``run``/``demo``, print (and write) the summary, optionally write the
-    recording's report; returns the exit code."""
-    if args.duration is not None and not args.duration > 0:
-        raise ConfigError(f"--duration must be > 0 s, got {args.duration}")
+    recording's report; returns the exit code. ``args`` holds the options of
+    :func:`add_run_options`, already checked by the parser."""
+    from neurolink.loop.session.run import Session
+
     if args.no_record:
         cfg = _without_recording(cfg)
     session = Session(
@@ -94,6 +91,8 @@ def _without_recording(cfg: Config) -> Config:
 
 
 def _report(summary: dict[str, Any], args: argparse.Namespace) -> None:
+    from neurolink.loop.core.status import format_summary, write_summary_json
+
     print(format_summary(summary))
     if args.summary_json:
         write_summary_json(summary, args.summary_json)
@@ -101,4 +100,6 @@ def _report(summary: dict[str, Any], args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the ``run`` subcommand; returns the exit code."""
+    from neurolink.loop.session.config import load_config
+
     return run_session(load_config(args.config), args)

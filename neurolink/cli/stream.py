@@ -7,11 +7,8 @@ import json
 import sys
 from contextlib import ExitStack
 
-from neurolink.clock import now
+from neurolink.cli.options import add_duration, add_interval, add_summary_json
 from neurolink.errors import ConfigError
-from neurolink.loop.session.config import load_config
-from neurolink.streams.factory import source_from_config, source_from_spec
-from neurolink.streams.monitor import StreamMonitor
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -26,14 +23,19 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     p.add_argument("sources", nargs="*", metavar="SOURCE", help="e.g. brainflow:synthetic")
     p.add_argument("--config", help="TOML config whose [source] to stream")
-    p.add_argument("--duration", type=float, default=None, help="seconds (default: until Ctrl-C)")
-    p.add_argument("--interval", type=float, default=0.5, help="seconds between status lines")
-    p.add_argument("--summary-json", metavar="PATH", help="also write the summary as JSON")
+    add_duration(p, default_text="until Ctrl-C")
+    add_interval(p, default=0.5)
+    add_summary_json(p)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the ``stream`` subcommand; returns the exit code."""
+    from neurolink.clock import now
+    from neurolink.loop.session.config import load_config
+    from neurolink.streams.factory import source_from_config, source_from_spec
+    from neurolink.streams.monitor import StreamMonitor
+
     duration, interval = args.duration, args.interval
     sources = [source_from_spec(s) for s in args.sources]
     if args.config:
@@ -43,8 +45,6 @@ def run(args: argparse.Namespace) -> int:
         interval = cfg.session.status_interval
     if not sources:
         raise ConfigError("stream: give at least one SOURCE or --config FILE")
-    if duration is not None and not duration > 0:
-        raise ConfigError(f"stream: --duration must be > 0 s, got {duration}")
     monitors = [StreamMonitor(s) for s in sources]
     tty = sys.stdout.isatty()
     with ExitStack() as stack:
