@@ -15,11 +15,13 @@ fit on all the data; CSP and the EEG class decoder do not (see their docstrings)
   :class:`BandPower`, :class:`CSP` and :class:`ShrinkageLDA`.
 """
 
-from neurolink.decode.bandpower import BandPower
 from neurolink.decode.base import Decoder
-from neurolink.decode.bayes import BayesianDecoder, BayesResult, Estimate, Prior, Tuning
-from neurolink.decode.csp import CSP
-from neurolink.decode.eeg import EEGClassDecoder, cut_epochs
+from neurolink.decode.bayes.decoder import BayesianDecoder, BayesResult, Estimate, Prior, Tuning
+from neurolink.decode.bayes.tuning import Basis
+from neurolink.decode.eeg.bandpower import BandPower
+from neurolink.decode.eeg.csp import CSP
+from neurolink.decode.eeg.decoder import EEGClassDecoder, cut_epochs
+from neurolink.decode.eeg.lda import ShrinkageLDA
 from neurolink.decode.errors import (
     CalibrationError,
     ChannelMismatchError,
@@ -28,10 +30,9 @@ from neurolink.decode.errors import (
     ModelFileError,
     NotFittedError,
 )
-from neurolink.decode.kalman import KalmanDecoder, Kinematics, intended_velocity
-from neurolink.decode.lda import ShrinkageLDA
+from neurolink.decode.linear.kalman import KalmanDecoder, Kinematics, intended_velocity
+from neurolink.decode.linear.wiener import WienerFilter
 from neurolink.decode.registry import DECODERS, load_decoder
-from neurolink.decode.tuning import Basis
 from neurolink.decode.validation import (
     PermutationResult,
     chance_level,
@@ -41,7 +42,6 @@ from neurolink.decode.validation import (
     r2_score,
     stratified_folds,
 )
-from neurolink.decode.wiener import WienerFilter
 
 __all__ = [
     "CSP",

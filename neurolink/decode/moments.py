@@ -1,7 +1,7 @@
 """Running sums for ``partial_fit``: shifted moments, their centring, and the range of each unit.
 
 The linear decoders keep ``Σ u``, ``Σ u vᵀ`` of their data shifted by a fixed reference (the
-mean of the first chunk, as :class:`~neurolink.decode.lda.ShrinkageLDA` does), so that centring
+mean of the first chunk, as :class:`~neurolink.decode.eeg.lda.ShrinkageLDA` does), so that centring
 at solve time, ``Σ (u − ū)(v − v̄)ᵀ = Σ u vᵀ − (Σ u) v̄ᵀ − ū (Σ v)ᵀ + n ū v̄ᵀ``, does not cancel
 large numbers. A unit is dropped when it has been constant in every chunk seen so far; the
 running minimum and maximum decide it, so chunking cannot change which units are kept.

@@ -6,14 +6,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from neurolink.decode.base import Decoder
-from neurolink.decode.bayes import BayesianDecoder
-from neurolink.decode.csp import CSP
-from neurolink.decode.eeg import EEGClassDecoder
+from neurolink.decode.bayes.decoder import BayesianDecoder
+from neurolink.decode.eeg.csp import CSP
+from neurolink.decode.eeg.decoder import EEGClassDecoder
+from neurolink.decode.eeg.lda import ShrinkageLDA
 from neurolink.decode.errors import ModelFileError
-from neurolink.decode.kalman import KalmanDecoder
-from neurolink.decode.lda import ShrinkageLDA
+from neurolink.decode.linear.kalman import KalmanDecoder
+from neurolink.decode.linear.wiener import WienerFilter
 from neurolink.decode.persist import read_model_file
-from neurolink.decode.wiener import WienerFilter
 
 __all__ = ["DECODERS", "load_decoder"]
 

@@ -35,9 +35,9 @@ def sosfilt_block(
         Second-order sections ``[b0, b1, b2, a0, a1, a2]`` with ``a0 == 1``.
     zi : numpy.ndarray of float64, shape (n_sections, 2, n_channels)
         Filter state, updated in place.
-    x : numpy.ndarray of float32, shape (n_samples, n_channels)
+    x : numpy.ndarray of float32 or float64, shape (n_samples, n_channels)
         Input block.
-    out : numpy.ndarray of float32, shape (n_samples, n_channels)
+    out : numpy.ndarray of the type of ``x``, shape (n_samples, n_channels)
         Output block (may be ``x`` itself).
     work : numpy.ndarray of float64, shape (n_channels,)
         Scratch row.

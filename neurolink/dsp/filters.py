@@ -4,7 +4,9 @@
 :class:`StreamingFilter` runs the sections with a numba kernel that carries the state of every
 section and channel across blocks, as MNE-LSL does with ``sosfilt`` and ``zi``. Over any split of
 a signal into blocks the output equals :func:`scipy.signal.sosfilt` on the whole signal (float64
-state, float32 input and output), and it is bit-identical whatever the split.
+state; float32 input and output for Blocks, float64 on request, e.g. for EEG band power), and it
+is bit-identical whatever the split. It is the one streaming IIR implementation of the package:
+:class:`neurolink.decode.BandPower` runs its band-passes on it too.
 """
 
 from __future__ import annotations
@@ -128,6 +130,9 @@ class StreamingFilter:
         channel (:func:`scipy.signal.sosfilt_zi` scaled by it), which removes the onset transient
         of a DC offset (raw ADC data). Either is decided by the first sample alone, so the output
         does not depend on the block split.
+    dtype : {numpy.float32, numpy.float64}
+        Sample type of input and output. float32 (the default) is a Block's type; float64 gives
+        exactly :func:`scipy.signal.sosfilt` of float64 data. The state is float64 either way.
 
     Attributes
     ----------
@@ -145,7 +150,12 @@ class StreamingFilter:
     """
 
     def __init__(
-        self, sos: np.ndarray, n_channels: int, *, init: Literal["zeros", "step"] = "zeros"
+        self,
+        sos: np.ndarray,
+        n_channels: int,
+        *,
+        init: Literal["zeros", "step"] = "zeros",
+        dtype: type[np.floating] = np.float32,
     ) -> None:
         sos = np.array(sos, dtype=np.float64, order="C", ndmin=2)
         if sos.ndim != 2 or sos.shape[1] != 6 or sos.shape[0] < 1:
@@ -156,9 +166,12 @@ class StreamingFilter:
             raise ValueError(f"n_channels must be a positive integer, got {n_channels!r}")
         if init not in ("zeros", "step"):
             raise ValueError(f"init must be 'zeros' or 'step', got {init!r}")
+        if np.dtype(dtype) not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64, got {np.dtype(dtype)}")
         self.sos = sos
         self.n_channels = int(n_channels)
         self.init = init
+        self.dtype = np.dtype(dtype)
         self.zi = np.zeros((sos.shape[0], 2, self.n_channels), np.float64)
         self._zi_unit = np.ascontiguousarray(signal.sosfilt_zi(sos)) if init == "step" else None
         self._work = np.empty(self.n_channels, np.float64)
@@ -182,13 +195,14 @@ class StreamingFilter:
         Parameters
         ----------
         x : Block or numpy.ndarray of float32, shape (n_samples, n_channels)
-            Input samples (other real dtypes are converted to float32).
-        out : numpy.ndarray of float32, shape (n_samples, n_channels), optional
-            Preallocated, C-contiguous output (may be ``x`` itself for in-place filtering).
+            Input samples (other real dtypes are converted to the filter's ``dtype``).
+        out : numpy.ndarray, shape (n_samples, n_channels), optional
+            Preallocated, C-contiguous output of the filter's ``dtype`` (may be ``x`` itself for
+            in-place filtering).
 
         Returns
         -------
-        Block or numpy.ndarray of float32, shape (n_samples, n_channels)
+        Block or numpy.ndarray of ``dtype`` (float32 by default), shape (n_samples, n_channels)
             Filtered samples; a Block (same indices and timestamps) when given a Block.
 
         Raises
@@ -204,13 +218,14 @@ class StreamingFilter:
                 f"StreamingFilter expects blocks of shape (n_samples, {self.n_channels}), "
                 f"got {x.shape}: expected {self.n_channels} channels"
             )
-        if x.dtype != np.float32 or not x.flags.c_contiguous:
-            x = np.ascontiguousarray(x, dtype=np.float32)
+        dt = self.dtype
+        if x.dtype != dt or not x.flags.c_contiguous:
+            x = np.ascontiguousarray(x, dtype=dt)
         if out is None:
-            out = np.empty(x.shape, np.float32)
-        elif out.shape != x.shape or out.dtype != np.float32 or not out.flags.c_contiguous:
+            out = np.empty(x.shape, dt)
+        elif out.shape != x.shape or out.dtype != dt or not out.flags.c_contiguous:
             raise ValueError(
-                f"out must be a C-contiguous float32 array of shape {x.shape}, "
+                f"out must be a C-contiguous {dt} array of shape {x.shape}, "
                 f"got {out.dtype} {out.shape}"
             )
         if x.shape[0] == 0:

@@ -10,8 +10,8 @@ from scipy.special import logsumexp
 from scipy.stats import poisson
 
 from neurolink.decode import BayesianDecoder, r2_score
-from neurolink.decode._bayes_kernels import PRIOR_MIX
-from neurolink.decode.tuning import glm_fit
+from neurolink.decode.bayes._kernels import PRIOR_MIX
+from neurolink.decode.bayes.tuning import glm_fit
 from tests.decode._data import BIN_S, cosine_counts
 
 

@@ -15,7 +15,7 @@ from neurolink.decode import (
     permutation_test,
     stratified_folds,
 )
-from neurolink.decode.covariance import ledoit_wolf
+from neurolink.decode.eeg.covariance import ledoit_wolf
 from tests.decode._data import synthetic_epochs
 
 FS = 128.0

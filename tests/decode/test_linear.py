@@ -7,8 +7,8 @@ import pytest
 import scipy.linalg
 
 from neurolink.decode import KalmanDecoder, WienerFilter, intended_velocity
-from neurolink.decode._kalman_steady import steady_prior_cov
-from neurolink.decode.wiener import _accumulate_lags, _normal_equations
+from neurolink.decode.linear._kalman_steady import steady_prior_cov
+from neurolink.decode.linear.wiener import _accumulate_lags, _normal_equations
 
 
 def _linear_gaussian(T: int, seed: int = 0) -> dict[str, np.ndarray]:

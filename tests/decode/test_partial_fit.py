@@ -22,7 +22,7 @@ from neurolink.decode import (
     NotFittedError,
     WienerFilter,
 )
-from neurolink.decode.tuning import glm_fit
+from neurolink.decode.bayes.tuning import glm_fit
 from tests.decode._data import BIN_S, cosine_counts
 
 N_BINS = 400

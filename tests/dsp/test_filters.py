@@ -131,3 +131,19 @@ def test_wrong_channel_count_names_expected_and_got() -> None:
         filt.step(np.zeros((10, 3), np.float32))
     with pytest.raises(ValueError, match="shape"):
         StreamingFilter(np.zeros((2, 5)), 4)
+
+
+@pytest.mark.parametrize("design", DESIGNS, ids=[d[0] + str(int(d[1])) for d in DESIGNS])
+def test_float64_blocks_equal_sosfilt_bit_for_bit(design: tuple[str, float, dict]) -> None:
+    kind, fs, params = design
+    sos = design_sos(kind, fs, **params)
+    x = np.random.default_rng(7).normal(0, 40, (2000, 3)) + 300.0
+    filt = StreamingFilter(sos, 3, dtype=np.float64)
+    y = np.concatenate([filt.step(x[a:b]) for a, b in split_points([1, 250, 17, 0, 999], len(x))])
+    assert y.dtype == np.float64
+    np.testing.assert_array_equal(y, signal.sosfilt(sos, x, axis=0))
+
+
+def test_dtype_other_than_float32_or_float64_is_refused() -> None:
+    with pytest.raises(ValueError, match="dtype must be float32 or float64, got int16"):
+        StreamingFilter(design_sos("lowpass", 1000.0, cutoff=100.0), 2, dtype=np.int16)

@@ -1,9 +1,9 @@
 """Steady state of the Kalman decoder's filter, and the choice of its process-noise scale.
 
 Free functions of the model ``A, W, H, Q`` (and the initial covariance ``P0``), in the notation of
-:mod:`neurolink.decode.kalman`: the predicted covariance at steady state ``P⁻∞`` (the solution of
-the discrete algebraic Riccati equation), the steady-state gain, and the factor on ``W`` under
-which the calibration counts are most probable.
+:mod:`neurolink.decode.linear.kalman`: the predicted covariance at steady state ``P⁻∞`` (the
+solution of the discrete algebraic Riccati equation), the steady-state gain, and the factor on
+``W`` under which the calibration counts are most probable.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg
 
-from neurolink.decode import _kalman_kernels as K
+from neurolink.decode.linear import _kalman_kernels as K
 
 __all__ = ["information", "select_scale", "steady_gain", "steady_prior_cov"]
 

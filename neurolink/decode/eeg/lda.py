@@ -2,7 +2,7 @@
 
 ``p(x | k) = N(x; μ_k, Σ)`` with one covariance ``Σ`` for all classes, estimated from the
 pooled within-class scatter and shrunk toward a scaled identity (Ledoit–Wolf by default,
-:mod:`neurolink.decode.covariance`). Posteriors are a softmax of the linear discriminants::
+:mod:`neurolink.decode.eeg.covariance`). Posteriors are a softmax of the linear discriminants::
 
     a_k(x) = xᵀ Σ⁻¹ μ_k − ½ μ_kᵀ Σ⁻¹ μ_k + log π_k
 
@@ -22,7 +22,7 @@ import scipy.linalg
 from neurolink.decode._docs import fill_doc
 from neurolink.decode.base import Decoder
 from neurolink.decode.checks import as_features, as_labels, check_enough
-from neurolink.decode.covariance import shrink
+from neurolink.decode.eeg.covariance import shrink
 from neurolink.decode.errors import DecoderError
 
 __all__ = ["ShrinkageLDA", "softmax_posterior"]

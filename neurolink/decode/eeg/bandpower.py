@@ -1,8 +1,9 @@
 """Log band power of EEG, causally, as a streaming node (``step`` over raw blocks).
 
-For each band: a causal Butterworth band-pass (second-order sections, state carried across
-blocks), an optional spatial filter (e.g. CSP), the square, a moving average over the last
-``window_s`` seconds (the smoothed squared envelope), and the natural log::
+For each band: a causal Butterworth band-pass (:func:`neurolink.dsp.design_sos` sections run by
+:class:`neurolink.dsp.StreamingFilter` in float64, state carried across blocks), an optional
+spatial filter (e.g. CSP), the square, a moving average over the last ``window_s`` seconds (the
+smoothed squared envelope), and the natural log::
 
     f_b(t) = log( mean_{s ∈ (t − N, t]} (W_bᵀ bandpass_b(x)(s))² ),   N = round(window_s · fs)
 
@@ -16,9 +17,9 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
-import scipy.signal
 
 from neurolink.decode.errors import DecoderError
+from neurolink.dsp.filters import FilterKind, StreamingFilter, design_sos
 
 __all__ = ["BandPower"]
 
@@ -29,8 +30,12 @@ POWER_FLOOR = 1e-12
 @lru_cache(maxsize=64)
 def _bandpass_sos(order: int, lo: float, hi: float, fs: float) -> np.ndarray:
     """Butterworth band-pass sections (cached: nodes are made per fit; callers copy)."""
-    sos = scipy.signal.butter(order, (lo, hi), "bandpass", fs=fs, output="sos")
-    return sos
+    return design_sos(FilterKind.BANDPASS, fs, band=(lo, hi), order=order)
+
+
+def _float64_filter(sos: np.ndarray, n_channels: int) -> StreamingFilter:
+    """A streaming band-pass from rest on float64 samples (``scipy.signal.sosfilt`` exactly)."""
+    return StreamingFilter(sos, n_channels, dtype=np.float64)
 
 
 class BandPower:
@@ -83,7 +88,7 @@ class BandPower:
         self._W = None if W is None else np.asarray(W, dtype=np.float64)
         if self._W is not None and (self._W.ndim != 3 or self._W.shape[0] != len(sos)):
             raise ValueError("spatial_filters must have shape (n_bands, n_channels, n_out)")
-        self._zi: list[np.ndarray] | None = None
+        self._filters: list[StreamingFilter] | None = None
 
     @property
     def window(self) -> int:
@@ -121,17 +126,16 @@ class BandPower:
             raise DecoderError(f"BandPower.step: block must be 2-D, got shape {x.shape}")
         if not np.all(np.isfinite(x)):
             raise DecoderError("BandPower.step: block holds non-finite values (NaN or inf)")
-        if self._zi is None:
-            self._zi = [np.zeros((s.shape[0], 2, x.shape[1])) for s in self._sos]
-        elif self._zi[0].shape[2] != x.shape[1]:
+        if self._filters is None:
+            self._filters = [_float64_filter(sos, x.shape[1]) for sos in self._sos]
+        elif self._filters[0].n_channels != x.shape[1]:
             raise DecoderError(
                 f"BandPower.step: block has {x.shape[1]} channels, earlier blocks "
-                f"{self._zi[0].shape[2]}"
+                f"{self._filters[0].n_channels}"
             )
         sq = []
-        for b, sos in enumerate(self._sos):
-            F, self._zi[b] = scipy.signal.sosfilt(sos, x, axis=0, zi=self._zi[b])
-            sq.append(self._project(b, F) ** 2)
+        for b, filt in enumerate(self._filters):
+            sq.append(self._project(b, filt.step(x)) ** 2)
         P = np.concatenate(sq, axis=1)
         return self._smooth(P)
 
@@ -163,7 +167,18 @@ class BandPower:
         """
         if "_sos" not in vars(self):
             self.reset()
-        return [scipy.signal.sosfilt(sos, X, axis=1) for sos in self._sos]
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 3:
+            raise DecoderError(f"BandPower.filtered: X must be 3-D epochs, got shape {X.shape}")
+        n_trials, n_samples, n_channels = X.shape
+        # Epochs side by side as columns of one stream: each column is filtered on its own, from
+        # rest, so this is the streaming filter over every (trial, channel) pair at once.
+        cols = X.transpose(1, 0, 2).reshape(n_samples, n_trials * n_channels)
+        out = []
+        for sos in self._sos:
+            F = _float64_filter(sos, cols.shape[1]).step(cols)
+            out.append(F.reshape(n_samples, n_trials, n_channels).transpose(1, 0, 2))
+        return out
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         """Features at the last sample of each epoch, each filtered from a zero state.

@@ -18,7 +18,7 @@ import scipy.linalg
 
 from neurolink.decode.base import Decoder
 from neurolink.decode.checks import as_labels, check_enough
-from neurolink.decode.covariance import ledoit_wolf
+from neurolink.decode.eeg.covariance import ledoit_wolf
 from neurolink.decode.errors import DecoderError
 
 __all__ = ["CSP", "as_epochs"]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from neurolink.decode import _bayes_kernels as K
-from neurolink.decode.grid import Grid, gaussian_taps
+from neurolink.decode.bayes import _kernels as K
+from neurolink.decode.bayes.grid import Grid, gaussian_taps
 
 __all__ = ["GridFilter"]
 

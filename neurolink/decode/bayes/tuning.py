@@ -1,8 +1,9 @@
 """Tuning curves (firing rate as a function of the decoded variable) from calibration data.
 
-Two estimators, both returning rates in Hz on the cells of a :class:`~neurolink.decode.grid.Grid`.
-The calibration enters both as histograms over the cells (:func:`cell_histograms`: bins spent in
-each cell and each unit's counts there), which add up over chunks of data, so that
+Two estimators, both returning rates in Hz on the cells of a
+:class:`~neurolink.decode.bayes.grid.Grid`. The calibration enters both as histograms over the
+cells (:func:`cell_histograms`: bins spent in each cell and each unit's counts there), which add
+up over chunks of data, so that
 ``BayesianDecoder.partial_fit`` updates either estimator exactly:
 
 - :func:`histogram_rates` — occupancy-normalised histograms, both smoothed by the same Gaussian:
@@ -27,7 +28,7 @@ import numpy as np
 import scipy.linalg
 from scipy.ndimage import gaussian_filter
 
-from neurolink.decode.grid import Grid
+from neurolink.decode.bayes.grid import Grid
 
 __all__ = [
     "PSEUDO_BINS",

@@ -3,7 +3,7 @@
 Calibration takes labelled epochs; decoding runs online on raw blocks (:meth:`EEGClassDecoder.step`)
 and returns class posteriors at the end of each block. The features of an epoch are those the
 online path has at the epoch's last sample when started at the epoch's first sample, so what is
-fitted is what runs (see :class:`~neurolink.decode.bandpower.BandPower`).
+fitted is what runs (see :class:`~neurolink.decode.eeg.bandpower.BandPower`).
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from typing import Self
 
 import numpy as np
 
-from neurolink.decode.bandpower import BandPower
 from neurolink.decode.base import Decoder
 from neurolink.decode.checks import as_labels, check_enough, constant_columns, warn_dropped
-from neurolink.decode.csp import CSP, as_epochs
+from neurolink.decode.eeg.bandpower import BandPower
+from neurolink.decode.eeg.csp import CSP, as_epochs
+from neurolink.decode.eeg.lda import ShrinkageLDA, softmax_posterior
 from neurolink.decode.errors import DecoderError
-from neurolink.decode.lda import ShrinkageLDA, softmax_posterior
 
 __all__ = ["EEGClassDecoder", "cut_epochs"]
 

@@ -14,15 +14,15 @@ from typing import NamedTuple, Self
 
 import numpy as np
 
-from neurolink.decode import _bayes_kernels as K
 from neurolink.decode._docs import fill_doc
 from neurolink.decode.base import Decoder
-from neurolink.decode.bayes_filter import GridFilter
+from neurolink.decode.bayes import _kernels as K
+from neurolink.decode.bayes.filter import GridFilter
+from neurolink.decode.bayes.grid import Grid, as_per_dim
+from neurolink.decode.bayes.tuning import Basis, Tuning, cell_histograms, fit_tuning, min_bins
 from neurolink.decode.checks import as_features, as_targets, check_enough, check_finite_counts
 from neurolink.decode.errors import DecoderError
-from neurolink.decode.grid import Grid, as_per_dim
 from neurolink.decode.moments import split_units, update_range
-from neurolink.decode.tuning import Basis, Tuning, cell_histograms, fit_tuning, min_bins
 
 __all__ = ["BayesResult", "BayesianDecoder", "Estimate", "Prior", "Tuning"]
 
@@ -84,7 +84,7 @@ class BayesianDecoder(Decoder):
         Grid extent per dimension (units of the variable); default the calibration range
         widened by 5 % on each side.
     tuning : {"glm", "histogram"}
-        Tuning-curve estimator (see :mod:`neurolink.decode.tuning`). Histograms need the
+        Tuning-curve estimator (see :mod:`neurolink.decode.bayes.tuning`). Histograms need the
         calibration to visit most cells (e.g. position on a track); the GLM also extrapolates
         to cells rarely visited (e.g. velocity during center-out reaches, which fill only a few
         rays of the plane).
@@ -211,8 +211,8 @@ class BayesianDecoder(Decoder):
         With given ``bounds`` (and, for the continuity or recursive prior, a given σ), fitting in
         chunks gives the model of one :meth:`fit` on their concatenation, for histograms and GLM
         alike (the GLM is refitted on the accumulated histograms, see
-        :mod:`neurolink.decode.tuning`). A σ left to selection is chosen on the call that first
-        completes the model and kept by later calls. The order of the bins does not matter.
+        :mod:`neurolink.decode.bayes.tuning`). A σ left to selection is chosen on the call that
+        first completes the model and kept by later calls. The order of the bins does not matter.
 
         Parameters
         ----------

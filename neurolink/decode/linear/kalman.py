@@ -14,10 +14,10 @@ equation degenerate)::
     z_t = H x̃_t + c + q,  q ~ N(0, Q)        c: observation offset (the mean counts)
 
 ``A, W, H, Q`` (and ``c``) are least-squares / maximum-likelihood estimates from the
-calibration data, computed from running sums (:mod:`neurolink.decode._kalman_ls`) that are kept
-as learned attributes: :meth:`KalmanDecoder.partial_fit` adds consecutive chunks to them (the
-last state of one chunk precedes the first of the next), so fitting in chunks gives the model of
-one fit on the whole recording, and a loaded model can go on learning.
+calibration data, computed from running sums (:mod:`neurolink.decode.linear._kalman_ls`) that
+are kept as learned attributes: :meth:`KalmanDecoder.partial_fit` adds consecutive chunks to
+them (the last state of one chunk precedes the first of the next), so fitting in chunks gives
+the model of one fit on the whole recording, and a loaded model can go on learning.
 """
 
 from __future__ import annotations
@@ -28,13 +28,13 @@ from typing import Self
 
 import numpy as np
 
-from neurolink.decode import _kalman_kernels as K
-from neurolink.decode import _kalman_ls as LS
-from neurolink.decode import _kalman_steady as SS
 from neurolink.decode._docs import fill_doc
 from neurolink.decode.base import Decoder
 from neurolink.decode.checks import as_features, as_targets, check_enough
 from neurolink.decode.errors import DecoderError
+from neurolink.decode.linear import _kalman_kernels as K
+from neurolink.decode.linear import _kalman_ls as LS
+from neurolink.decode.linear import _kalman_steady as SS
 from neurolink.decode.moments import first_mean, split_units, update_range
 
 __all__ = ["KalmanDecoder", "Kinematics", "intended_velocity"]
@@ -318,7 +318,7 @@ class KalmanDecoder(Decoder):
         self.H_, self.obs_offset_, self.Q_ = H, offset + self.count_shift_[k], _jitter(Q)
 
     def _steady_gain(self) -> np.ndarray:
-        """Steady-state gain of the current model (see :mod:`neurolink.decode._kalman_steady`)."""
+        """Steady-state gain of the current model (see ``decode.linear._kalman_steady``)."""
         return SS.steady_gain(self.A_, self.W_, self.H_, self.Q_, self.P0_)
 
     def _select_scale(self, X: np.ndarray, W_ls: np.ndarray) -> float:
