@@ -22,7 +22,7 @@ from neurolink.loop.core.build import BoardOpener
 from neurolink.loop.core.config import LoopConfig, NodeConfig
 from neurolink.loop.core.graph import SOURCE, Node
 from neurolink.loop.core.open import open_graph
-from neurolink.loop.core.ports import Port
+from neurolink.loop.core.ports import Port, Stage
 from neurolink.loop.core.registry import node_kinds
 from neurolink.loop.core.tick import Tick
 
@@ -176,6 +176,7 @@ class StageGraph:
         self.outputs: list[Any] = [None] * len(self.nodes)
         self.node_seconds = np.zeros(len(self.nodes), np.float64)
         self.closers: list[Callable[[], None]] = []
+        self._scratch = np.zeros(len(Stage), np.float64)  # stage times of :meth:`step`
 
     @property
     def published(self) -> Node:
@@ -199,8 +200,18 @@ class StageGraph:
         stage_seconds : numpy.ndarray of float64, shape (len(Stage),)
             Each node's step time is added to its stage's entry (s).
         """
-        outputs, clock = self.outputs, self.clock
-        t = clock()
+        self._run(x, tick, self.clock, stage_seconds)
+
+    def step(self, x: Any, tick: Tick, clock: Callable[[], float]) -> Any:
+        """Step every node once outside a loop (fitting on a stage's output, tests), timed by
+        ``clock``; the published node's output."""
+        self._run(x, tick, clock, self._scratch)
+        return self.outputs[self.output]
+
+    def _run(
+        self, x: Any, tick: Tick, clock: Callable[[], float], stage_seconds: np.ndarray
+    ) -> None:
+        outputs, t = self.outputs, clock()
         for i, node in enumerate(self.nodes):
             k = self.wiring[i]
             outputs[i] = node.step(x if k < 0 else outputs[k], tick)
