@@ -13,11 +13,14 @@ from firmware_sim.counters import Counters
 from firmware_sim.mapper import MappingError, Placement
 from firmware_sim.network import NetworkError, parse_network
 from firmware_sim.profile_loihi import LOIHI, CoreLimits, CostFigures, LoihiProfile, SignMode
+from firmware_sim.profile_xylo import XYLO, XyloLimits, XyloProfile
+from firmware_sim.xylo_chip import XyloChip
 
 ChipEmulator = Chip
 
 __all__ = [
     "LOIHI",
+    "XYLO",
     "Chip",
     "ChipEmulator",
     "CoreLimits",
@@ -28,5 +31,8 @@ __all__ = [
     "NetworkError",
     "Placement",
     "SignMode",
+    "XyloChip",
+    "XyloLimits",
+    "XyloProfile",
     "parse_network",
 ]

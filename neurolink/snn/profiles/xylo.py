@@ -346,7 +346,10 @@ class XyloProfile(Profile):
             ("output neurons", sizes["output"], r.output_neurons),
         ):
             if need > have:
-                raise ResourceError(f"xylo: {need} {what} exceed the chip's {have} ({r.source})")
+                raise ResourceError(
+                    f"xylo: {need} {what} exceed the chip's {have} (Xylo Audio 2, sizes from "
+                    f"Rockpool 3.1's Xylo mapper)"
+                )
 
 
 XYLO = XyloProfile()
