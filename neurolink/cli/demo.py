@@ -31,6 +31,11 @@ DEFAULT_CALIBRATION = 15.0
 SUGGESTED_CLOSED_LOOP = 10.0
 
 
+def _node(cls: type, name: str, **params: Any) -> dict[str, Any]:
+    """A ``[[loop.nodes]]`` entry for a node class (its kind and parameter table)."""
+    return {"name": name, "kind": cls.kind, cls.kind: params}
+
+
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register the ``demo`` subcommand."""
     p = sub.add_parser(
@@ -100,28 +105,32 @@ def demo_config(
         More ``[loop.task]`` keys (``radius``, ``target_radius``, ``hold_s`` …).
     """
     _check_durations(duration, calibration)
+    # The node classes name their kinds (imported here: the parser stays light).
+    from neurolink.loop.nodes.bin import BinNode
+    from neurolink.loop.nodes.burst import BurstNode
+    from neurolink.loop.nodes.clocked import NEUROBOARD
+    from neurolink.loop.nodes.decode import DecodeNode
+    from neurolink.loop.nodes.detect import DetectNode
+    from neurolink.loop.nodes.filter import FilterNode
+    from neurolink.loop.nodes.relay import SNNNode
+    from neurolink.loop.nodes.reref import RerefNode
+    from neurolink.loop.nodes.stim import StimMapper
+    from neurolink.loop.nodes.velocity import VelocityMapper
     from neurolink.loop.session.config import config_from_dict
+    from neurolink.snn import BackendKind
 
-    backend = "neuroboard" if neuroboard else "fixed"
+    backend = NEUROBOARD if neuroboard else BackendKind.FIXED.value
     # Over the wire each network step is one round trip (~0.5 ms on a pty): step the board
     # every 5 ms so that it keeps up with the 1 ms blocks; the host runs 1 ms steps.
     dt_ms = 5.0 if neuroboard else 1.0
     nodes: list[dict[str, Any]] = [
-        {"name": "highpass", "kind": "filter", "filter": {"band": [300.0, 6000.0], "order": 2}},
-        {"name": "car", "kind": "reref"},
-        {"name": "spikes", "kind": "detect", "detect": {"threshold": 4.5}},
-        {"name": "counts", "kind": "bin", "bin": {"width_ms": 20.0}},
-        {
-            "name": "decoder",
-            "kind": "decode",
-            "decode": {"method": "bayes", "grid": 25, "prior": "continuity"},
-        },
-        {
-            "name": "chip",
-            "kind": "snn",
-            "snn": {"backend": backend, "tau_ms": 20.0, "dt_ms": dt_ms},
-        },
-        {"name": "velocity", "kind": "velocity", "velocity": {"gain": gain}},
+        _node(FilterNode, "highpass", band=[300.0, 6000.0], order=2),
+        _node(RerefNode, "car"),
+        _node(DetectNode, "spikes", threshold=4.5),
+        _node(BinNode, "counts", width_ms=20.0),
+        _node(DecodeNode, "decoder", method="bayes", grid=25, prior="continuity"),
+        _node(SNNNode, "chip", backend=backend, tau_ms=20.0, dt_ms=dt_ms),
+        _node(VelocityMapper, "velocity", gain=gain),
     ]
     sinks: list[dict[str, Any]] = [
         {
@@ -134,24 +143,22 @@ def demo_config(
     if stim:
         nodes += [
             {
-                "name": "bursts",
-                "kind": "burst",
+                **_node(
+                    BurstNode, "bursts", backend=backend, n_coincident=7, leak_ms=3.0, dt_ms=dt_ms
+                ),
                 "input": "spikes",
-                "burst": {"backend": backend, "n_coincident": 7, "leak_ms": 3.0, "dt_ms": dt_ms},
             },
-            {
-                "name": "trains",
-                "kind": "stim",
-                "stim": {
-                    "channel": 0,
-                    "amplitude_ua": 20,
-                    "phase_width_us": 100,
-                    "interphase_gap_us": 50,
-                    "frequency_hz": 100.0,
-                    "pulse_count": 5,
-                    "refractory_ms": 500.0,
-                },
-            },
+            _node(
+                StimMapper,
+                "trains",
+                channel=0,
+                amplitude_ua=20,
+                phase_width_us=100,
+                interphase_gap_us=50,
+                frequency_hz=100.0,
+                pulse_count=5,
+                refractory_ms=500.0,
+            ),
         ]
         sinks.append({"name": "stimulator", "device": "stimulator", "input": "trains"})
     data = {

@@ -48,6 +48,7 @@ __all__ = [
     "Lifecycle",
     "Sent",
     "device_class",
+    "device_entry",
     "device_names",
     "make_device",
     "register_device",
@@ -223,6 +224,31 @@ class DeviceBase:
 
     registry_name: ClassVar[str] = ""
 
+    @classmethod
+    def for_session(
+        cls, url: str, *, estop: Any, audit: Any, stream: str | None = None, **options: Any
+    ) -> Self:
+        """A new (closed) driver on a session's e-stop and audit log.
+
+        The one constructor the loop uses for every registered kind (``make_device`` with the
+        registry name): a serial device at ``url`` by default; drivers that are not on a port
+        (LSL outlet, null device) override it.
+
+        Parameters
+        ----------
+        url : str
+            Port URL (pyserial URL, ``socket://``).
+        estop : EStop
+            The session's emergency stop.
+        audit : AuditLog
+            The session's audit log.
+        stream : str, optional
+            Output stream name (drivers that publish one).
+        **options
+            More keyword arguments of the driver's constructor.
+        """
+        return cls(url, estop=estop, audit=audit, **options)  # type: ignore[call-arg]
+
     def __init__(self) -> None:
         self._lifecycle = Lifecycle.CLOSED
         self._info: DeviceInfo | None = None
@@ -372,3 +398,15 @@ def device_class(name: str) -> type:
 def make_device(name: str, *args: Any, **kwargs: Any) -> Any:
     """A new (closed) driver of the device registered under ``name``."""
     return device_class(name)(*args, **kwargs)
+
+
+def device_entry(name: str) -> DeviceEntry:
+    """The registry entry of ``name`` (its class, description and emulator).
+
+    Raises
+    ------
+    DeviceError
+        Unknown name (the message lists the known ones).
+    """
+    device_class(name)
+    return _REGISTRY[name]

@@ -22,7 +22,7 @@ from neurolink.errors import ConfigError
 from neurolink.loop.calibration.fit import contiguous_folds, epochs_at_markers, label_bins
 from neurolink.loop.core.build import build_graph
 from neurolink.loop.core.tick import Tick
-from neurolink.loop.nodes.decode import ClassifyNode
+from neurolink.loop.nodes.classify import ClassifyNode
 from neurolink.loop.session.config import load_config, parse_config
 from neurolink.loop.session.run import Session
 from neurolink.streams.events import make_markers

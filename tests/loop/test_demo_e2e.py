@@ -17,7 +17,7 @@ from neurolink.cli.demo import demo_config
 from neurolink.decode import BayesianDecoder
 from neurolink.loop.core.ports import Vector
 from neurolink.loop.core.tick import Tick
-from neurolink.loop.nodes.mapping import VelocityMapper
+from neurolink.loop.nodes.velocity import VelocityMapper
 from neurolink.loop.recording import read_session
 from neurolink.loop.session.run import Session
 from neurolink.sim.task import CenterOutParams, CenterOutTask

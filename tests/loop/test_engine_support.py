@@ -15,10 +15,15 @@ from neurolink.clock import now
 from neurolink.errors import StreamStalledError
 from neurolink.hal.safety import AuditLog, EStop
 from neurolink.loop.core.graph import Graph
+from neurolink.loop.nodes.bin import BinNode
+from neurolink.loop.nodes.burst import BurstNode
 from neurolink.loop.nodes.decode import DecodeNode
-from neurolink.loop.nodes.dsp import BinNode, DetectNode, FilterNode, RerefNode
-from neurolink.loop.nodes.mapping import StimMapper, VelocityMapper
-from neurolink.loop.nodes.snn import BurstNode, SNNNode
+from neurolink.loop.nodes.detect import DetectNode
+from neurolink.loop.nodes.filter import FilterNode
+from neurolink.loop.nodes.relay import SNNNode
+from neurolink.loop.nodes.reref import RerefNode
+from neurolink.loop.nodes.stim import StimMapper
+from neurolink.loop.nodes.velocity import VelocityMapper
 from neurolink.sim import CortexConfig, CortexSimulator, grid_positions
 from neurolink.snn import make_backend
 from neurolink.streams.block import Block, count_invalid

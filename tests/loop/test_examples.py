@@ -32,9 +32,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from neurolink.loop.nodes.snn import steps_crossed
 
 from neurolink.hal.emulate import Emulator
+from neurolink.loop.nodes.clocked import steps_crossed
 from neurolink.loop.recording import read_session
 from neurolink.loop.session.config import Config, load_config, parse_config
 from neurolink.loop.session.run import Session

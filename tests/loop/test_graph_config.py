@@ -5,16 +5,25 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from neurolink.loop.nodes.dsp import BinNode, DetectNode, FilterNode, RerefNode
-from neurolink.loop.nodes.mapping import DiscreteMapper, StimMapper, VelocityMapper
-from neurolink.loop.nodes.snn import BurstNode, SNNNode, WTANode
 
 from neurolink.decode import EEGClassDecoder
 from neurolink.errors import ConfigError
 from neurolink.loop.core.build import DeviceLimits, build_graph
 from neurolink.loop.core.graph import Graph, GraphError
-from neurolink.loop.core.ports import NODE_PORTS
-from neurolink.loop.nodes.decode import ClassifyNode, DecodeNode, FeaturesNode
+from neurolink.loop.core.registry import node_kinds
+from neurolink.loop.nodes.bin import BinNode
+from neurolink.loop.nodes.burst import BurstNode
+from neurolink.loop.nodes.classify import ClassifyNode
+from neurolink.loop.nodes.decode import DecodeNode
+from neurolink.loop.nodes.detect import DetectNode
+from neurolink.loop.nodes.discrete import DiscreteMapper
+from neurolink.loop.nodes.features import FeaturesNode
+from neurolink.loop.nodes.filter import FilterNode
+from neurolink.loop.nodes.relay import SNNNode
+from neurolink.loop.nodes.reref import RerefNode
+from neurolink.loop.nodes.stim import StimMapper
+from neurolink.loop.nodes.velocity import VelocityMapper
+from neurolink.loop.nodes.wta import WTANode
 from neurolink.loop.session.config import load_config, parse_config
 from tests.decode._data import synthetic_epochs
 
@@ -64,10 +73,11 @@ input = "vel"
 """
 
 
-def test_every_node_class_declares_the_ports_of_the_table() -> None:
-    assert {c.kind for c in CLASSES} == set(NODE_PORTS)
+def test_every_node_class_is_the_registered_class_of_its_kind() -> None:
+    kinds = node_kinds()
+    assert {c.kind for c in CLASSES} == set(kinds)
     for c in CLASSES:
-        assert (c.inputs, c.output, c.stage) == NODE_PORTS[c.kind], c.kind
+        assert kinds[c.kind] is c, c.kind
 
 
 @pytest.mark.parametrize("name", ["center_out.toml", "responsive_stim.toml"])

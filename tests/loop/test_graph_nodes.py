@@ -10,11 +10,17 @@ from neurolink.decode import BayesianDecoder
 from neurolink.dsp import bin_spikes, design_sos
 from neurolink.loop.core.ports import Vector
 from neurolink.loop.core.tick import Tick
+from neurolink.loop.nodes.bin import BinNode
+from neurolink.loop.nodes.burst import BurstNode, burst_spec
+from neurolink.loop.nodes.clocked import decay_code, steps_crossed
 from neurolink.loop.nodes.decode import DecodeNode
-from neurolink.loop.nodes.dsp import BinNode, DetectNode, Events, FilterNode
-from neurolink.loop.nodes.mapping import DiscreteMapper, StimMapper, VelocityMapper
-from neurolink.loop.nodes.networks import burst_spec, decay_code, relay_spec, wta_spec
-from neurolink.loop.nodes.snn import BurstNode, SNNNode, WTANode, steps_crossed
+from neurolink.loop.nodes.detect import DetectNode, Events
+from neurolink.loop.nodes.discrete import DiscreteMapper
+from neurolink.loop.nodes.filter import FilterNode
+from neurolink.loop.nodes.relay import SNNNode, relay_spec
+from neurolink.loop.nodes.stim import StimMapper
+from neurolink.loop.nodes.velocity import VelocityMapper
+from neurolink.loop.nodes.wta import WTANode, wta_spec
 from neurolink.snn import make_backend
 from neurolink.streams.events import SPIKE_DTYPE
 
@@ -87,7 +93,7 @@ def test_decode_node_labels_while_calibrating_then_decodes() -> None:
 
     node.start_calibration(teacher)
     tick = Tick(rate=FS)
-    from neurolink.loop.nodes.dsp import Bins
+    from neurolink.loop.nodes.bin import Bins
 
     for k in range(400):
         v = np.array(teacher(k * 0.02 + 0.01))

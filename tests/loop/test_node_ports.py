@@ -9,12 +9,13 @@ import time
 
 import numpy as np
 import pytest
-from neurolink.loop.nodes.dsp import Bins, Events
-from neurolink.loop.nodes.snn import SNNNode
 
 from neurolink.errors import ConfigError, StreamMismatchError
 from neurolink.loop.core.ports import Port, Vector
 from neurolink.loop.core.tick import Tick
+from neurolink.loop.nodes.bin import Bins
+from neurolink.loop.nodes.detect import Events
+from neurolink.loop.nodes.relay import SNNNode
 from neurolink.loop.session.config import config_from_dict
 from neurolink.loop.stages.graph import parse_stage, plan_stage
 from neurolink.loop.stages.inlet import Message, PortInlet

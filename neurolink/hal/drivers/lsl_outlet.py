@@ -25,7 +25,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Self
+from typing import Any, Self
 
 import pylsl
 
@@ -40,7 +40,7 @@ from neurolink.hal.commands import (
 )
 from neurolink.hal.device import DeviceBase, DeviceInfo, Lifecycle, Sent, register_device
 from neurolink.hal.errors import DeviceError
-from neurolink.hal.safety import SafetyLayer
+from neurolink.hal.safety import AuditLog, EStop, NoHostSafety, SafetyLayer
 from neurolink.streams.lsl_outlet import make_stream_info
 
 __all__ = ["STIM_CHANNELS", "CommandFormat", "LslOutletDriver"]
@@ -109,6 +109,17 @@ class LslOutletDriver(DeviceBase):
     clock : callable returning float
         Host clock (s).
     """
+
+    @classmethod
+    def for_session(
+        cls, url: str, *, estop: EStop, audit: AuditLog, stream: str | None = None, **options: Any
+    ) -> LslOutletDriver:
+        """An outlet named ``stream`` (default ``neurolink-commands``) on a session's e-stop and
+        audit log (``url`` unused); the receiving software applies its own limits, so the host
+        limits are bypassed and the audit log says so."""
+        bypass = NoHostSafety("LSL command outlet: the receiving software applies its own limits")
+        layer = SafetyLayer(audit=audit, estop=estop, bypass=bypass)
+        return cls(stream or "neurolink-commands", layer, **options)
 
     def __init__(
         self,

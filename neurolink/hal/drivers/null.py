@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Self
+from typing import Any, Self
 
 from neurolink.clock import now as host_now
 from neurolink.hal.commands import Command
@@ -32,6 +32,15 @@ class NullDevice(DeviceBase):
     clock : callable returning float
         Host clock (s).
     """
+
+    @classmethod
+    def for_session(
+        cls, url: str, *, estop: EStop, audit: AuditLog, stream: str | None = None, **options: Any
+    ) -> NullDevice:
+        """A null device on a session's e-stop and audit log (``url`` and ``stream`` unused);
+        it records only, so the host limits are bypassed and the audit log says so."""
+        bypass = NoHostSafety("null device: records only")
+        return cls(SafetyLayer(audit=audit, estop=estop, bypass=bypass), **options)
 
     def __init__(
         self, layer: SafetyLayer | None = None, *, clock: Callable[[], float] = host_now

@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any, Self
 
 from neurolink.config.tables import Scope, setting
-from neurolink.loop.core.ports import NODE_PORTS, Port
+from neurolink.loop.core.ports import Port
+from neurolink.loop.core.registry import node_kinds
 
 __all__ = ["SOURCE", "CalibrationConfig", "check_calibration", "target_node"]
 
@@ -112,15 +113,17 @@ def target_node(loop: Any) -> tuple[str, str]:
     loop : LoopConfig
         Validated (every node has its input).
     """
+    registry = node_kinds()
     name = loop.calibration.node
     if name is None:
-        kinds = [n.kind for n in loop.nodes]
-        first = "decode" if "decode" in kinds else "classify" if "classify" in kinds else None
-        name = next(n.name for n in loop.nodes if n.kind == first) if first else SOURCE
+        mode = {n.name: getattr(registry[n.kind], "calibrates", None) for n in loop.nodes}
+        first = next((n for n, m in mode.items() if m == "kinematics"), None)
+        first = first or next((n for n, m in mode.items() if m == "classes"), None)
+        name = first or SOURCE
     if name == SOURCE:
         return SOURCE, "classes"
-    kind = loop.node(name).kind
-    return name, "kinematics" if kind == "decode" else "classes"
+    mode = getattr(registry[loop.node(name).kind], "calibrates", None)
+    return name, "kinematics" if mode == "kinematics" else "classes"
 
 
 def check_calibration(loop: Any, scope: Scope) -> Any:
@@ -141,11 +144,12 @@ def check_calibration(loop: Any, scope: Scope) -> Any:
     name = loop.calibration.node
     if name is None or name == SOURCE:
         return loop
+    registry = node_kinds()
     kinds = {n.name: n.kind for n in loop.nodes}
     ok = [
         n
         for n, k in kinds.items()
-        if k in ("decode", "classify") or NODE_PORTS[k][1] is Port.SAMPLES
+        if getattr(registry[k], "calibrates", None) or registry[k].output is Port.SAMPLES
     ]
     if name not in ok:
         what = f"a {kinds[name]!r} node" if name in kinds else "not a node"

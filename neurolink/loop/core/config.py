@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 from neurolink.config.tables import Scope, setting
 from neurolink.loop.calibration.config import CalibrationConfig, check_calibration
-from neurolink.loop.core.ports import NODE_PORTS
+from neurolink.loop.core.registry import node_kinds
 from neurolink.loop.core.wiring import check_loop
 from neurolink.sim.source_config import SimulatedConfig
 
@@ -44,212 +44,73 @@ __all__ = [
     "TaskConfig",
 ]
 
-#: Node kinds, in the order of :data:`neurolink.loop.core.ports.NODE_PORTS`.
-NODE_KINDS: tuple[str, ...] = tuple(NODE_PORTS)
 _SOURCE = "source"
 
 
-# ---- node parameters -------------------------------------------------------------------------
-@dataclasses.dataclass(frozen=True)
-class FilterParams:
-    """``filter``: causal Butterworth band/high/low-pass or IIR notch."""
+# ---- nodes: the schema of ``[[loop.nodes]]`` is derived from the node registry --------------
+_KINDS = node_kinds()
 
-    type: Literal["bandpass", "highpass", "lowpass", "notch"] = "bandpass"
-    band: tuple[float, float] = setting((300.0, 6000.0), gt=0)
-    cutoff: float | None = setting(None, gt=0)
-    freq: float | None = setting(None, gt=0)
-    order: int = setting(2, ge=1, le=8)
-    init: Literal["zeros", "step"] = "zeros"
+#: Node kinds, in the order of the registry.
+NODE_KINDS: tuple[str, ...] = tuple(_KINDS)
 
 
-@dataclasses.dataclass(frozen=True)
-class RerefParams:
-    """``reref``: common average (``car``) or median (``cmr``) reference."""
-
-    method: Literal["car", "cmr"] = "car"
-    exclude: tuple[int, ...] = setting((), ge=0)
+def _params(self: Any) -> object:
+    """The parameters of this node's kind."""
+    return getattr(self, self.kind)
 
 
-@dataclasses.dataclass(frozen=True)
-class DetectParams:
-    """``detect``: threshold at ``threshold`` × MAD noise, peak within a dead time."""
-
-    method: Literal["by_channel", "locally_exclusive"] = "by_channel"
-    threshold: float = setting(4.5, gt=0)
-    sign: Literal["neg", "pos", "both"] = "neg"
-    dead_time_ms: float = setting(1.0, ge=0)
-    refractory_ms: float = setting(1.5, ge=0)
-    calibration_s: float = setting(0.5, gt=0)
-    noise_tau_s: float | None = setting(10.0, gt=0)
-
-
-@dataclasses.dataclass(frozen=True)
-class BinParams:
-    """``bin``: spike counts per channel in bins of ``width_ms``."""
-
-    width_ms: float = setting(20.0, gt=0)
-
-
-@dataclasses.dataclass(frozen=True)
-class DecodeParams:
-    """``decode``: a bin decoder, loaded from ``model`` or calibrated by the task."""
-
-    method: Literal["bayes", "kalman", "wiener"] = "bayes"
-    model: Path | None = dataclasses.field(default=None, metadata={"exists": True})
-    save: Path | None = None
-    dims: tuple[str, ...] = ("vx", "vy")
-    grid: int = setting(25, ge=3, le=200)
-    prior: Literal["uniform", "occupancy", "continuity", "recursive"] = "continuity"
-    estimate: Literal["mean", "map"] = "mean"
-
-
-@dataclasses.dataclass(frozen=True)
-class FeaturesParams:
-    """``features``: causal log band power per channel and band."""
-
-    bands: tuple[tuple[float, float], ...] = ((8.0, 12.0), (13.0, 30.0))
-    window_s: float = setting(1.0, gt=0)
-    order: int = setting(4, ge=1, le=8)
-
-
-@dataclasses.dataclass(frozen=True)
-class ClassifyParams:
-    """``classify``: class posteriors of a fitted EEG decoder (``model``, required)."""
-
-    model: Path = dataclasses.field(metadata={"exists": True})
-
-
-@dataclasses.dataclass(frozen=True)
-class SnnParams:
-    """``snn``: the decoded vector through a spiking relay on the host or the board."""
-
-    backend: Literal["fixed", "neuroboard"] = "fixed"
-    url: str = "emulate"
-    scale: float = setting(1.0, gt=0)
-    dt_ms: float = setting(1.0, gt=0)
-    tau_ms: float = setting(20.0, gt=0)
-
-
-@dataclasses.dataclass(frozen=True)
-class BurstParams:
-    """``burst``: a leaky integrate-and-fire detector of coincident spikes."""
-
-    backend: Literal["fixed", "neuroboard"] = "fixed"
-    url: str = "emulate"
-    n_coincident: int = setting(20, ge=1, le=16383)
-    leak_ms: float = setting(5.0, gt=0)
-    dt_ms: float = setting(1.0, gt=0)
-
-
-@dataclasses.dataclass(frozen=True)
-class WtaParams:
-    """``wta``: winner-take-all accumulation of class evidence into decisions."""
-
-    backend: Literal["fixed", "neuroboard"] = "fixed"
-    url: str = "emulate"
-    evidence_spikes: int = setting(50, ge=1, le=2047)
-    leak: int = setting(0, ge=0, le=4095)
-    dt_ms: float = setting(1.0, gt=0)
-    refractory_ms: float = setting(500.0, ge=0)
-
-
-@dataclasses.dataclass(frozen=True)
-class VelocityParams:
-    """``velocity``: decoded velocity → prosthesis commands every ``interval_ms``."""
-
-    gain: float = 1.0
-    interval_ms: float = setting(20.0, gt=0)
-    deadband: float = setting(0.0, ge=0)
-    max_speed: float | None = setting(None, gt=0)
-    max_accel: float | None = setting(None, gt=0)
-    accel_margin: float = setting(0.5, gt=0, le=1)
-
-
-@dataclasses.dataclass(frozen=True)
-class StimParams:
-    """``stim``: network spikes → charge-balanced trains (whole µA and µs)."""
-
-    channel: int = setting(0, ge=0)
-    amplitude_ua: int = setting(20, ge=1)
-    phase_width_us: int = setting(100, ge=1)
-    interphase_gap_us: int = setting(50, ge=0)
-    frequency_hz: float = setting(100.0, gt=0)
-    pulse_count: int = setting(5, ge=1)
-    refractory_ms: float = setting(200.0, ge=0)
-
-
-@dataclasses.dataclass(frozen=True)
-class DiscreteParams:
-    """``discrete``: a decision → that class's velocity for ``hold_ms``."""
-
-    velocities: tuple[tuple[float, ...], ...] = ((0.3, 0.0), (-0.3, 0.0))
-    hold_ms: float = setting(500.0, gt=0)
-    interval_ms: float = setting(20.0, gt=0)
-    max_speed: float | None = setting(None, gt=0)
-    max_accel: float | None = setting(None, gt=0)
-    accel_margin: float = setting(0.5, gt=0, le=1)
-
-
-_PARAMS: dict[str, type] = {
-    "filter": FilterParams, "reref": RerefParams, "detect": DetectParams, "bin": BinParams,
-    "features": FeaturesParams, "decode": DecodeParams, "classify": ClassifyParams,
-    "snn": SnnParams, "burst": BurstParams, "wta": WtaParams, "velocity": VelocityParams,
-    "stim": StimParams, "discrete": DiscreteParams,
-}  # fmt: skip
-
-
-@dataclasses.dataclass(frozen=True)
-class NodeConfig:
-    """``[[loop.nodes]]``: one node; its parameters in the table named after its kind."""
-
-    name: str
-    kind: str = setting(choices=NODE_KINDS)
-    input: str | None = None
-    filter: FilterParams | None = None
-    reref: RerefParams | None = None
-    detect: DetectParams | None = None
-    bin: BinParams | None = None
-    features: FeaturesParams | None = None
-    decode: DecodeParams | None = None
-    classify: ClassifyParams | None = None
-    snn: SnnParams | None = None
-    burst: BurstParams | None = None
-    wta: WtaParams | None = None
-    velocity: VelocityParams | None = None
-    stim: StimParams | None = None
-    discrete: DiscreteParams | None = None
-
-    @property
-    def params(self) -> object:
-        """The parameters of this node's kind."""
-        return getattr(self, self.kind)
-
-    def validate(self, scope: Scope) -> Self:
-        """One parameter table, the node's own (defaults filled in)."""
-        if not self.name.strip() or self.name == _SOURCE or "." in self.name:
+def _validate_node(self: Any, scope: Scope) -> Any:
+    """One parameter table, the node's own (defaults filled in)."""
+    if not self.name.strip() or self.name == _SOURCE or "." in self.name:
+        raise scope.error(
+            "name",
+            f"a node name must be non-empty, without '.', and not {_SOURCE!r}; got {self.name!r}",
+        )
+    for kind in NODE_KINDS:
+        if kind != self.kind and getattr(self, kind) is not None:
             raise scope.error(
-                "name",
-                f"a node name must be non-empty, without '.', and not "
-                f"{_SOURCE!r}; got {self.name!r}",
+                kind,
+                f"node {self.name!r} is a {self.kind!r} node; a `{kind}` "
+                f"table belongs to a {kind!r} node",
             )
-        for kind in NODE_KINDS:
-            if kind != self.kind and getattr(self, kind) is not None:
-                raise scope.error(
-                    kind,
-                    f"node {self.name!r} is a {self.kind!r} node; a `{kind}` "
-                    f"table belongs to a {kind!r} node",
-                )
-        if self.params is None:
-            try:
-                default = _PARAMS[self.kind]()
-            except TypeError:
-                raise scope.error(
-                    self.kind,
-                    f"node {self.name!r} ({self.kind}) needs a "
-                    f"`{self.kind}` table (e.g. `{self.kind}.model = ...`)",
-                ) from None
-            return dataclasses.replace(self, **{self.kind: default})
-        return self
+    if self.params is None:
+        try:
+            default = _KINDS[self.kind].Params()
+        except TypeError:
+            raise scope.error(
+                self.kind,
+                f"node {self.name!r} ({self.kind}) needs a "
+                f"`{self.kind}` table (e.g. `{self.kind}.model = ...`)",
+            ) from None
+        return dataclasses.replace(self, **{self.kind: default})
+    return self
+
+
+#: Device kinds a sink may drive: every device kind some mapper kind declares (registered
+#: drivers of :mod:`neurolink.hal.device`; :func:`~neurolink.loop.core.sinks.open_device`).
+SINK_DEVICES: tuple[str, ...] = tuple(
+    dict.fromkeys(d for cls in _KINDS.values() for d in getattr(cls, "devices", ()))
+)
+
+
+#: ``[[loop.nodes]]``: one node (``name``, ``kind``, ``input``); its parameters in the table
+#: named after its kind, one optional field per registered kind (the kind's ``Params``).
+NodeConfig = dataclasses.make_dataclass(
+    "NodeConfig",
+    [
+        ("name", str),
+        ("kind", str, setting(choices=NODE_KINDS)),
+        ("input", str | None, None),  # type: ignore[list-item]
+        *((kind, cls.Params | None, None) for kind, cls in _KINDS.items()),  # type: ignore[attr-defined]
+    ],
+    frozen=True,
+    namespace={
+        "__doc__": "``[[loop.nodes]]``: one node; its parameters in the table of its kind.",
+        "params": property(_params),
+        "validate": _validate_node,
+    },
+)
+NodeConfig.__module__ = __name__
 
 
 @dataclasses.dataclass(frozen=True)
@@ -257,7 +118,7 @@ class SinkConfig:
     """``[[loop.sinks]]``: a device fed by a mapper node."""
 
     name: str
-    device: Literal["prosthesis", "stimulator", "lsl", "null"]
+    device: str = setting(choices=SINK_DEVICES)
     input: str
     url: str = "emulate"
     profile: str | None = None

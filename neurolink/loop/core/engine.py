@@ -46,6 +46,7 @@ from neurolink.loop.core.sinks import DeviceSink, stop_order
 from neurolink.loop.core.status import StatusLine, build_summary
 from neurolink.loop.core.tick import Tick
 from neurolink.loop.nodes.decode import DecodeNode
+from neurolink.loop.nodes.detect import DetectNode
 from neurolink.streams.block import Block
 from neurolink.streams.source import Source
 
@@ -108,7 +109,9 @@ class Engine:
         by_name = {n.name: i for i, n in enumerate(graph.nodes)}
         self._routes = [(by_name[k.mapper], k) for k in self.sinks]
         self._rollback = {i: getattr(graph.nodes[i], "rollback", _nothing) for i, _ in self._routes}
-        self._detect = next((i for i, n in enumerate(graph.nodes) if n.kind == "detect"), None)
+        self._detect = next(
+            (i for i, n in enumerate(graph.nodes) if isinstance(n, DetectNode)), None
+        )
         self._decode = next(
             (i for i, n in enumerate(graph.nodes) if isinstance(n, DecodeNode)), None
         )

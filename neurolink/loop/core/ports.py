@@ -1,16 +1,15 @@
 """What flows between the nodes of a loop graph, and the stages latency is broken into.
 
-A node reads one :class:`Port` type and produces one. The graph checks, when it is built from a
-config, that each node's input is a port type the node accepts (the config loader reports a
-mismatch with the file, line and node). This module has no dependencies so that the config
-schema can use the same table.
+A node reads one :class:`Port` type and produces one; each node class declares which
+(:mod:`neurolink.loop.core.registry`). The config loader checks that each node's input is a port
+type the node accepts and reports a mismatch with the file, line and node.
 
 ========== ===================================================================================
 port       value handed to the next node (per block; ``None`` or empty when nothing is new)
 ========== ===================================================================================
 samples    ``numpy.ndarray`` float32 (n_samples, n_channels): a block's data, time-major
 events     ``numpy.ndarray`` of ``SPIKE_DTYPE``: spikes decided by this block
-counts     :class:`~neurolink.loop.nodes.dsp.Bins`: bins completed by this block
+counts     :class:`~neurolink.loop.nodes.bin.Bins`: bins completed by this block
 state      :class:`Vector`: a decoded vector (velocity, position); ``fresh`` when it changed
 posteriors :class:`Vector`: class posteriors
 spikes     ``numpy.ndarray`` bool (n_steps, n_neurons): output spikes of a spiking network
@@ -26,7 +25,7 @@ from enum import IntEnum, StrEnum
 
 import numpy as np
 
-__all__ = ["NODE_PORTS", "Port", "Stage", "Vector"]
+__all__ = ["Port", "Stage", "Vector"]
 
 
 class Port(StrEnum):
@@ -55,33 +54,6 @@ class Stage(IntEnum):
     def label(self) -> str:
         """Column name in summaries and the latency stream."""
         return self.name.lower()
-
-
-#: Node kind → (accepted input ports, output port, latency stage). The config validation and
-#: the graph builder both read it; ``tests/loop/test_graph_config.py`` checks every node class
-#: declares the same.
-NODE_PORTS: dict[str, tuple[tuple[Port, ...], Port, Stage]] = {
-    "filter": ((Port.SAMPLES,), Port.SAMPLES, Stage.FILTER_DETECT),
-    "reref": ((Port.SAMPLES,), Port.SAMPLES, Stage.FILTER_DETECT),
-    "detect": ((Port.SAMPLES,), Port.EVENTS, Stage.FILTER_DETECT),
-    "bin": ((Port.EVENTS,), Port.COUNTS, Stage.BIN_DECODE),
-    "features": ((Port.SAMPLES,), Port.STATE, Stage.BIN_DECODE),
-    "decode": ((Port.COUNTS,), Port.STATE, Stage.BIN_DECODE),
-    "classify": ((Port.SAMPLES,), Port.POSTERIORS, Stage.BIN_DECODE),
-    "snn": ((Port.STATE,), Port.STATE, Stage.SNN),
-    "burst": ((Port.EVENTS,), Port.SPIKES, Stage.SNN),
-    "wta": ((Port.POSTERIORS,), Port.DECISION, Stage.SNN),
-    "velocity": ((Port.STATE,), Port.COMMANDS, Stage.WIRE),
-    "stim": ((Port.SPIKES,), Port.COMMANDS, Stage.WIRE),
-    "discrete": ((Port.DECISION,), Port.COMMANDS, Stage.WIRE),
-}
-
-#: Device kinds a sink may drive, per mapper kind.
-SINK_DEVICES: dict[str, tuple[str, ...]] = {
-    "velocity": ("prosthesis", "lsl", "null"),
-    "discrete": ("prosthesis", "lsl", "null"),
-    "stim": ("stimulator", "lsl", "null"),
-}
 
 
 @dataclass(slots=True)

@@ -18,13 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from neurolink.hal.commands import Command
-from neurolink.hal.device import Device, Lifecycle, Sent
-from neurolink.hal.drivers import (
-    LslOutletDriver,
-    NullDevice,
-    ProsthesisDriver,
-    StimulatorDriver,
-)
+from neurolink.hal.device import Device, Lifecycle, Sent, device_entry
 from neurolink.hal.emulate import Emulator
 from neurolink.hal.errors import (
     CommandError,
@@ -33,7 +27,7 @@ from neurolink.hal.errors import (
     NackError,
     SafetyError,
 )
-from neurolink.hal.safety import AuditLog, EStop, NoHostSafety, SafetyLayer
+from neurolink.hal.safety import AuditLog, EStop
 
 __all__ = ["EMULATE", "DeviceSink", "SinkStats", "open_device", "stop_order", "stop_rank"]
 
@@ -190,10 +184,6 @@ def stop_order(sinks: list[DeviceSink]) -> list[DeviceSink]:
     return sorted(sinks, key=lambda s: stop_rank(s.kind))
 
 
-def _bypass_layer(estop: EStop, audit: AuditLog, why: str) -> SafetyLayer:
-    return SafetyLayer(audit=audit, estop=estop, bypass=NoHostSafety(why))
-
-
 def open_device(
     kind: str,
     url: str,
@@ -206,17 +196,21 @@ def open_device(
 ) -> tuple[Device, Emulator | None]:
     """Make, open, identify and arm a device (starting its emulator for ``url = "emulate"``).
 
+    The driver is the one registered under ``kind`` in the HAL's device registry
+    (:func:`neurolink.hal.device.device_entry`), made with its ``for_session`` constructor.
+
     Parameters
     ----------
-    kind : {"prosthesis", "stimulator", "lsl", "null"}
+    kind : str
+        A registered device name (``prosthesis``, ``stimulator``, ``lsl``, ``null`` …).
     url : str
-        Port URL, or ``"emulate"``.
+        Port URL, or ``"emulate"`` (a device with an emulator).
     estop, audit
         The session's e-stop and audit log.
     profile : str, optional
         Emulator profile (``devices/profiles/<profile>.toml``).
     stream : str, optional
-        LSL stream name (``kind = "lsl"``).
+        Output stream name (``kind = "lsl"``).
     options : dict, optional
         More keyword arguments for the driver (e.g. ``limits`` that lower the device's).
 
@@ -229,25 +223,14 @@ def open_device(
     DeviceError
         Unknown kind, an emulator that does not start, a device that does not answer.
     """
-    opts = dict(options or {})
+    entry = device_entry(kind)
     emulator: Emulator | None = None
-    if kind in ("prosthesis", "stimulator"):
-        if url == EMULATE:
-            emulator = Emulator(kind, profile=profile).start()
-            url = emulator.port
-        cls = ProsthesisDriver if kind == "prosthesis" else StimulatorDriver
-        device: Any = cls(url, estop=estop, audit=audit, **opts)
-    elif kind == "lsl":
-        layer = _bypass_layer(
-            estop, audit, "LSL command outlet: the receiving software applies its own limits"
-        )
-        device = LslOutletDriver(stream or "neurolink-commands", layer, **opts)
-    elif kind == "null":
-        device = NullDevice(_bypass_layer(estop, audit, "null device: records only"))
-    else:
-        raise DeviceError(
-            f"unknown sink device {kind!r}; expected prosthesis, stimulator, lsl or null"
-        )
+    if url == EMULATE and entry.emulator is not None:
+        emulator = Emulator(kind, profile=profile).start()
+        url = emulator.port
+    device: Any = entry.cls.for_session(  # type: ignore[attr-defined]
+        url, estop=estop, audit=audit, stream=stream, **dict(options or {})
+    )
     try:
         device.open()
         device.identify()

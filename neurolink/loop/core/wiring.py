@@ -1,8 +1,8 @@
 """Checks of a ``[loop]`` config that span its nodes, sinks and task (run at load time).
 
 Each error names the node (or sink) and the key, with the file line, through the config
-engine's :class:`~neurolink.config.engine.Scope`. Used by
-:meth:`neurolink.loop.core.config.LoopConfig.validate`; it only reads the config objects.
+machinery's ``Scope``. Used by :meth:`neurolink.loop.core.config.LoopConfig.validate`; it only
+reads the config objects and the node registry (ports, mappers' devices, calibrated kinds).
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from neurolink.loop.core.ports import NODE_PORTS, SINK_DEVICES, Port
+from neurolink.loop.core.ports import Port
+from neurolink.loop.core.registry import fix_for, node_kinds
 
 __all__ = ["check_loop"]
 
@@ -42,6 +43,7 @@ def check_loop(self: Any, scope: Any) -> Any:
     """
     err = scope.context.error
     here = scope.path
+    registry = node_kinds()
     out: dict[str, Port] = {_SOURCE: Port.SAMPLES}
     kinds: dict[str, str] = {}
     nodes = []
@@ -55,55 +57,71 @@ def check_loop(self: Any, scope: Any) -> Any:
                 f"node {n.name!r}: input {src!r} is not "
                 f"{_SOURCE!r} or a node listed before it ({', '.join(kinds) or 'none'})",
             )
-        accepts, gives, _ = NODE_PORTS[n.kind]
+        cls = registry[n.kind]
+        accepts, gives = cls.inputs, cls.output
         if out[src] not in accepts:
             raise err(
                 (*here, "nodes", i, "input"),
                 f"node {n.name!r} ({n.kind}) takes {'/'.join(accepts)}, but its input "
-                f"{src!r} gives {out[src].value}{_hint(n.kind, out[src])}",
+                f"{src!r} gives {out[src].value}{_hint(n.kind, out[src], registry)}",
             )
         out[n.name], kinds[n.name] = gives, n.kind
         nodes.append(dataclasses.replace(n, input=src))
-    sinks = _check_sinks(self, scope, kinds)
-    task = _check_task(self, scope, nodes, sinks)
+    sinks = _check_sinks(self, scope, kinds, registry)
+    task = _check_task(self, scope, nodes, sinks, registry)
     for i, n in enumerate(nodes):
         calibrated = task is not None and task.decoder == n.name
-        if n.kind == "decode" and n.decode.model is None and not calibrated:
+        if _needs_fit(n, registry) and not calibrated:
             raise err(
-                (*here, "nodes", i, "decode", "model"),
-                f"decode node {n.name!r} has no model file: give `model`, or add a "
+                (*here, "nodes", i, n.kind, "model"),
+                f"{n.kind} node {n.name!r} has no model file: give `model`, or add a "
                 "[loop.task] whose calibration fits it",
             )
     return dataclasses.replace(self, nodes=tuple(nodes), task=task)
 
 
-def _check_sinks(self: Any, scope: Any, kinds: dict[str, str]) -> Any:
+def _needs_fit(n: Any, registry: dict[str, type]) -> bool:
+    """A node that the task's kinematics calibration fits, with no model file."""
+    cls = registry[n.kind]
+    return getattr(cls, "calibrates", None) == "kinematics" and n.params.model is None
+
+
+def _devices(kind: str | None, registry: dict[str, type]) -> tuple[str, ...]:
+    """Device kinds a sink fed by a node of ``kind`` may drive (none for a non-mapper)."""
+    return tuple(getattr(registry[kind], "devices", ())) if kind in registry else ()
+
+
+def _check_sinks(self: Any, scope: Any, kinds: dict[str, str], registry: dict[str, type]) -> Any:
     err, here, seen = scope.context.error, scope.path, set()
+    mapper_kinds = [k for k, c in registry.items() if c.output is Port.COMMANDS]
     for j, s in enumerate(self.sinks):
         if s.name in seen:
             raise err((*here, "sinks", j, "name"), f"sink name {s.name!r} is used twice")
         seen.add(s.name)
         kind = kinds.get(s.input)
-        if kind not in SINK_DEVICES:
+        devices = _devices(kind, registry)
+        if not devices:
             what = f"a {kind!r} node" if kind else "not a node"
-            mappers = ", ".join(k for k, v in kinds.items() if v in SINK_DEVICES)
-            have = mappers or "none defined: add a velocity, stim or discrete node"
+            mappers = ", ".join(k for k, v in kinds.items() if _devices(v, registry))
+            have = mappers or f"none defined: add a {', '.join(mapper_kinds)} node"
             raise err(
                 (*here, "sinks", j, "input"),
                 f"sink {s.name!r}: input {s.input!r} is "
                 f"{what}; a sink takes a mapper's commands ({have})",
             )
-        if s.device not in SINK_DEVICES[kind]:
+        if s.device not in devices:
             raise err(
                 (*here, "sinks", j, "device"),
                 f"sink {s.name!r}: a {s.device} cannot "
                 f"take the commands of {kind!r} node {s.input!r} (devices: "
-                f"{', '.join(SINK_DEVICES[kind])})",
+                f"{', '.join(devices)})",
             )
     return self.sinks
 
 
-def _check_task(self: Any, scope: Any, nodes: list[Any], sinks: Any) -> Any:
+def _check_task(
+    self: Any, scope: Any, nodes: list[Any], sinks: Any, registry: dict[str, type]
+) -> Any:
     t = self.task
     if t is None:
         return None
@@ -117,10 +135,9 @@ def _check_task(self: Any, scope: Any, nodes: list[Any], sinks: Any) -> Any:
             f"cursor from; {'prosthesis sinks: ' + ', '.join(arms) if arms else 'none'}"
             f" (got {arm!r})",
         )
-    decoders = [n.name for n in nodes if n.kind == "decode"]
-    dec = t.decoder or next(
-        (n.name for n in nodes if n.kind == "decode" and n.decode.model is None), None
-    )  # type: ignore[union-attr]
+    fitted = [n for n in nodes if getattr(registry[n.kind], "calibrates", None) == "kinematics"]
+    decoders = [n.name for n in fitted]
+    dec = t.decoder or next((n.name for n in fitted if n.params.model is None), None)
     if dec is not None and dec not in decoders:
         raise err(
             (*here, "decoder"),
@@ -129,15 +146,8 @@ def _check_task(self: Any, scope: Any, nodes: list[Any], sinks: Any) -> Any:
     return dataclasses.replace(t, prosthesis=arm, decoder=dec)
 
 
-def _hint(kind: str, got: Port) -> str:
-    """How to fix a port mismatch, when there is a usual fix."""
-    fixes = {
-        ("decode", Port.EVENTS): "bin",
-        ("decode", Port.SAMPLES): "detect and a bin",
-        ("bin", Port.SAMPLES): "detect",
-        ("velocity", Port.COUNTS): "decode",
-        ("snn", Port.COUNTS): "decode",
-        ("stim", Port.EVENTS): "burst",
-    }
-    fix = fixes.get((kind, got))
+def _hint(kind: str, got: Port, registry: dict[str, type]) -> str:
+    """How to fix a port mismatch, derived from the registry (the shortest chain of node kinds
+    from what the input gives to what the node takes), when there is one."""
+    fix = fix_for(kind, got, registry)
     return f"; put a {fix} node before it" if fix else ""

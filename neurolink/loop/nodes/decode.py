@@ -1,30 +1,71 @@
-"""Decoding nodes: binned counts → decoded state, raw EEG → features or class posteriors.
-
-:class:`DecodeNode` wraps any bin decoder of :mod:`neurolink.decode` (``step`` per completed
-bin). It also calibrates one: in *calibration* mode it outputs what a teacher says the subject
-intends (the task's autopilot drives the device with it) and keeps each bin's counts with that
-label; :meth:`DecodeNode.fit` then fits the decoder and switches to decoding.
-"""
+"""The ``decode`` node: binned counts → decoded state, with online calibration."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
-from typing import ClassVar
+from pathlib import Path
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from neurolink.decode import BandPower, Decoder
-from neurolink.decode.errors import CalibrationError
+from neurolink.config import setting
+from neurolink.decode import (
+    BayesianDecoder,
+    Decoder,
+    KalmanDecoder,
+    WienerFilter,
+    load_decoder,
+)
+from neurolink.decode.errors import CalibrationError, DecoderError
 from neurolink.loop.core.ports import Port, Stage, Vector
+from neurolink.loop.core.registry import BuildContext, register_node
 from neurolink.loop.core.tick import Tick
-from neurolink.loop.nodes.dsp import Bins
+from neurolink.loop.nodes.bin import Bins
 
-__all__ = ["ClassifyNode", "DecodeNode", "FeaturesNode", "Teacher"]
+__all__ = ["METHODS", "DecodeNode", "DecodeParams", "Teacher", "make_decoder"]
 
-#: ``teacher(t) -> value``: the intended value (n_dims,) in force at host time ``t`` (s).
+
+#: Bin decoders a ``decode`` node can calibrate, by config name, with the parameters of the node
+#: they take (``bin_s`` is the width of the input bins in seconds).
+METHODS: dict[str, Callable[[Any, float], Decoder]] = {
+    "bayes": lambda p, bin_s: BayesianDecoder(
+        bin_s=bin_s, grid_shape=p.grid, prior=p.prior, estimate=p.estimate
+    ),
+    "kalman": lambda p, bin_s: KalmanDecoder(kinematics="velocity"),
+    "wiener": lambda p, bin_s: WienerFilter(),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class DecodeParams:
+    """``decode``: a bin decoder, loaded from ``model`` or calibrated by the task."""
+
+    method: str = setting("bayes", choices=tuple(METHODS))
+    model: Path | None = dataclasses.field(default=None, metadata={"exists": True})
+    save: Path | None = None
+    dims: tuple[str, ...] = ("vx", "vy")
+    grid: int = setting(25, ge=3, le=200)
+    prior: Literal["uniform", "occupancy", "continuity", "recursive"] = "continuity"
+    estimate: Literal["mean", "map"] = "mean"
+
+
+def make_decoder(params: DecodeParams, bin_s: float) -> Decoder:
+    """A new (unfitted) decoder as a ``decode`` node's parameters say.
+
+    Parameters
+    ----------
+    params : DecodeParams
+    bin_s : float
+        Width of the bins it decodes (s).
+    """
+    return METHODS[params.method](params, bin_s)
+
+
 Teacher = Callable[[float], Sequence[float]]
 
 
+@register_node
 class DecodeNode:
     """Decode each completed bin of counts with a fitted decoder (or calibrate one).
 
@@ -46,6 +87,24 @@ class DecodeNode:
     inputs: ClassVar[tuple[Port, ...]] = (Port.COUNTS,)
     output: ClassVar[Port] = Port.STATE
     stage: ClassVar[Stage] = Stage.BIN_DECODE
+    Params: ClassVar[type] = DecodeParams
+
+    #: Calibration a node of this kind takes (:mod:`neurolink.loop.calibration`).
+    calibrates: ClassVar[str] = "kinematics"
+
+    @classmethod
+    def from_config(cls, ctx: BuildContext) -> DecodeNode:
+        """The node of a ``[[loop.nodes]]`` entry: the model file's decoder (checked against
+        the source's channels and the node's ``dims``), or a new one to calibrate."""
+        p = ctx.node.params
+        if p.model is None:
+            width = getattr(ctx.source, "width", None)
+            if width is None:
+                raise ctx.error("input", "a decode node reads the counts of a bin node")
+            dec = make_decoder(p, width / ctx.fs)
+        else:
+            dec = _bin_model(ctx)
+        return cls(ctx.node.name, dec, p.dims, ctx.n_channels)
 
     def __init__(
         self,
@@ -166,90 +225,23 @@ class DecodeNode:
         return dec
 
 
-class FeaturesNode:
-    """Causal log band power (:class:`~neurolink.decode.BandPower`) at the end of each block.
-
-    Parameters
-    ----------
-    name : str
-        Node name.
-    fs : float
-        Sampling rate (Hz).
-    n_channels : int
-    bands : sequence of (float, float)
-        Pass bands (Hz).
-    window_s : float
-        Averaging window (s).
-    order : int
-        Butterworth order of each band-pass.
-    """
-
-    kind: ClassVar[str] = "features"
-    inputs: ClassVar[tuple[Port, ...]] = (Port.SAMPLES,)
-    output: ClassVar[Port] = Port.STATE
-    stage: ClassVar[Stage] = Stage.BIN_DECODE
-
-    def __init__(
-        self,
-        name: str,
-        fs: float,
-        n_channels: int,
-        *,
-        bands: Sequence[tuple[float, float]] = ((8.0, 12.0), (13.0, 30.0)),
-        window_s: float = 1.0,
-        order: int = 4,
-    ) -> None:
-        self.name = name
-        self.power = BandPower(fs, tuple(bands), window_s, order)
-        self.labels = tuple(f"b{b}c{c}" for b in range(len(bands)) for c in range(n_channels))
-        self._out = Vector.zeros(self.labels)
-
-    def reset(self) -> None:
-        """Forget filter states and the averaging window."""
-        self.power.reset()
-
-    def step(self, x: np.ndarray, tick: Tick) -> Vector:
-        """Features after the block's last sample (reused :class:`Vector`)."""
-        out = self._out
-        out.fresh = x.shape[0] > 0
-        if out.fresh:
-            out.value[:] = self.power.step(x)[-1]
-            out.index = tick.last_index
-        return out
-
-
-class ClassifyNode:
-    """Class posteriors of an :class:`~neurolink.decode.EEGClassDecoder` after each block.
-
-    Parameters
-    ----------
-    name : str
-        Node name.
-    decoder : Decoder
-        A fitted decoder with ``step(block) -> posteriors`` and ``classes_``.
-    """
-
-    kind: ClassVar[str] = "classify"
-    inputs: ClassVar[tuple[Port, ...]] = (Port.SAMPLES,)
-    output: ClassVar[Port] = Port.POSTERIORS
-    stage: ClassVar[Stage] = Stage.BIN_DECODE
-
-    def __init__(self, name: str, decoder: Decoder) -> None:
-        self.name = name
-        self.decoder = decoder
-        classes = getattr(decoder, "classes_", ())
-        self.labels = tuple(str(c) for c in classes)
-        self._out = Vector.zeros(self.labels)
-
-    def reset(self) -> None:
-        """Forget the decoder's online state."""
-        self.decoder.reset()
-
-    def step(self, x: np.ndarray, tick: Tick) -> Vector:
-        """Posteriors after the block's last sample (reused :class:`Vector`)."""
-        out = self._out
-        out.fresh = x.shape[0] > 0
-        if out.fresh:
-            out.value[:] = self.decoder.step(x)  # type: ignore[attr-defined]
-            out.index = tick.last_index
-        return out
+def _bin_model(ctx: BuildContext) -> Decoder:
+    """The decode node's model file: a bin decoder for these channels and the node's ``dims``."""
+    p = ctx.node.params
+    try:
+        dec = load_decoder(p.model, ctx.channels)
+    except DecoderError as exc:
+        raise ctx.error("model", str(exc)) from None
+    if not isinstance(dec, BayesianDecoder | KalmanDecoder | WienerFilter):
+        raise ctx.error(
+            "model", f"{p.model} holds a {type(dec).__name__}, not a bin decoder "
+            "(bayes, kalman, wiener)",
+        )  # fmt: skip
+    width = np.asarray(dec.step(np.zeros(ctx.n_channels))).size
+    dec.reset()
+    if width != len(p.dims):
+        raise ctx.error(
+            "dims", f"the model {p.model} decodes {width} values, the node names "
+            f"{len(p.dims)} ({', '.join(p.dims)})",
+        )  # fmt: skip
+    return dec

@@ -58,7 +58,8 @@ import numpy as np
 
 from neurolink.errors import StreamMismatchError
 from neurolink.loop.core.ports import Port, Vector
-from neurolink.loop.nodes.dsp import Bins, Events
+from neurolink.loop.nodes.bin import Bins
+from neurolink.loop.nodes.detect import Events
 from neurolink.streams.events import SPIKE_DTYPE
 
 __all__ = [

@@ -12,7 +12,7 @@ from typing import TextIO
 
 from neurolink.loop.core.graph import SOURCE, Node
 from neurolink.loop.core.ports import Port
-from neurolink.loop.nodes.dsp import BinNode
+from neurolink.loop.nodes.bin import BinNode
 from neurolink.loop.session.config import Config
 from neurolink.loop.stages.graph import StagePlan, build_stage, parse_stage, plan_stage
 from neurolink.loop.stages.inlet import PortInlet
