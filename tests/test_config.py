@@ -17,20 +17,17 @@ from brainflow.board_shim import BoardIds, BrainFlowPresets
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from neurolink.config import (
-    BrainFlowConfig,
+from neurolink.config.locate import LineLocator, format_path
+from neurolink.config.tables import Context, Scope, load_table, setting
+from neurolink.errors import ConfigError
+from neurolink.loop.session.config import (
     Config,
-    FileConfig,
-    LslConfig,
     config_from_dict,
     config_to_dict,
     load_config,
     parse_config,
-    setting,
 )
-from neurolink.config.locate import LineLocator, format_path
-from neurolink.config.tables import Context, Scope, load_table
-from neurolink.errors import ConfigError
+from neurolink.streams.config import BrainFlowConfig, FileConfig, LslConfig
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
@@ -150,8 +147,8 @@ timeout = true
 
 
 def test_bool_is_not_a_number_and_float_is_not_an_integer() -> None:
-    msg = error_of('[source]\nkind = "lsl"\nlsl.name = "x"\nlsl.expected_rate = false\n')
-    assert msg == "cfg.toml:4: `source.lsl.expected_rate`: expected a number, got boolean false"
+    msg = error_of('[source]\nkind = "lsl"\nlsl.name = "x"\nlsl.fs = false\n')
+    assert msg == "cfg.toml:4: `source.lsl.fs`: expected a number, got boolean false"
     msg = error_of('[source]\nkind = "lsl"\nlsl.name = "x"\nlsl.expected_channels = 8.0\n')
     assert msg == "cfg.toml:4: `source.lsl.expected_channels`: expected an integer, got float 8.0"
 
@@ -225,8 +222,7 @@ dtype = "<i2"
 n_channels = 4
 """
     assert error_of(text, base_dir=tmp_path) == (
-        "cfg.toml:4: `source.file`: format 'raw' needs `dtype`, `n_channels` and `rate`; "
-        "missing `rate`"
+        "cfg.toml:4: `source.file`: format 'raw' needs `dtype`, `n_channels` and `fs`; missing `fs`"
     )
 
 
@@ -240,7 +236,7 @@ path = "trial.dat"
 format = "raw"
 dtype = "int17"
 n_channels = 4
-rate = 15000
+fs = 15000
 """
     msg = error_of(text, base_dir=tmp_path)
     assert msg.startswith("cfg.toml:6: `source.file.dtype`: expected a numeric numpy dtype")
@@ -252,10 +248,10 @@ def test_raw_keys_refused_for_other_formats(shared_data: Path) -> None:
 kind = "file"
 [source.file]
 path = "{shared_data / "eeg_motor_imagery_64ch.edf"}"
-rate = 128
+fs = 128
 """
     assert error_of(text) == (
-        "cfg.toml:5: `source.file.rate`: only used with format 'raw' (format is 'edf')"
+        "cfg.toml:5: `source.file.fs`: only used with format 'raw' (format is 'edf')"
     )
 
 
@@ -454,7 +450,7 @@ def test_lsl_values_and_defaults() -> None:
     assert isinstance(src, LslConfig)
     assert (src.name, src.type, src.source_id, src.markers) == (None, None, "amp-1", "m")
     assert (src.resolve_timeout, src.stall_timeout) == (5.0, 2.0)
-    assert src.expected_channels is None and src.expected_rate is None
+    assert src.expected_channels is None and src.fs is None
 
 
 def test_raw_file_from_shared_data(shared_data: Path, tmp_path: Path) -> None:
@@ -465,13 +461,13 @@ kind = "file"
 path = "locust_trial_01.raw"
 dtype = "<i2"
 n_channels = 4
-rate = 15000
+fs = 15000
 realtime = false
 """
     src = parse_config(text, base_dir=shared_data).source
     assert isinstance(src, FileConfig)
     assert src.path == (shared_data / "locust_trial_01.raw").resolve()
-    assert (src.format, src.dtype, src.n_channels, src.rate) == ("raw", "<i2", 4, 15000.0)
+    assert (src.format, src.dtype, src.n_channels, src.fs) == ("raw", "<i2", 4, 15000.0)
     assert (src.realtime, src.loop, src.chunk_ms, src.name) == (
         False,
         False,
@@ -520,7 +516,7 @@ kind = "file"
 path = "locust_trial_02.raw"
 dtype = "int16"
 n_channels = 4
-rate = 15000.0
+fs = 15000.0
 loop = true
 """
     cfg = parse_config(text, base_dir=shared_data)

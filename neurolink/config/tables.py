@@ -12,11 +12,15 @@ nested dataclasses (TOML tables), tuples of dataclasses (arrays of tables) and t
 (:class:`Variants`).
 
 Rules go in the field metadata (keys ``gt``, ``ge``, ``lt``, ``le``, ``choices``, ``exists``,
-``variants``), most easily through :func:`setting`, or through ``dataclasses.field(metadata=...)``
-where a field holds a section or a path (ruff's RUF009 objects to other calls there). A class
-may also define ``validate(self, scope) -> Self`` for checks that involve several keys or
-outside knowledge; it returns the (possibly completed) instance and raises
-``scope.error(key, message)``.
+``variants``, ``was``), most easily through :func:`setting`, or through
+``dataclasses.field(metadata=...)`` where a field holds a section or a path (ruff's RUF009
+objects to other calls there). A class may also define ``validate(self, scope) -> Self`` for
+checks that involve several keys or outside knowledge; it returns the (possibly completed)
+instance and raises ``scope.error(key, message)``.
+
+A key that was renamed keeps its old spelling in ``was``: the old key is still read, with a
+:class:`ConfigKeyDeprecation` warning (shown by default) that names the new key; giving both is
+an error.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import dataclasses
 import functools
 import types
 import typing
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import MISSING, dataclass
 from pathlib import Path
@@ -34,11 +39,30 @@ from neurolink.config.locate import KeyPath, LineLocator, format_path
 from neurolink.config.words import describe, got, suggest
 from neurolink.errors import ConfigError
 
-__all__ = ["Context", "Scope", "Variants", "load_table", "setting", "to_plain"]
+__all__ = [
+    "ConfigKeyDeprecation",
+    "Context",
+    "Scope",
+    "Variants",
+    "load_table",
+    "setting",
+    "to_plain",
+]
 
 T = TypeVar("T")
 
-_RULES = ("gt", "ge", "lt", "le", "choices", "exists", "variants")
+_RULES = ("gt", "ge", "lt", "le", "choices", "exists", "variants", "was")
+
+
+class ConfigKeyDeprecation(DeprecationWarning):
+    """A config used the old spelling of a renamed key (the message names the new one).
+
+    Unlike other ``DeprecationWarning``s it is shown by default (a filter is installed when
+    this module is imported), since the person who can fix it reads the config, not the code.
+    """
+
+
+warnings.filterwarnings("default", category=ConfigKeyDeprecation)
 
 
 def setting(
@@ -52,6 +76,7 @@ def setting(
     choices: Sequence[Any] | None = None,
     exists: bool = False,
     variants: Variants | None = None,
+    was: Sequence[str] = (),
 ) -> Any:
     """A dataclass field with validation rules in its metadata.
 
@@ -67,6 +92,8 @@ def setting(
         For a ``Path``: the file or folder must exist.
     variants : Variants, optional
         The field is a tagged union of these classes.
+    was : sequence of str
+        Old spellings of the key, still read with a :class:`ConfigKeyDeprecation` warning.
 
     Rules given for a tuple field apply to each of its elements.
 
@@ -81,6 +108,8 @@ def setting(
         metadata["choices"] = tuple(choices)
     if exists:
         metadata["exists"] = True
+    if was:
+        metadata["was"] = tuple(was)
     return dataclasses.field(default=default, default_factory=default_factory, metadata=metadata)
 
 
@@ -150,12 +179,15 @@ class Context:
         """Line locator of the text (built on the first error only)."""
         return LineLocator(self.text) if self.text is not None else None
 
+    def where(self, path: KeyPath) -> str:
+        """``FILE:LINE`` of a key path (``FILE`` when the line is unknown)."""
+        line = self.locator.line(path) if self.locator is not None and path else None
+        return self.filename if line is None else f"{self.filename}:{line}"
+
     def error(self, path: KeyPath, message: str) -> ConfigError:
         """A ConfigError ``FILE:LINE: `path`: message`` (line omitted when unknown)."""
-        line = self.locator.line(path) if self.locator is not None and path else None
-        where = self.filename if line is None else f"{self.filename}:{line}"
         what = f" `{format_path(path)}`:" if path else ""
-        return ConfigError(f"{where}:{what} {message}")
+        return ConfigError(f"{self.where(path)}:{what} {message}")
 
 
 @dataclass(frozen=True)
@@ -214,25 +246,48 @@ def load_table(cls: type[T], data: Any, context: Context, path: KeyPath = ()) ->
     if not isinstance(data, Mapping):
         raise context.error(path, f"expected a table, got {got(data)}")
     fields = [f for f in dataclasses.fields(cls) if f.init]  # type: ignore[arg-type]
-    names = [f.name for f in fields]
-    for key in data:
-        if key not in names:
-            raise context.error((*path, key), "unknown key" + suggest(key, names))
+    given = _given_keys(fields, data, context, path)
     hints = _hints(cls)
     kwargs = {}
     for f in fields:  # what is given first: a misplaced key is the likelier mistake
-        if f.name in data:
-            kwargs[f.name] = _convert(
-                hints[f.name], data[f.name], f.metadata, context, (*path, f.name)
-            )
+        if f.name in given:
+            key = given[f.name]
+            kwargs[f.name] = _convert(hints[f.name], data[key], f.metadata, context, (*path, key))
     for f in fields:
-        if f.name not in data and f.default is MISSING and f.default_factory is MISSING:
+        if f.name not in given and f.default is MISSING and f.default_factory is MISSING:
             raise context.error((*path, f.name), _missing(hints[f.name], f.metadata))
     obj = cls(**kwargs)
     hook = getattr(obj, "validate", None)
     if callable(hook):
-        obj = hook(Scope(context, path, frozenset(data)))
+        obj = hook(Scope(context, path, frozenset(given)))
     return obj
+
+
+def _given_keys(
+    fields: Sequence[dataclasses.Field[Any]], data: Mapping[str, Any], ctx: Context, path: KeyPath
+) -> dict[str, str]:
+    """Field name → the key that gives it in ``data`` (an old spelling warns; unknown raises)."""
+    old = {was: f.name for f in fields for was in f.metadata.get("was", ())}
+    names = [f.name for f in fields]
+    given: dict[str, str] = {}
+    for key in data:
+        name = old.get(key, key)
+        if name not in names:
+            raise ctx.error((*path, key), "unknown key" + suggest(key, names))
+        if name in given:
+            first, second = sorted((key, given[name]), key=lambda k: k != name)
+            raise ctx.error(
+                (*path, second), f"`{second}` is the old name of `{first}`; give only `{first}`"
+            )
+        given[name] = key
+        if name != key:
+            warnings.warn(
+                f"{ctx.where((*path, key))}: `{format_path((*path, key))}` is deprecated; "
+                f"use `{format_path((*path, name))}`",
+                ConfigKeyDeprecation,
+                stacklevel=2,
+            )
+    return given
 
 
 @functools.cache

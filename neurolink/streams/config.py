@@ -52,7 +52,7 @@ SUFFIX_FORMATS = {
     ".npz": "npz",
 }
 
-_RAW_KEYS = ("dtype", "n_channels", "rate")
+_RAW_KEYS = ("dtype", "n_channels", "fs")
 _PRESETS = {
     "default": BrainFlowPresets.DEFAULT_PRESET,
     "auxiliary": BrainFlowPresets.AUXILIARY_PRESET,
@@ -192,8 +192,9 @@ class LslConfig(SourceConfig):
         Seconds without samples before the source reports a stall.
     expected_channels : int or None
         Refuse a stream with another channel count.
-    expected_rate : float or None
-        Refuse a stream with another nominal rate (Hz; 0 for irregular streams).
+    fs : float or None
+        Refuse a stream with another nominal sampling rate (Hz; 0 for irregular streams).
+        Formerly ``expected_rate`` (still read, with a deprecation warning).
     markers : str or None
         Name of a marker stream to read alongside.
     """
@@ -206,7 +207,7 @@ class LslConfig(SourceConfig):
     resolve_timeout: float = setting(5.0, gt=0)
     stall_timeout: float = setting(2.0, gt=0)
     expected_channels: int | None = setting(None, gt=0)
-    expected_rate: float | None = setting(None, ge=0)
+    fs: float | None = setting(None, ge=0, was=("expected_rate",))
     markers: str | None = None
 
     def validate(self, scope: Scope) -> Self:
@@ -233,8 +234,9 @@ class FileConfig(SourceConfig):
         Raw only: numpy sample dtype (``"<i2"``, ``"float32"``).
     n_channels : int or None
         Raw only: interleaved channel count.
-    rate : float or None
-        Raw only: sampling rate in Hz.
+    fs : float or None
+        Raw only: sampling rate in Hz. Formerly ``rate`` (still read, with a deprecation
+        warning).
     realtime : bool
         Pace samples at their rate (False: as fast as read).
     loop : bool
@@ -251,7 +253,7 @@ class FileConfig(SourceConfig):
     format: Literal["edf", "bdf", "eeglab", "xdf", "raw", "npz"] | None = None
     dtype: str | None = None
     n_channels: int | None = setting(None, gt=0)
-    rate: float | None = setting(None, gt=0)
+    fs: float | None = setting(None, gt=0, was=("rate",))
     realtime: bool = True
     loop: bool = False
     chunk_ms: float = setting(20.0, gt=0)
@@ -273,7 +275,7 @@ class FileConfig(SourceConfig):
             if missing:
                 raise scope.error(
                     None,
-                    "format 'raw' needs `dtype`, `n_channels` and `rate`; missing "
+                    "format 'raw' needs `dtype`, `n_channels` and `fs`; missing "
                     + ", ".join(f"`{k}`" for k in missing),
                 )
             _check_dtype(scope, str(self.dtype))

@@ -199,7 +199,7 @@ def source_from_config(cfg: SourceConfig) -> Source:
             cfg.type,
             cfg.source_id,
             expected_channels=cfg.expected_channels,
-            expected_rate=cfg.expected_rate,
+            expected_rate=cfg.fs,
             resolve_timeout=cfg.resolve_timeout,
             stall_timeout=cfg.stall_timeout,
         )

@@ -80,7 +80,7 @@ class PlayedFileSource:
         """Build from a validated ``[source.file]`` section."""
         kwargs: dict[str, object] = {"format": cfg.format}
         if cfg.dtype is not None:
-            kwargs.update(dtype=cfg.dtype, n_channels=cfg.n_channels, rate=cfg.rate)
+            kwargs.update(dtype=cfg.dtype, n_channels=cfg.n_channels, rate=cfg.fs)
         return cls(
             cfg.path,
             cfg.name,
