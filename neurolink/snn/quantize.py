@@ -62,6 +62,9 @@ class FloatPopulation:
         Threshold (≥ 0), float units.
     bias : float or array_like, shape (n,)
         Added to v every step, float units.
+    max_spikes : int
+        Spikes per neuron and step: 1 (Loihi; Xylo output neurons) or 31 (Xylo hidden neurons,
+        which emit a count and subtract the threshold per spike).
     """
 
     name: str
@@ -70,6 +73,7 @@ class FloatPopulation:
     tau_v: ArrayLike
     vth: ArrayLike
     bias: ArrayLike = 0.0
+    max_spikes: int = 1
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Parameters broadcast to float64 arrays of shape (n,)."""
@@ -215,6 +219,7 @@ def _limits(net: FloatNetwork, profile: Profile, bits: int) -> dict[str, float]:
             s = min(s, vth_hi * profile.threshold_gain / p["vth"].max())
         if np.abs(p["bias"]).max() > 0:
             s = min(s, min(bias_hi, -bias_lo) * 2.0**bias_exp_hi / np.abs(p["bias"]).max())
+
         for c in net.connections:
             if c.target != pop.name:
                 continue
@@ -247,19 +252,36 @@ def _build(
         vth = np.clip(np.round(vth_i), *profile.range_of("vth")).astype(np.int64)
         b = p["bias"] * s
         lo, hi = profile.range_of("bias_mant")
-        bexp = np.array([_fit_exp(np.array([x]), lo, hi, 0, 7) for x in b], dtype=np.int64)
+        e_top = int(profile.range_of("bias_exp")[1])
+        bexp = np.array([_fit_exp(np.array([x]), lo, hi, 0, e_top) for x in b], dtype=np.int64)
         b_i = b / 2.0**bexp
         b_m = np.clip(np.round(b_i), lo, hi).astype(np.int64)
-        common = {"name": pop.name, "n": pop.n, "bias_exp": bexp}
+        spikes = int(np.clip(pop.max_spikes, *profile.range_of("max_spikes")))  # Loihi: 1
+        common = {"name": pop.name, "n": pop.n, "bias_exp": bexp, "max_spikes": spikes}
         pops.append(Population(du=du, dv=dv, vth=vth, bias_mant=b_m, **common))
         ideal_pops.append(Population(du=du_i, dv=dv_i, vth=vth_i, bias_mant=b_i, **common))
     conns, ideal_conns = [], []
     e_lo, e_hi = (int(x) for x in profile.range_of("weight_exp"))
+    exps = {}
+    for c in net.connections:
+        w_a = np.asarray(c.weights, float) * scale[c.target] * _SAFETY / profile.activation_gain
+        q, lo, hi = profile.weight_grid(bits, _sign_mode(w_a))
+        exps[c.name] = _fit_exp(w_a, lo, hi, e_lo, e_hi)
+    if profile.name == "xylo":  # one weight_shift per matrix: the largest one needed in it
+        spikes = {p.name: min(p.max_spikes, 31) for p in net.populations}
+        matrix = {
+            c.name: "in" if c.source not in spikes else "out" if spikes[c.target] == 1 else "rec"
+            for c in net.connections
+        }
+        for c in net.connections:
+            exps[c.name] = max(
+                exps[d.name] for d in net.connections if matrix[d.name] == matrix[c.name]
+            )
     for c in net.connections:
         w_a = np.asarray(c.weights, float) * scale[c.target] * _SAFETY / profile.activation_gain
         mode = _sign_mode(w_a)
         q, lo, hi = profile.weight_grid(bits, mode)
-        e = _fit_exp(w_a, lo, hi, e_lo, e_hi)
+        e = exps[c.name]
         ideal = w_a / 2.0**e
         mant = np.clip(np.round(ideal / q) * q, lo, hi).astype(np.int64)
         args = (c.name, c.source, c.target)
@@ -294,10 +316,17 @@ def quantize(
     headroom : float
         Fraction of the state range the example run may use.
     profile : str or Profile
+        ``"loihi"`` or ``"xylo"`` (Xylo: decays become shifts ``d = round(−log2(1 − keep))``,
+        weights int8 with one shift per matrix, thresholds and biases int16).
 
     Returns
     -------
     Quantized
+
+    Raises
+    ------
+    ResourceError
+        The network does not fit the profile's chip (the message says what overflowed).
     """
     prof = get_profile(profile)
     scale = _limits(net, prof, num_weight_bits)
@@ -308,8 +337,7 @@ def quantize(
         probes = [Probe(p.name, v) for p in net.populations for v in ("u", "v")]
         probed = NetworkSpec(ideal.populations, ideal.connections, ideal.inputs, probes, prof.name)
         out = make_backend(BackendKind.FLOAT, probed).run(T, inputs)
-        u_hi = min(-prof.range_of("u0")[0], prof.range_of("u0")[1])
-        v_hi = min(-prof.range_of("v0")[0], prof.range_of("v0")[1])
+        u_hi = v_hi = prof.state_limit
         for p in net.populations:
             peak = max(
                 np.abs(out[f"{p.name}.u"]).max(initial=0) / u_hi,
@@ -318,4 +346,5 @@ def quantize(
             if peak > headroom:  # dynamics are linear in the scale: shrink it in one go
                 scale[p.name] *= headroom / peak
     spec, ideal = _build(net, scale, prof, num_weight_bits)
+    prof.check_fits(spec)  # ResourceError naming what overflowed
     return Quantized(spec, ideal, scale, net.dt_ms)

@@ -116,6 +116,8 @@ class Profile(ABC):
     #: Energy per operation in picojoules, with the source in ``energy_source``.
     energy_pj: ClassVar[Mapping[str, float]]
     energy_source: ClassVar[str]
+    #: Largest magnitude the currents and membrane may reach (the quantizer's headroom).
+    state_limit: ClassVar[int]
     #: Synaptic currents per neuron (``u``, then ``u2``); a connection picks one by ``synapse``.
     synapses: ClassVar[int] = 1
     #: Largest number of events one input axon may carry in one step (1: binary spikes).

@@ -170,6 +170,7 @@ class LoihiProfile(Profile):
         {"bias_exp", "weight_exp", "num_weight_bits", "du2", "alias", "max_spikes"}
     )
     state_vars = ("u", "v", "a")
+    state_limit = V_WIDTH.hi  # 2**23 − 1: u wraps past it, v saturates at it
     weight_dtype = np.int16  # truncated weights lie in −256..255
     activation_gain = 1 << ACT_SHIFT
     threshold_gain = 1 << VTH_SHIFT
