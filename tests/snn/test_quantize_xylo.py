@@ -8,7 +8,6 @@ import pytest
 from neurolink.snn import InputPort, ResourceError, make_backend
 from neurolink.snn.quantize import FloatConnection, FloatNetwork, FloatPopulation, quantize
 
-
 # Time constants whose per-step retention is an exact Xylo shift: exp(−1/τ) = 1 − 2**−d, so
 # the report measures the integer arithmetic, not the rounding of τ onto 4-bit shifts.
 TAU_U = -1.0 / np.log(1.0 - 2.0**-2)  # 3.476 ms → d = 2
