@@ -11,6 +11,17 @@ from typing import Literal, overload
 
 import numpy as np
 
+from neurolink.dsp.defaults import (
+    CALIBRATION_S,
+    DEAD_TIME_MS,
+    DETECT_METHOD,
+    DETECT_THRESHOLD,
+    NOISE_TAU_S,
+    PEAK_SIGN,
+    REFRACTORY_MS,
+    SPIKE_BAND_HZ,
+    SPIKE_FILTER_ORDER,
+)
 from neurolink.dsp.detect import make_detector
 from neurolink.dsp.detect.base import PeakDetector, PeakSign
 from neurolink.dsp.filters import StreamingFilter, design_sos
@@ -71,20 +82,20 @@ def detect_spikes(
     data: np.ndarray,
     fs: float,
     *,
-    band: tuple[float, float] | None = (300.0, 5000.0),
-    filter_order: int = 2,
+    band: tuple[float, float] | None = SPIKE_BAND_HZ,
+    filter_order: int = SPIKE_FILTER_ORDER,
     filter_init: Literal["zeros", "step"] = "zeros",
     reference: Literal["average", "median"] | None = None,
-    method: str = "by_channel",
+    method: str = DETECT_METHOD,
     positions: Sequence[Sequence[float]] | np.ndarray | None = None,
     radius_um: float = 50.0,
-    threshold: float = 5.0,
-    sign: PeakSign | str = "neg",
-    dead_time_ms: float = 1.0,
-    refractory_ms: float = 1.5,
-    calibration_s: float = 0.5,
+    threshold: float = DETECT_THRESHOLD,
+    sign: PeakSign | str = PEAK_SIGN,
+    dead_time_ms: float = DEAD_TIME_MS,
+    refractory_ms: float = REFRACTORY_MS,
+    calibration_s: float = CALIBRATION_S,
     noise: Sequence[float] | np.ndarray | None = None,
-    noise_tau_s: float | None = 10.0,
+    noise_tau_s: float | None = NOISE_TAU_S,
     snippet: tuple[int, int] | None = None,
     block_size: int = 4096,
     start_index: int = 0,
@@ -99,14 +110,15 @@ def detect_spikes(
         Sampling rate (Hz).
     band : tuple of float or None
         Band-pass edges (Hz) of a causal Butterworth filter; None when ``data`` is filtered.
+        Every default of this function is the loop's (:mod:`neurolink.dsp.defaults`).
     filter_order : int
         Butterworth order (a band-pass of order N has N poles at each edge). The default 2 is a
         compromise for a *causal* filter: a steeper high-pass distorts spikes more (Quian Quiroga
         2009, J Neurosci Methods 177:194), shrinking the trough and deepening the artefactual
         second trough after it. On the simulated cortex with every unit at SNR 5
-        (``benchmarks/dsp_accuracy.py``) recall is 0.59 at order 3, 0.81 at order 2 and 0.94 at
-        order 1; but order 1 doubles the background crossings and, at 6 dB per octave, lets 5×
-        more LFP and mains hum into the spike band than order 2.
+        (``benchmarks/dsp_accuracy.py``, threshold 5) recall is 0.59 at order 3, 0.81 at order 2
+        and 0.94 at order 1; but order 1 doubles the background crossings and, at 6 dB per
+        octave, lets 5× more LFP and mains hum into the spike band than order 2.
     filter_init : {"zeros", "step"}
         Initial filter state (see :class:`~neurolink.dsp.filters.StreamingFilter`).
     reference : {"average", "median"} or None

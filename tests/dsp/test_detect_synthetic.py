@@ -226,7 +226,7 @@ def test_calibration_then_detection() -> None:
     fs = 10_000.0
     spikes = [(500, 0, 100.0), (2500, 0, 60.0), (4000, 1, 60.0)]
     x = make_signal(6000, 2, spikes, sigma=3.0, seed=5)
-    det = ByChannelDetector(2, fs, calibration_s=0.2, noise_tau_s=None)
+    det = ByChannelDetector(2, fs, threshold=5.0, calibration_s=0.2, noise_tau_s=None)
     got = run_blocks(det, x, 37)
     assert det.detect_start == 2000
     assert [(int(s["sample_index"]), int(s["channel"])) for s in got] == [(2500, 0), (4000, 1)]

@@ -40,6 +40,14 @@ from typing import ClassVar
 
 import numpy as np
 
+from neurolink.dsp.defaults import (
+    CALIBRATION_S,
+    DEAD_TIME_MS,
+    DETECT_THRESHOLD,
+    NOISE_TAU_S,
+    PEAK_SIGN,
+    REFRACTORY_MS,
+)
 from neurolink.dsp.detect.noise import (
     MAD_TO_SIGMA,
     calibrate_mad,
@@ -78,7 +86,8 @@ class PeakDetector:
     fs : float
         Sampling rate (Hz).
     threshold : float
-        ``k`` in ``k * noise``; must be > 0.
+        ``k`` in ``k * noise``; must be > 0. Every default of this class is the loop's
+        (:mod:`neurolink.dsp.defaults`).
     sign : {"neg", "pos", "both"}
         Peak polarity.
     dead_time_ms : float
@@ -111,13 +120,13 @@ class PeakDetector:
         n_channels: int,
         fs: float,
         *,
-        threshold: float = 5.0,
-        sign: PeakSign | str = "neg",
-        dead_time_ms: float = 1.0,
-        refractory_ms: float = 1.5,
-        calibration_s: float = 0.5,
+        threshold: float = DETECT_THRESHOLD,
+        sign: PeakSign | str = PEAK_SIGN,
+        dead_time_ms: float = DEAD_TIME_MS,
+        refractory_ms: float = REFRACTORY_MS,
+        calibration_s: float = CALIBRATION_S,
         noise: Sequence[float] | np.ndarray | None = None,
-        noise_tau_s: float | None = 10.0,
+        noise_tau_s: float | None = NOISE_TAU_S,
         snippet: tuple[int, int] | None = None,
     ) -> None:
         if int(n_channels) != n_channels or n_channels < 1:

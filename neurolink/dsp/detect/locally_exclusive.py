@@ -20,6 +20,14 @@ from collections.abc import Sequence
 import numpy as np
 from numba import njit
 
+from neurolink.dsp.defaults import (
+    CALIBRATION_S,
+    DEAD_TIME_MS,
+    DETECT_THRESHOLD,
+    NOISE_TAU_S,
+    PEAK_SIGN,
+    REFRACTORY_MS,
+)
 from neurolink.dsp.detect.base import PeakDetector, PeakSign
 from neurolink.dsp.detect.by_channel import is_channel_peak
 
@@ -129,13 +137,13 @@ class LocallyExclusiveDetector(PeakDetector):
         *,
         positions: Sequence[Sequence[float]] | np.ndarray,
         radius_um: float = 50.0,
-        threshold: float = 5.0,
-        sign: PeakSign | str = "neg",
-        dead_time_ms: float = 1.0,
-        refractory_ms: float = 1.5,
-        calibration_s: float = 0.5,
+        threshold: float = DETECT_THRESHOLD,
+        sign: PeakSign | str = PEAK_SIGN,
+        dead_time_ms: float = DEAD_TIME_MS,
+        refractory_ms: float = REFRACTORY_MS,
+        calibration_s: float = CALIBRATION_S,
         noise: Sequence[float] | np.ndarray | None = None,
-        noise_tau_s: float | None = 10.0,
+        noise_tau_s: float | None = NOISE_TAU_S,
         snippet: tuple[int, int] | None = None,
     ) -> None:
         super().__init__(
