@@ -115,7 +115,8 @@ class Engine:
         self._decode = next(
             (i for i, n in enumerate(graph.nodes) if isinstance(n, DecodeNode)), None
         )
-        self._snn = [n for n in graph.nodes if n.stage is Stage.SNN]
+        # networks whose output spikes are recorded (an SNN-stage node may have none)
+        self._snn = [n for n in graph.nodes if n.stage is Stage.SNN and hasattr(n, "last_spikes")]
         self.faults: list[Fault] = []
         self.stop_reason: StopReason | None = None
         self.n_commands = self.n_held = self.n_catchup = 0
