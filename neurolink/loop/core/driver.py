@@ -223,7 +223,9 @@ class GraphDriver:
         """
         n = block.n_samples if take is None else int(take)
         i0, data, stamps = block.first_index, block.data, block.timestamps
-        for a, b in chunk_bounds(n, self.tolerances.max_chunk):
+        step = self.tolerances.max_chunk
+        for a in range(0, n, step):  # chunk_bounds, without a generator on the hot path
+            b = min(n, a + step)
             self.step(data[a:b], i0 + a, i0 + b, float(stamps[b - 1]), t_read)
             if on_chunk is not None:
                 on_chunk(block, a, b, self.tick)
