@@ -15,6 +15,11 @@
   distances, information theory, transfer entropy, fixed points, bifurcations, Lyapunov
   exponents, and the :class:`NeuralCircuit` analyser.
 
+These are float models of neuroscience. The neuromorphic chip's arithmetic (integer LIF, packed
+CSR synapses, fixed-point backend) is :mod:`neurolink.snn`'s and shares no code with them: see
+:mod:`~neurolink.models.dynamics.lif` for the three LIFs and
+:mod:`~neurolink.models.networks.sparse` for the two CSRs.
+
 Research software: the models are validated against published and analytic results (see
 ``tests/models``), not against any particular experimental preparation.
 """

@@ -2,7 +2,7 @@
 
 The model supplies the maths (state declaration, pure ``derivatives``, spike rule, reset). This
 module checks the request (time span, step, shapes of the initial state and the inputs) and
-hands the loop to :mod:`~neurolink.models.dynamics.fixed` (RK4, exponential Euler, with
+hands the loop to :mod:`~neurolink.models.dynamics.fixed_step` (RK4, exponential Euler, with
 interpolated spike times) or :mod:`~neurolink.models.dynamics.adaptive` (``solve_ivp``
 solvers with event location on their dense output).
 """
@@ -16,7 +16,7 @@ from numpy.typing import ArrayLike
 
 from neurolink.models.dynamics.adaptive import run_adaptive
 from neurolink.models.dynamics.drive import Drive, InputsLike
-from neurolink.models.dynamics.fixed import run_fixed
+from neurolink.models.dynamics.fixed_step import run_fixed
 from neurolink.models.dynamics.model import NeuronModel
 from neurolink.models.dynamics.params import ModelError, check_positive
 from neurolink.models.dynamics.trajectory import Trajectory

@@ -4,6 +4,19 @@
 set to ``V_reset`` and held there for ``t_ref``. With constant input, ``V_rest = V_reset = 0``
 and ``R_m I > V_th`` the firing rate is ``1 / (t_ref + τ_m ln(R_m I / (R_m I − V_th)))``
 (:meth:`LIF.analytic_rate`). Exponential Euler integrates the subthreshold dynamics exactly.
+
+The package has three LIFs, one per job, deliberately separate because their arithmetic differs:
+
+- this :class:`LIF`, a continuous-time model for :class:`~neurolink.models.NeuralDynamics`
+  (float64, mV and ms, any integrator, spike times interpolated between grid points and
+  refractory periods ending between them) — for single-neuron analysis;
+- :class:`~neurolink.models.networks.LIFPopulation`, the same equation stepped on a fixed grid in
+  the numba kernel of a sparse network (spikes and refractory periods on whole steps) — for
+  networks of thousands of neurons;
+- the chip profiles' integer LIFs (:mod:`neurolink.snn.profiles`, e.g. Loihi's CUBA LIF:
+  integer current and voltage, decays as 12-bit fractions, unitless, bit-exact with Lava's Loihi
+  model) — what the neuromorphic back end computes. Their float tier
+  (``snn.backends.floating``) follows the chip's equations, not this one's.
 """
 
 from __future__ import annotations

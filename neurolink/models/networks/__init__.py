@@ -2,9 +2,11 @@
 
 - :mod:`~neurolink.models.networks.rate`: ``τ dr/dt = −r + f(W r + I)`` (feedforward,
   recurrent, winner-take-all).
-- :mod:`~neurolink.models.networks.sparse`: CSR synaptic connectivity.
+- :mod:`~neurolink.models.networks.sparse`: CSR synaptic connectivity (float weights; not the
+  chip's packed integer CSR of :mod:`neurolink.snn.synapses`).
 - :mod:`~neurolink.models.networks.spiking`: LIF/Izhikevich populations with event-driven
-  sparse synapses (numba).
+  sparse synapses (numba), stepped on a fixed grid in float64 (not the chip's integer LIF of
+  :mod:`neurolink.snn`).
 """
 
 from neurolink.models.networks.rate import RateNetwork, RateTrajectory, Transfer

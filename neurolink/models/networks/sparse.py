@@ -3,6 +3,14 @@
 Event-driven propagation needs, for a neuron that spiked, the list of its targets and weights:
 with rows indexed by the presynaptic neuron, that is one contiguous slice
 ``indices[indptr[pre]:indptr[pre + 1]]`` (postsynaptic neurons) and the matching ``weights``.
+
+This is the float CSR of a model network: one matrix per block of synapses, in the postsynaptic
+population's physical input unit, merged by :class:`~neurolink.models.networks.SpikingNetwork`
+and read by :mod:`~neurolink.models.analysis`. The chip's CSR (:mod:`neurolink.snn.synapses`) is
+another layout with another job: integer weights truncated by a profile, every connection of a
+network packed into flat arrays with one table of offsets, so that one kernel serves every
+profile and the emulator can check it bit for bit. They share the idea (rows = presynaptic
+neuron), not code: a model network is not bound by a chip's weight widths.
 """
 
 from __future__ import annotations

@@ -7,6 +7,12 @@ populations, merged into one CSR table; only the rows of neurons that spiked are
 cost per step is ``O(n + spikes × out-degree)``. The loop over steps runs in a numba kernel
 (``_spiking_kernel.run``) that releases the GIL.
 
+:class:`LIFPopulation` is the grid-stepped float LIF of a network; the continuous-time LIF with
+interpolated spike times is :class:`neurolink.models.dynamics.LIF`, and the chips' integer LIFs
+are :mod:`neurolink.snn.profiles`' (see :mod:`neurolink.models.dynamics.lif` for how the
+three differ). The CSR table here holds float weights
+(:mod:`neurolink.models.networks.sparse`).
+
 Units: time in ms; LIF potentials in mV, drive and weights in nA (``r_m`` in MΩ, so
 ``r_m · I`` is in mV); Izhikevich in its dimensionless units (``v`` ≈ mV, input ≈ pA-like).
 """

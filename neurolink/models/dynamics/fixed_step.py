@@ -5,6 +5,9 @@ interpolated between the two samples (linear, or cubic Hermite using the derivat
 ends). A resetting model is reset at that time from the linearly interpolated state, held for
 its refractory period, and integrated for the rest of the step, so refractory periods end
 between grid points, not on them. At most one spike per unit and step is detected.
+
+"Fixed" here is the step size of a float64 integrator; the chip's fixed-*point* arithmetic is
+:mod:`neurolink.snn.backends.fixed`, which shares nothing with this module.
 """
 
 from __future__ import annotations
