@@ -206,7 +206,7 @@ class NodeProcess:
         self.limit = None if duration is None else round(duration * self.rate)
         self.wait_consumer, self.poll_s, self.clock = wait_consumer, poll_s, clock
         self.status_out, self.status_interval = status_out, status_interval
-        stage.clock = clock
+        stage.clock = clock  # the nodes' step times on this process's clock
         self.driver = GraphDriver(
             stage,
             rate=self.rate,
