@@ -116,6 +116,9 @@ class Profile(ABC):
     #: Energy per operation in picojoules, with the source in ``energy_source``.
     energy_pj: ClassVar[Mapping[str, float]]
     energy_source: ClassVar[str]
+    #: Rows of ``float_params`` that hold the LIF view: ``keep_u``, ``keep_v`` (retention per
+    #: step), ``bias`` (added to v) and ``vth`` (compared with v); used by NIR export.
+    float_rows: ClassVar[Mapping[str, int]]
     #: Largest magnitude the currents and membrane may reach (the quantizer's headroom).
     state_limit: ClassVar[int]
     #: Synaptic currents per neuron (``u``, then ``u2``); a connection picks one by ``synapse``.

@@ -170,6 +170,9 @@ class LoihiProfile(Profile):
         {"bias_exp", "weight_exp", "num_weight_bits", "du2", "alias", "max_spikes"}
     )
     state_vars = ("u", "v", "a")
+    float_rows = MappingProxyType(
+        {"keep_u": P_U_KEEP, "keep_v": P_V_KEEP, "bias": P_BIAS, "vth": P_VTH}
+    )
     state_limit = V_WIDTH.hi  # 2**23 − 1: u wraps past it, v saturates at it
     weight_dtype = np.int16  # truncated weights lie in −256..255
     activation_gain = 1 << ACT_SHIFT

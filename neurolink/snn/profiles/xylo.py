@@ -216,6 +216,9 @@ class XyloProfile(Profile):
     )
     shift_params = frozenset({"bias_exp", "weight_exp", "num_weight_bits", "alias", "max_spikes"})
     state_vars = ("u", "u2", "v", "c")
+    float_rows = MappingProxyType(
+        {"keep_u": P_DSYN, "keep_v": P_DMEM, "bias": P_BIAS, "vth": P_VTH}
+    )
     state_limit = S16_HI  # int16 currents and membranes saturate at 32767
     weight_dtype = np.int8
     activation_gain = 1  # an input event adds w << shift to the current, nothing more
