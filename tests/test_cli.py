@@ -113,7 +113,7 @@ def test_emulate_prints_a_port_that_answers_hello() -> None:
         first = proc.stdout.readline().split()
         assert first[0] == "PORT", first
         with serial.serial_for_url(first[1], timeout=0.2) as port:
-            port.write(wire.encode(wire.Hello(nonce=1234), seq=7))
+            port.write(wire.encode(wire.Hello(nonce=(1234).to_bytes(16, "little")), seq=7))
             decoder = wire.FrameDecoder()
             info = None
             for _ in range(50):  # up to 10 s; state reports may arrive first
@@ -122,7 +122,7 @@ def test_emulate_prints_a_port_that_answers_hello() -> None:
                         info = frame.message
                 if info is not None:
                     break
-        assert info is not None and info.nonce == 1234
+        assert info is not None and info.nonce == (1234).to_bytes(16, "little")
         assert info.device_kind == wire.DeviceKind.PROSTHESIS
     finally:
         proc.terminate()

@@ -3,7 +3,13 @@
 Prints ``PORT <path-or-url>`` as the first line of stdout (flushed) as soon as the port
 exists, then serves until SIGTERM/SIGINT or until the host closes the port. Diagnostics go to
 stderr, ending with one ``stopped (<reason>) ...`` line. Exit status 0 after a clean stop, 2 for
-a bad option or profile.
+a bad option, profile or secret.
+
+The session secret (``docs/protocol.md`` §4): ``--key-file FILE`` (hex on its first line), else
+the environment variable ``NEUROLINK_DEVICE_SECRET`` (hex) or ``NEUROLINK_DEVICE_KEY_FILE``;
+with none of them a fresh secret is generated and printed as the second stdout line,
+``SECRET <hex>``. A socket listens on loopback only unless ``--socket-public`` is given, which
+prints a warning.
 """
 
 from __future__ import annotations
@@ -14,11 +20,12 @@ from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from devices.core.model import DeviceModel
-from devices.core.port import Port, PtyPort, SocketPort, parse_socket_address
+from devices.core.port import Port, PtyPort, SocketPort, is_loopback, parse_socket_address
 from devices.core.profile import DeviceHeader, ProfileError, Table, load_profile
 from devices.core.server import DeviceServer
+from neurolink.hal.wire import auth
 
-__all__ = ["Builder", "make_parser", "open_port", "run_device"]
+__all__ = ["Builder", "device_secret", "make_parser", "open_port", "run_device"]
 
 Builder = Callable[[Table, argparse.Namespace], tuple[DeviceHeader, DeviceModel]]
 """Makes the header and model of a device from its loaded profile and the parsed options."""
@@ -38,17 +45,69 @@ def make_parser(prog: str, default_profile: str, description: str) -> argparse.A
         "--socket", metavar="HOST:PORT", help="serve on TCP (socket://HOST:PORT; port 0: any)"
     )
     p.add_argument(
+        "--socket-public",
+        action="store_true",
+        help="allow --socket on an address other hosts can reach (prints a warning)",
+    )
+    p.add_argument(
         "--baud", type=int, default=0, help="simulate the wire time of replies at this rate (b/s)"
+    )
+    p.add_argument(
+        "--key-file",
+        metavar="FILE",
+        help="session secret, hex on the first line (default: $NEUROLINK_DEVICE_SECRET, "
+        "$NEUROLINK_DEVICE_KEY_FILE, else a new one printed as 'SECRET <hex>')",
+    )
+    p.add_argument(
+        "--auth-timeout",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="a connection that has not authenticated after S seconds yields to the next host",
     )
     return p
 
 
 def open_port(args: argparse.Namespace) -> Port:
-    """The port the options ask for."""
+    """The port the options ask for.
+
+    Raises
+    ------
+    ValueError
+        A socket address that is not loopback without ``--socket-public``.
+    """
     if args.socket:
         host, port = parse_socket_address(args.socket)
+        if not is_loopback(host):
+            if not getattr(args, "socket_public", False):
+                raise ValueError(
+                    f"--socket {args.socket} is reachable from other machines; use a loopback "
+                    f"address (127.0.0.1) or add --socket-public"
+                )
+            print(
+                f"WARNING: listening on {host}:{port}, reachable from other machines; only the "
+                f"session secret stands between them and the device (no encryption)",
+                file=sys.stderr,
+                flush=True,
+            )
         return SocketPort(host, port)
     return PtyPort()
+
+
+def device_secret(args: argparse.Namespace) -> tuple[bytes, bool]:
+    """The session secret the options or environment give, and whether it was generated.
+
+    Raises
+    ------
+    SecretError
+        A key file or variable that holds no valid secret.
+    """
+    if args.key_file:
+        return auth.read_key_file(args.key_file), False
+    secret = auth.secret_from_env()
+    if secret is not None:
+        return secret, False
+    return auth.new_secret(), True
 
 
 def run_device(
@@ -79,13 +138,30 @@ def run_device(
     except ProfileError as e:
         print(f"{parser.prog}: bad profile: {e}", file=sys.stderr)
         return 2
+    if not args.auth_timeout > 0:
+        parser.error(f"--auth-timeout {args.auth_timeout} must be > 0")
+    try:
+        secret, generated = device_secret(args)
+    except auth.SecretError as e:
+        print(f"{parser.prog}: bad secret: {e}", file=sys.stderr)
+        return 2
     try:
         port = open_port(args)
     except (ValueError, OSError) as e:
         print(f"{parser.prog}: cannot open the port: {e}", file=sys.stderr)
         return 2
     print(f"PORT {port.url}", file=out, flush=True)
-    server = DeviceServer(model, header, port, baud=args.baud, name=parser.prog)
+    if generated:
+        print(f"SECRET {secret.hex()}", file=out, flush=True)
+    server = DeviceServer(
+        model,
+        header,
+        port,
+        secret,
+        baud=args.baud,
+        name=parser.prog,
+        auth_timeout_s=args.auth_timeout,
+    )
     server.say(f"{header.identity!r} (profile {args.profile}) on {port.url}")
     server.run()
     return 0

@@ -1,14 +1,19 @@
 """Exactly one reply per intact host frame: direction, retries, control messages, the model.
 
 - A device-to-host message sent to the device: NACK ``UNKNOWN_TYPE``.
+- A seq behind the newest one of this connection (a replayed or reordered old frame): NACK
+  ``STALE_SEQ``, not executed (``docs/protocol.md`` §4; the window is half the u16 circle).
 - A retry (same seq and same message as the last command): not executed again; ACK
   ``DUPLICATE`` if it was ACKed, the same NACK if it was refused; a query (HELLO, STATUS_QUERY
   and the model's queries) is answered afresh. A different message under the last seq is a new
   command (a host that restarted its count).
-- Control messages (every kind): HELLO → INFO; HEARTBEAT → ACK (feeds the watchdog); ARM →
-  ACK, or NACK of the latch that is set; DISARM → ACK (output stopped); ESTOP → ACK always
-  (output stopped, latched, LOG); RESET_ESTOP → ACK (a latch cleared: DISARMED), NACK
-  ``BAD_PAYLOAD`` for a wrong key; STATUS_QUERY → STATUS_REPORT.
+- Authentication (:mod:`devices.core.session`): until the session has authenticated, only
+  HELLO, AUTH, STATUS_QUERY, ESTOP, DISARM and STIM_STOP are taken; anything else gets NACK
+  ``NOT_AUTHENTICATED`` and is not executed. AUTH → AUTH_OK or a NACK.
+- Control messages (every kind): HELLO → INFO (with a fresh challenge); HEARTBEAT → ACK
+  (feeds the watchdog); ARM → ACK, or NACK of the latch that is set; DISARM → ACK (output
+  stopped); ESTOP → ACK always (output stopped, latched, LOG); RESET_ESTOP → ACK (a latch
+  cleared: DISARMED), NACK ``BAD_PAYLOAD`` for a wrong key; STATUS_QUERY → STATUS_REPORT.
 - The model's messages go to :meth:`DeviceModel.handle`; other known host messages get NACK
   ``NOT_SUPPORTED``.
 - An exception inside a model is a device fault: output stops, the state latches FAULT,
@@ -24,6 +29,7 @@ from typing import TextIO
 from devices.core.control import Control
 from devices.core.model import Context, DeviceModel
 from devices.core.profile import DeviceHeader
+from devices.core.session import Session
 from neurolink.hal import wire
 
 __all__ = ["CommandHandler"]
@@ -49,6 +55,8 @@ class CommandHandler:
         The receiver's counters (for STATUS_REPORT).
     stderr : TextIO
         Where tracebacks of device faults go.
+    session : Session
+        Who may command the device.
     """
 
     def __init__(
@@ -59,6 +67,7 @@ class CommandHandler:
         ctx: Context,
         stats: wire.DecoderStats,
         stderr: TextIO,
+        session: Session,
     ) -> None:
         self.model = model
         self.header = header
@@ -66,14 +75,24 @@ class CommandHandler:
         self.ctx = ctx
         self.stats = stats
         self._err = stderr
+        self.session = session
         self._last: tuple[int, wire.Message, wire.Message] | None = None
+        self._seqs = wire.SeqTracker()
         self._queries = _CONTROL_QUERIES | model.QUERIES
+
+    def new_connection(self) -> None:
+        """A host connected: no session, no remembered command."""
+        self.session.reset()
+        self._last = None
+        self._seqs.reset()
 
     def reply_to(self, frame: wire.Frame, now_us: int) -> wire.Message:
         """Execute ``frame``'s command (unless it is a retry) and return its one reply."""
         msg, seq = frame.message, frame.seq
         if msg.DIRECTION is not wire.Direction.HOST_TO_DEVICE:
             return wire.Nack(seq, wire.Status.UNKNOWN_TYPE)
+        if self._seqs.observe(seq).event is wire.SeqEvent.STALE:
+            return wire.Nack(seq, wire.Status.STALE_SEQ)
         last = self._last
         if last is not None and last[:2] == (seq, msg) and msg.TYPE not in self._queries:
             previous = last[2]
@@ -86,10 +105,15 @@ class CommandHandler:
 
     def _execute(self, msg: wire.Message, seq: int, now_us: int) -> wire.Message:
         t, ctx = msg.TYPE, self.ctx
+        if not self.session.allows(t):
+            return wire.Nack(seq, wire.Status.NOT_AUTHENTICATED)
         try:
             if t is _MT.HELLO:
                 assert isinstance(msg, wire.Hello)
                 return self._info(msg.nonce, seq)
+            if t is _MT.AUTH:
+                assert isinstance(msg, wire.Auth)
+                return self.session.authenticate(msg.mac, seq)
             if t is _MT.HEARTBEAT:
                 self.control.heartbeat(now_us)
             elif t is _MT.ARM:
@@ -134,7 +158,7 @@ class CommandHandler:
         self.ctx.log(wire.LogLevel.ERROR, text, now_us)
         return wire.Nack(seq, wire.Status.INTERNAL)
 
-    def _info(self, nonce: int, seq: int) -> wire.Info:
+    def _info(self, nonce: bytes, seq: int) -> wire.Info:
         caps = self.model.capabilities | wire.Capability.ESTOP | wire.Capability.LOG
         caps |= wire.Capability.EMULATED
         if self.header.heartbeat_timeout_ms:
@@ -143,6 +167,7 @@ class CommandHandler:
         return wire.Info(
             ack_seq=seq,
             nonce=nonce,
+            device_nonce=self.session.challenge(nonce),
             device_kind=self.model.KIND,
             fw_major=major,
             fw_minor=minor,

@@ -13,6 +13,7 @@ and a cable being pulled.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import select
 import socket
@@ -20,7 +21,7 @@ import time
 import tty
 from abc import ABC, abstractmethod
 
-__all__ = ["Port", "PtyPort", "SocketPort", "parse_socket_address"]
+__all__ = ["Port", "PtyPort", "SocketPort", "is_loopback", "parse_socket_address"]
 
 
 class Port(ABC):
@@ -42,6 +43,12 @@ class Port(ABC):
     @abstractmethod
     def close(self) -> None:
         """Release the port."""
+
+    @property
+    def listen_fd(self) -> int | None:
+        """An fd that polls readable when another host knocks while one is served (sockets);
+        None where a second host cannot be told apart (a pty has one line)."""
+        return None
 
 
 class PtyPort(Port):
@@ -86,6 +93,16 @@ class PtyPort(Port):
             os.close(self._master)
 
 
+def is_loopback(host: str) -> bool:
+    """True if ``host`` names only this machine (``localhost``, 127.0.0.0/8, ``::1``)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def parse_socket_address(text: str) -> tuple[str, int]:
     """``"HOST:PORT"`` (or ``socket://HOST:PORT``) as ``(host, port)``; port 0 = any free.
 
@@ -114,30 +131,40 @@ class SocketPort(Port):
 
     def __init__(self, host: str, port: int) -> None:
         self._server = socket.create_server((host, port))
+        self._server.setblocking(False)
         self._host = host
         self._port = self._server.getsockname()[1]
-        self._conn: socket.socket | None = None
+        self._conns: dict[int, socket.socket] = {}
 
     @property
     def url(self) -> str:
         return f"socket://{self._host}:{self._port}"
 
+    @property
+    def listen_fd(self) -> int | None:
+        return self._server.fileno()
+
     def accept(self, timeout_s: float) -> int | None:
+        """The fd of the next connection (each a possible host; the server decides)."""
         ready, _, _ = select.select([self._server], [], [], max(0.0, timeout_s))
         if not ready:
             return None
-        conn, _ = self._server.accept()
+        try:
+            conn, _ = self._server.accept()
+        except (BlockingIOError, ConnectionAbortedError):
+            return None
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         conn.setblocking(False)
-        self._conn = conn
+        self._conns[conn.fileno()] = conn
         return conn.fileno()
 
     def hang_up(self, fd: int) -> None:
-        if self._conn is not None and self._conn.fileno() == fd:
-            self._conn.close()
-            self._conn = None
+        conn = self._conns.pop(fd, None)
+        if conn is not None:
+            conn.close()
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
+        for conn in self._conns.values():
+            conn.close()
+        self._conns.clear()
         self._server.close()

@@ -11,9 +11,14 @@ A single-threaded poll loop (``DeviceServer.run``):
    at, so that a process scheduled late does not trip on a host that kept its time;
 4. decode bytes (``wire.FrameDecoder`` never raises), answer each command with exactly one
    reply, unsolicited frames (FAULT, LOG, PROSTHESIS_STATE, NEURO_SPIKES) in between;
-5. stop on SIGTERM/SIGINT or when the host closes the port: output is stopped first, then one
-   line ``<name>: stopped (<reason>) at device_time_us=...: <what was stopped>; <summary>`` goes
-   to stderr, and ``run`` returns the reason.
+5. sessions (:mod:`devices.core.session`): a connection must authenticate (HELLO, AUTH) before
+   it may command anything; while a session is live (authenticated, or connected less than
+   ``auth_timeout_s`` ago), another connection to a socket port is refused: its frames get
+   NACK ``SESSION_BUSY`` and it is closed (:mod:`devices.core.busy`). A connection that leaves
+   or is dropped before authenticating leaves the device serving, waiting for a host;
+6. stop on SIGTERM/SIGINT or when the authenticated host closes the port: output is stopped
+   first, then one line ``<name>: stopped (<reason>) at device_time_us=...: <what was
+   stopped>; <summary>`` goes to stderr, and ``run`` returns the reason.
 
 Bad frames are answered with NACK of the codec's status (``BAD_CRC``, ``BAD_FRAME``,
 ``BAD_VERSION``, ``UNKNOWN_TYPE``, ``BAD_PAYLOAD``) when a seq could be read, else not at all;
@@ -32,6 +37,7 @@ import threading
 from collections.abc import Callable
 from typing import TextIO
 
+from devices.core.busy import BusyPeers
 from devices.core.clock import Clock, MonotonicClock
 from devices.core.commands import CommandHandler
 from devices.core.control import Control
@@ -39,6 +45,7 @@ from devices.core.line import TxLine
 from devices.core.model import DeviceModel
 from devices.core.port import Port
 from devices.core.profile import DeviceHeader
+from devices.core.session import Session
 from neurolink.hal import wire
 
 __all__ = ["DeviceServer"]
@@ -60,6 +67,8 @@ class DeviceServer:
         Identity, firmware version and watchdog timeout (from the profile).
     port : Port
         Where the host connects.
+    secret : bytes
+        The secret a host session must prove it knows (16+ bytes).
     clock : Clock, optional
         Device clock (default: :class:`~devices.core.clock.MonotonicClock`).
     baud : int
@@ -68,6 +77,8 @@ class DeviceServer:
         Prefix of stderr lines.
     stderr : TextIO, optional
         Where diagnostics go (default ``sys.stderr``).
+    auth_timeout_s : float
+        A connection that has not authenticated within this time yields to the next host.
     """
 
     def __init__(
@@ -75,10 +86,12 @@ class DeviceServer:
         model: DeviceModel,
         header: DeviceHeader,
         port: Port,
+        secret: bytes,
         clock: Clock | None = None,
         baud: int = 0,
         name: str = "device",
         stderr: TextIO | None = None,
+        auth_timeout_s: float = 10.0,
     ) -> None:
         self.model = model
         self.header = header
@@ -94,9 +107,14 @@ class DeviceServer:
         self._fd: int | None = None
         self._poll = select.poll()
         self._polled_out = False
+        self.session = Session(secret)
         self._commands = CommandHandler(
-            model, header, self.control, self, self._decoder.stats, self._err
+            model, header, self.control, self, self._decoder.stats, self._err, self.session
         )
+        self._busy = BusyPeers(port.hang_up)
+        self._auth_timeout_us = int(auth_timeout_s * 1e6)
+        self._connected_us = 0
+        self._last_turn_us = self.clock.now_us()
         self._stop_reason: str | None = None
         self._button = False
         self.tx_dropped = 0
@@ -141,6 +159,8 @@ class DeviceServer:
         for fd in (wake_r, wake_w):
             os.set_blocking(fd, False)
         self._poll.register(wake_r, _IN)
+        if self.port.listen_fd is not None:
+            self._poll.register(self.port.listen_fd, _IN)
         restore = self._install_signals(wake_w) if install_signals else None
         try:
             reason = self._serve(wake_r)
@@ -175,24 +195,53 @@ class DeviceServer:
             if self._stop_reason is not None:
                 return self._stop_reason
             now = self.clock.now_us()
+            self._judge_stall(now)
             if self._fd is not None:
                 # Input that arrived by `now` is read before anything falls due: a HEARTBEAT
-                # sent in time must not trip the watchdog because this process was not
-                # scheduled until after its deadline.
+                # sent in time must not trip the watchdog because this process was scheduled
+                # a little after its deadline (a stall longer than the timeout tripped above).
                 self._handle(self._poll.poll(0), wake_r)
                 if self._fd is None:
                     continue  # the host went away
             self._tick(now)
             self._flush()
+            for fd in self._busy.expire(now):
+                self._poll.unregister(fd)
             if self._fd is None:
-                self._fd = self.port.accept(min(0.05, self._wait_ms(now) / 1000))
-                if self._fd is not None:
-                    self._poll.register(self._fd, _IN)
-                    self._polled_out = False
-                    self.say("host connected")
+                fd = self.port.accept(min(0.05, self._wait_ms(now) / 1000))
+                if fd is not None:
+                    self._connect(fd)
                 continue
             self._handle(self._poll.poll(self._wait_ms(now)), wake_r)
             self._flush()
+
+    def _connect(self, fd: int) -> None:
+        """A host connected: a fresh, unauthenticated session."""
+        self._fd = fd
+        self._poll.register(fd, _IN)
+        self._polled_out = False
+        self._decoder.reset()
+        self._commands.new_connection()
+        self._connected_us = self.clock.now_us()
+        self.say("host connected")
+
+    def _knock(self) -> None:
+        """Another connection while one is served: refuse it, unless the one served has not
+        authenticated within the auth timeout (then it is dropped and the new one served)."""
+        fd = self.port.accept(0)
+        if fd is None:
+            return
+        now = self.clock.now_us()
+        stale = now - self._connected_us >= self._auth_timeout_us
+        if self._fd is None or (not self.session.authenticated and stale):
+            if self._fd is not None:
+                self.say("dropping a connection that did not authenticate in time")
+                self._release()
+            self._connect(fd)
+            return
+        self.say("refused a second host: a session is live (NACK SESSION_BUSY)")
+        if self._busy.add(fd, now):
+            self._poll.register(fd, _IN)
 
     def _handle(self, events: list[tuple[int, int]], wake_r: int) -> None:
         """Act on poll ``events``: drain the wake-up pipe, read, notice a hang-up, write."""
@@ -200,6 +249,11 @@ class DeviceServer:
             if fd == wake_r:
                 with contextlib.suppress(BlockingIOError):
                     os.read(wake_r, 512)
+            elif fd == self.port.listen_fd:
+                self._knock()
+            elif fd in self._busy:
+                if not self._busy.read(fd):
+                    self._poll.unregister(fd)
             elif fd == self._fd:
                 if ev & _IN:
                     self._read()
@@ -207,6 +261,16 @@ class DeviceServer:
                     self._lost()
                 if ev & _OUT:
                     self._flush()
+
+    def _judge_stall(self, now_us: int) -> None:
+        """Trip the watchdog, before reading anything, after a gap in this loop longer than
+        the timeout: what is queued may have been sent at any time during the gap (the host's
+        HEARTBEAT too), so the device believes only its own clock."""
+        gap, self._last_turn_us = now_us - self._last_turn_us, now_us
+        deadline = self.control.watchdog_deadline_us()
+        if deadline is not None and deadline <= now_us and gap > self.control.timeout_us:
+            self.say(f"stalled {gap} us, longer than the watchdog timeout: tripping first")
+            self._tick(now_us)
 
     def _wait_ms(self, now_us: int) -> int:
         deadlines = [
@@ -218,9 +282,14 @@ class DeviceServer:
             )
             if d is not None
         ]
+        # while the watchdog runs, turn at least twice per timeout: a gap longer than the
+        # timeout then means this process stalled (see _judge_stall)
+        most = _MAX_WAIT_MS
+        if self.control.watchdog_deadline_us() is not None:
+            most = min(most, max(1, self.control.timeout_us // 2000))
         if not deadlines:
-            return _MAX_WAIT_MS
-        return max(0, min(_MAX_WAIT_MS, -(-(min(deadlines) - now_us) // 1000)))
+            return most
+        return max(0, min(most, -(-(min(deadlines) - now_us) // 1000)))
 
     def _tick(self, now_us: int) -> None:
         """Run what is due up to ``now_us``: the watchdog first at its own deadline."""
@@ -247,6 +316,7 @@ class DeviceServer:
         self._tick(now)
         stopped = self.model.stop_output(now, reason, self)
         self._flush()
+        self._busy.close()
         self.port.close()
         summary = self.model.summary()
         self.say(
@@ -256,14 +326,24 @@ class DeviceServer:
 
     # ------------------------------------------------------------------ bytes in, bytes out
 
-    def _lost(self) -> None:
-        """The host went away (pty slave closed, socket EOF or reset): stop serving."""
+    def _release(self) -> None:
+        """Forget the connection served (its fd, its unsent frames)."""
         if self._fd is not None:
             self._poll.unregister(self._fd)
             self.port.hang_up(self._fd)
             self._fd = None
         self._txbuf.clear()
         self._tx.clear()
+
+    def _lost(self) -> None:
+        """The host went away (pty slave closed, socket EOF or reset): stop serving if it was
+        the authenticated session; a connection that never authenticated changes nothing."""
+        authenticated = self.session.authenticated
+        self._release()
+        if not authenticated:
+            self.session.reset()
+            self.say("a connection left before authenticating; waiting for a host")
+            return
         if self._stop_reason is None:
             self._stop_reason = "port-closed"
 

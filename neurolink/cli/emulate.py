@@ -4,16 +4,25 @@ The emulator runs as its own process (``python -m devices.<name>``; neurolink ne
 ``devices``); this command starts it, prints ``PORT <port>`` as its first line — the same line
 the emulator prints — and waits until the emulator ends (it does when the host closes the port)
 or Ctrl-C / SIGTERM stops it.
+
+Sessions are authenticated with a shared secret (``docs/protocol.md`` §4): ``--key-file FILE``
+uses the secret in FILE (creating FILE, mode 0600, with a new secret if it does not exist), else
+``$NEUROLINK_DEVICE_SECRET`` / ``$NEUROLINK_DEVICE_KEY_FILE``; with none of these a new secret is
+generated and printed as the second line, ``SECRET <hex>``: give it to the host as
+``NEUROLINK_DEVICE_SECRET=<hex>``. ``--socket`` listens on loopback only unless
+``--socket-public`` is given (a warning is printed).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
 
 from neurolink.hal.emulate import EMULATORS, Emulator
+from neurolink.hal.wire import auth
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -29,17 +38,64 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         metavar="HOST:PORT",
         help="listen on a TCP socket instead of a pty",
     )
+    p.add_argument(
+        "--socket-public",
+        action="store_true",
+        help="allow --socket on an address other machines can reach (prints a warning)",
+    )
     p.add_argument("--baud", type=int, default=None, help="simulated line speed (bit/s)")
+    p.add_argument(
+        "--key-file",
+        default=None,
+        metavar="FILE",
+        help="session secret (hex); created with a new secret if missing",
+    )
     return p
+
+
+def session_secret(key_file: str | None) -> tuple[bytes, bool]:
+    """The secret to start the emulator with, and whether to print it (it was generated).
+
+    Raises
+    ------
+    SecretError
+        A key file or variable that holds no valid secret.
+    """
+    if key_file is not None:
+        if not os.path.exists(key_file):
+            auth.write_key_file(key_file, auth.new_secret())
+        return auth.read_key_file(key_file), False
+    found = auth.secret_from_env()
+    if found is not None:
+        return found, False
+    return auth.new_secret(), True
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the ``emulate`` subcommand; returns the emulator's exit code."""
+    try:
+        secret, generated = session_secret(args.key_file)
+    except auth.SecretError as e:
+        print(f"neurolink emulate: {e}", file=sys.stderr)
+        return 2
     emu = Emulator(
-        args.name, profile=args.profile, socket=args.socket, baud=args.baud, capture_stderr=False
+        args.name,
+        profile=args.profile,
+        socket=args.socket,
+        baud=args.baud,
+        capture_stderr=False,
+        secret=secret,
+        socket_public=args.socket_public,
     ).start()
     assert emu.process is not None
     print(f"PORT {emu.port}", flush=True)
+    if generated:
+        print(f"SECRET {secret.hex()}", flush=True)
+        print(
+            f"session secret generated; hosts need it: {auth.SECRET_ENV}={secret.hex()}",
+            file=sys.stderr,
+            flush=True,
+        )
     print(
         f"emulated {args.name} (pid {emu.pid}) on {emu.port}; Ctrl-C to stop",
         file=sys.stderr,

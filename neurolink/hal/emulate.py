@@ -6,6 +6,11 @@ first line the emulator prints, ``PORT <path-or-url>``: the pty (or ``socket://`
 with a driver. The emulator's later stdout is drained (so it never blocks on a full pipe) and
 the tail of its stderr is kept for error messages.
 
+Sessions are authenticated (``docs/protocol.md`` §4): the emulator is started with a secret this
+process generated (in its environment, ``NEUROLINK_DEVICE_SECRET``, never on its command line),
+and the secret is registered for its port (:func:`~neurolink.hal.secrets_store.register_secret`),
+so a driver opened on ``emu.port`` in this process authenticates with nothing to configure.
+
 Examples
 --------
 >>> with Emulator("stimulator") as emu:                                # doctest: +SKIP
@@ -25,6 +30,8 @@ from collections.abc import Sequence
 from typing import IO, Self
 
 from neurolink.hal.errors import DeviceError
+from neurolink.hal.secrets_store import forget_secret, register_secret
+from neurolink.hal.wire import auth
 
 __all__ = ["EMULATORS", "Emulator", "start_emulator", "stop_emulator"]
 
@@ -36,7 +43,12 @@ _STDERR_LINES = 200
 
 
 def _command(
-    name: str, profile: str | None, socket: str | None, baud: int | None, extra: Sequence[str]
+    name: str,
+    profile: str | None,
+    socket: str | None,
+    baud: int | None,
+    extra: Sequence[str],
+    socket_public: bool = False,
 ) -> list[str]:
     if name not in EMULATORS:
         raise DeviceError(f"unknown emulator {name!r}; emulators: {', '.join(EMULATORS)}")
@@ -44,6 +56,8 @@ def _command(
     if profile is not None:
         cmd += ["--profile", profile]
     cmd += ["--socket", socket] if socket is not None else ["--pty"]
+    if socket_public:
+        cmd += ["--socket-public"]
     if baud is not None:
         cmd += ["--baud", str(int(baud))]
     return cmd + list(extra)
@@ -75,6 +89,10 @@ class Emulator:
     capture_stderr : bool
         Keep the tail of its stderr for error messages (default); False passes it through to
         this process's stderr.
+    secret : bytes or None
+        The session secret to start it with (default: a fresh random one).
+    socket_public : bool
+        Let ``socket`` be an address other machines can reach (the emulator warns).
 
     Attributes
     ----------
@@ -82,6 +100,8 @@ class Emulator:
         The emulator process.
     port : str
         What it printed after ``PORT`` (a pty path or a ``socket://`` URL).
+    secret : bytes
+        Its session secret.
     """
 
     def __init__(
@@ -94,10 +114,13 @@ class Emulator:
         extra_args: Sequence[str] = (),
         start_timeout: float = 20.0,
         capture_stderr: bool = True,
+        secret: bytes | None = None,
+        socket_public: bool = False,
     ) -> None:
         self.name = name
         self.capture_stderr = capture_stderr
-        self.command = _command(name, profile, socket, baud, extra_args)
+        self.command = _command(name, profile, socket, baud, extra_args, socket_public)
+        self.secret = auth.new_secret() if secret is None else bytes(secret)
         self.start_timeout = float(start_timeout)
         self.process: subprocess.Popen[str] | None = None
         self.port = ""
@@ -113,6 +136,8 @@ class Emulator:
             (the message holds its stderr).
         """
         env = dict(os.environ, PYTHONUNBUFFERED="1")
+        env.pop(auth.KEY_FILE_ENV, None)
+        env[auth.SECRET_ENV] = self.secret.hex()
         proc = subprocess.Popen(
             self.command,
             stdin=subprocess.DEVNULL,
@@ -154,6 +179,7 @@ class Emulator:
                 f"'PORT <port>'; stderr: {self.stderr_tail()!r}"
             )
         self.port = line[len("PORT ") :].strip()
+        register_secret(self.port, self.secret)
         threading.Thread(
             target=_drain, args=(stdout, None), daemon=True, name=f"emulator {self.name} stdout"
         ).start()
@@ -187,6 +213,8 @@ class Emulator:
         """Terminate (then kill) the process; its exit code."""
         if self.process is None:
             return None
+        if self.port:
+            forget_secret(self.port)
         return stop_emulator(self.process, timeout)
 
     def __enter__(self) -> Self:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from neurolink.errors import NeurolinkError
 
 __all__ = [
+    "AuthenticationError",
     "CommandError",
     "DeviceError",
     "DeviceLost",
@@ -97,6 +98,11 @@ class DeviceLost(DeviceError):
     def __init__(self, message: str, *, url: str = "") -> None:
         super().__init__(message)
         self.url = url
+
+
+class AuthenticationError(DeviceError):
+    """The session could not be authenticated: wrong or missing secret, a device that failed to
+    prove it knows the secret, or another host's session holds the device."""
 
 
 class NackError(DeviceError):

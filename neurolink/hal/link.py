@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import secrets
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -54,13 +53,15 @@ _log = logging.getLogger(__name__)
 
 QUERY_REPLIES: dict[MsgType, MsgType] = {
     MsgType.HELLO: MsgType.INFO,
+    MsgType.AUTH: MsgType.AUTH_OK,
     MsgType.STATUS_QUERY: MsgType.STATUS_REPORT,
     MsgType.CHANNEL_QUERY: MsgType.CHANNEL_LIMITS,
     MsgType.PULSE_LOG_QUERY: MsgType.PULSE_LOG,
     MsgType.NEURO_READ_PROBE: MsgType.NEURO_PROBE_DATA,
     MsgType.NEURO_READ_COUNTERS: MsgType.NEURO_COUNTERS,
 }
-"""The data reply of each query; every other command is answered by ACK (or NACK)."""
+"""The data reply of each query (and of AUTH); every other command is answered by ACK (or
+NACK)."""
 
 _REPLIES = frozenset({MsgType.ACK, MsgType.NACK, *QUERY_REPLIES.values()})
 
@@ -497,6 +498,6 @@ class Link:
                     self._cond.notify_all()
 
     @staticmethod
-    def new_nonce() -> int:
-        """A random u32 for HELLO."""
-        return secrets.randbits(32)
+    def new_nonce() -> bytes:
+        """Fresh random bytes for HELLO's nonce."""
+        return wire.auth.new_nonce()

@@ -16,6 +16,14 @@ USB adapter pulled, a write blocked past ``write_timeout``) raises
 arrived within ``read_timeout``; that is not an error — the :class:`~neurolink.hal.link.Link`
 decides how long silence may last.
 
+Exclusive access. A device path (a serial port, a pty) is opened exclusively: pyserial's
+``exclusive=True`` (an ``flock`` that other cooperating openers respect) and, on POSIX, the
+terminal's ``TIOCEXCL`` flag, so that any later ``open`` by an unprivileged process fails with
+EBUSY while the host holds the port (root bypasses ``TIOCEXCL``; the ``flock`` still refuses
+pyserial and neurolink openers). A second neurolink host on the same port gets
+:class:`~neurolink.hal.errors.DeviceError` "busy" at :meth:`Transport.open`. Sockets are made
+exclusive by the device (one authenticated session at a time).
+
 Reconnect policy. A transport never reopens by itself. :meth:`Transport.reopen` reopens it,
 trying a bounded number of times; the device layer calls it only on explicit request and never
 while the device is armed (see :meth:`neurolink.hal.device.SerialDevice.reconnect`).
@@ -23,10 +31,20 @@ while the device is armed (see :meth:`neurolink.hal.device.SerialDevice.reconnec
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import threading
 import time
 
 import serial
+
+try:  # POSIX: TIOCEXCL makes later opens of a terminal fail with EBUSY
+    import fcntl
+    import termios
+
+    _TIOCEXCL: int | None = termios.TIOCEXCL
+except (ImportError, AttributeError):  # pragma: no cover - Windows
+    _TIOCEXCL = None
 
 try:  # POSIX: pyserial's flush() (tcdrain) raises termios.error on a pty whose peer closed
     from termios import error as _TermiosError
@@ -41,6 +59,11 @@ __all__ = ["DEFAULT_BAUD", "Transport"]
 
 DEFAULT_BAUD = 115_200
 """Baud rate used when none is given (ignored by ptys, sockets and ``loop://``)."""
+
+
+def _busy(error: BaseException) -> bool:
+    """True for the error of a port another process holds (EBUSY, EAGAIN/EWOULDBLOCK of flock)."""
+    return getattr(error, "errno", None) in (errno.EBUSY, errno.EAGAIN, errno.EWOULDBLOCK)
 
 
 class Transport:
@@ -107,6 +130,7 @@ class Transport:
         """
         if self.is_open:
             return self
+        device_path = "://" not in self.url
         try:
             port = serial.serial_for_url(
                 self.url,
@@ -114,10 +138,17 @@ class Transport:
                 timeout=self.read_timeout,
                 write_timeout=self.write_timeout,
                 do_not_open=True,
+                **({"exclusive": True} if device_path else {}),
             )
             port.open()
         except (*_PORT_ERRORS, ValueError) as e:
-            raise DeviceError(f"cannot open {self.url}: {e}") from e
+            busy = "in use by another process (opened exclusively)" if _busy(e) else ""
+            raise DeviceError(f"cannot open {self.url}: {busy or e}") from e
+        if device_path and _TIOCEXCL is not None:
+            fd = getattr(port, "fd", None)
+            if fd is not None:
+                with contextlib.suppress(OSError):  # not a terminal: the flock stands alone
+                    fcntl.ioctl(fd, _TIOCEXCL)
         self._port = port
         return self
 

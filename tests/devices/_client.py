@@ -21,6 +21,8 @@ import serial
 from neurolink.hal import wire
 
 REPO = Path(__file__).resolve().parents[2]
+SECRET = bytes(range(1, 33))
+"""The session secret every test device is started with (``NEUROLINK_DEVICE_SECRET``)."""
 START_TIMEOUT_S = 30.0
 REPLY_TIMEOUT_S = 5.0
 
@@ -28,6 +30,7 @@ _REPLIES = (
     wire.Ack,
     wire.Nack,
     wire.Info,
+    wire.AuthOk,
     wire.StatusReport,
     wire.ChannelLimits,
     wire.PulseLog,
@@ -49,15 +52,21 @@ class DeviceProcess:
         Where the stderr file goes.
     """
 
-    def __init__(self, module: str, args: Sequence[str], workdir: Path) -> None:
+    def __init__(
+        self, module: str, args: Sequence[str], workdir: Path, secret: bytes | None = SECRET
+    ) -> None:
         self.stderr_path = workdir / f"{module}.{os.getpid()}.{time.monotonic_ns()}.stderr"
         self._stderr = self.stderr_path.open("w")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NEUROLINK_DEVICE_")}
+        if secret is not None:
+            env[wire.auth.SECRET_ENV] = secret.hex()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", module, *args],
             cwd=REPO,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
             text=True,
+            env=env,
         )
         self.url = self._read_port_line()
 
@@ -76,7 +85,8 @@ class DeviceProcess:
 
     def stderr(self) -> str:
         """What the device wrote to stderr so far."""
-        self._stderr.flush()
+        if not self._stderr.closed:
+            self._stderr.flush()
         return self.stderr_path.read_text()
 
     def signal(self, sig: int) -> None:
@@ -122,8 +132,30 @@ class Client:
         """Close the port."""
         self.serial.close()
 
+    def hello(self, nonce: bytes = bytes(16)) -> wire.Info:
+        """HELLO → INFO."""
+        info = self.command(wire.Hello(nonce))
+        assert isinstance(info, wire.Info), info
+        return info
+
+    def authenticate(self, secret: bytes = SECRET) -> wire.AuthOk:
+        """HELLO, AUTH with ``secret``; require AUTH_OK with the device's correct proof."""
+        nonce = wire.auth.new_nonce()
+        info = self.hello(nonce)
+        ok = self.command(wire.Auth(wire.auth.host_mac(secret, nonce, info.device_nonce)))
+        assert isinstance(ok, wire.AuthOk), ok
+        assert ok.mac == wire.auth.device_mac(secret, nonce, info.device_nonce)
+        return ok
+
     def write(self, data: bytes) -> None:
-        """Write raw bytes."""
+        """Write raw bytes; an intact frame ahead of the client's count moves the count on, so
+        later commands do not fall behind it (the device refuses stale seqs)."""
+        try:
+            seq = wire.decode(data).seq
+        except wire.WireError:
+            seq = None
+        if seq is not None and wire.seq_delta(seq, self.seq.peek()) >= 0:
+            self.seq = wire.SeqCounter(wire.seq_next(seq))
         self.serial.write(data)
         self.serial.flush()
 

@@ -14,12 +14,19 @@ Start = Callable[..., tuple[DeviceProcess, Client]]
 
 @pytest.fixture
 def start_device(tmp_path: Path) -> Iterator[Start]:
-    """``start_device(module, *args)`` → ``(process, client)``; both are closed after the test."""
+    """``start_device(module, *args)`` → ``(process, client)``; both are closed after the test.
+
+    The client has authenticated its session (HELLO, AUTH) unless ``authenticate=False``.
+    """
     started: list[tuple[DeviceProcess, Client | None]] = []
 
-    def start(module: str, *args: str, connect: bool = True) -> tuple[DeviceProcess, Client]:
+    def start(
+        module: str, *args: str, connect: bool = True, authenticate: bool = True
+    ) -> tuple[DeviceProcess, Client]:
         proc = DeviceProcess(module, args, tmp_path)
         client = Client(proc.url) if connect else None
+        if client is not None and authenticate:
+            client.authenticate()
         started.append((proc, client))
         return proc, client  # type: ignore[return-value]
 

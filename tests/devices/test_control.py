@@ -33,9 +33,10 @@ def _status(c) -> wire.StatusReport:
 def test_stimulator_info_and_channels_match_its_profile(stim):
     _, c = stim
     prof = _toml("stimulator")
-    info = c.command(wire.Hello(0xCAFE))
+    info = c.command(wire.Hello((0xCAFE).to_bytes(16, "little")))
     assert isinstance(info, wire.Info)
-    assert (info.nonce, info.device_kind) == (0xCAFE, wire.DeviceKind.STIMULATOR)
+    assert info.nonce == (0xCAFE).to_bytes(16, "little")
+    assert info.device_kind == wire.DeviceKind.STIMULATOR
     assert info.identity == prof["device"]["identity"]
     assert f"{info.fw_major}.{info.fw_minor}.{info.fw_patch}" == prof["device"]["firmware"]
     assert info.heartbeat_timeout_ms == prof["device"]["heartbeat_timeout_ms"]
@@ -70,7 +71,7 @@ def test_stimulator_info_and_channels_match_its_profile(stim):
 def test_prosthesis_info_matches_its_profile(start_device, profile):
     _, c = start_device("devices.prosthesis", "--profile", profile)
     prof = _toml(profile)
-    info = c.command(wire.Hello(1))
+    info = c.command(wire.Hello((1).to_bytes(16, "little")))
     assert isinstance(info, wire.Info) and info.device_kind is wire.DeviceKind.PROSTHESIS
     assert info.identity == prof["device"]["identity"]
     lim = info.limits
@@ -87,7 +88,7 @@ def test_prosthesis_info_matches_its_profile(start_device, profile):
 def test_neuroboard_info_matches_its_profile(board):
     _, c = board
     chip = _toml("neuroboard")["chip"]
-    info = c.command(wire.Hello(2))
+    info = c.command(wire.Hello((2).to_bytes(16, "little")))
     assert isinstance(info, wire.Info) and info.device_kind is wire.DeviceKind.NEUROMORPHIC
     assert info.heartbeat_timeout_ms == 0 and wire.Capability.WATCHDOG not in info.capabilities
     lim = info.limits

@@ -13,8 +13,9 @@ def test_socket_port_serves_one_host_and_exits_when_it_leaves(start_device):
     assert proc.url.startswith("socket://127.0.0.1:")
     c = Client(proc.url)
     try:
-        info = c.command(wire.Hello(3))
-        assert isinstance(info, wire.Info) and info.nonce == 3
+        info = c.command(wire.Hello((3).to_bytes(16, "little")))
+        assert isinstance(info, wire.Info) and info.nonce == (3).to_bytes(16, "little")
+        c.authenticate()
     finally:
         c.close()
     assert proc.wait(10) == 0
@@ -23,10 +24,10 @@ def test_socket_port_serves_one_host_and_exits_when_it_leaves(start_device):
 
 def test_baud_rate_delays_replies_by_their_wire_time(start_device):
     _, c = start_device("devices.stimulator", "--baud", "9600")
-    c.command(wire.Hello(0))  # the first exchange also waits for the connection
-    info_bytes = len(wire.encode(c.command(wire.Hello(1)), 0))
+    c.command(wire.Hello(bytes(16)))  # the first exchange also waits for the connection
+    info_bytes = len(wire.encode(c.command(wire.Hello((1).to_bytes(16, "little"))), 0))
     t = time.monotonic()
-    c.command(wire.Hello(2))
+    c.command(wire.Hello((2).to_bytes(16, "little")))
     elapsed = time.monotonic() - t
     assert elapsed >= info_bytes * 10 / 9600  # 10 bit times per byte, 8N1
     t = time.monotonic()

@@ -15,7 +15,7 @@ from typing import ClassVar
 from devices.core import DeviceHeader, DeviceModel, DeviceServer, ManualClock, PtyPort
 from devices.core.model import Context
 from neurolink.hal import wire
-from tests.devices._client import Client, nack
+from tests.devices._client import SECRET, Client, nack
 
 S, DS = wire.Status, wire.DeviceState
 HEADER = DeviceHeader("stimulator", "test device", (0, 1, 0), heartbeat_timeout_ms=250)
@@ -53,10 +53,11 @@ class Quiet(DeviceModel):
 @contextmanager
 def served(model: DeviceModel, clock: ManualClock) -> Iterator[Client]:
     port = PtyPort()
-    server = DeviceServer(model, HEADER, port, clock=clock, name="test")
+    server = DeviceServer(model, HEADER, port, SECRET, clock=clock, name="test")
     thread = threading.Thread(target=server.run, kwargs={"install_signals": False})
     thread.start()
     client = Client(port.url)
+    client.authenticate()
     try:
         yield client
     finally:
@@ -104,31 +105,58 @@ class LateClock(ManualClock):
         return super().now_us()
 
 
-def test_a_heartbeat_waiting_when_the_server_wakes_late_does_not_trip():
+def test_a_heartbeat_waiting_after_a_short_late_wake_does_not_trip():
+    """Woken 10 ms after the deadline (a gap shorter than the timeout): the HEARTBEAT the host
+    sent in time is read before the watchdog is judged."""
     clock, model = LateClock(1_000), Quiet()
     with served(model, clock) as c:
         c.ack(wire.Arm())  # at 1,000 µs: deadline 251,000
+        clock.advance(200_000)
+        assert _state(c).state is DS.ARMED  # the server turned at 201,000
         seq = c.seq.next()
 
         def starved() -> None:
-            clock.advance(100_000)
-            c.send(wire.Heartbeat(), seq)  # at 101,000, in time; not read yet
-            clock.advance(400_000)  # the server looks again at 501,000
+            clock.advance(40_000)
+            c.send(wire.Heartbeat(), seq)  # at 241,000, in time; not read yet
+            clock.advance(20_000)  # the server looks again at 261,000: a 60 ms gap
 
         clock.late = starved
         assert clock.ran.wait(5.0)
         ack = c.reply(seq)
         assert isinstance(ack, wire.Ack) and ack.status is S.OK
         status = _state(c)
-        assert status.state is DS.ARMED and status.device_time_us == 501_000
+        assert status.state is DS.ARMED and status.device_time_us == 261_000
         assert model.stops == [] and not c.unsolicited  # no FAULT, no LOG
         clock.advance(249_999)  # the watchdog counts from when the HEARTBEAT was read
         assert _state(c).state is DS.ARMED
         clock.advance(1)
         assert _state(c).state is DS.WATCHDOG_TRIPPED
         assert c.wait_for(lambda m: isinstance(m, wire.Fault)) == wire.Fault(
-            wire.FaultCode.WATCHDOG, 0, 751_000
+            wire.FaultCode.WATCHDOG, 0, 511_000
         )
+
+
+def test_a_stall_longer_than_the_timeout_trips_before_a_queued_heartbeat():
+    """Stalled 500 ms (> the 250 ms timeout) with a HEARTBEAT queued: the device cannot tell
+    when it was sent, so it trips at its deadline before reading it (issue 13, finding 4)."""
+    clock, model = LateClock(1_000), Quiet()
+    with served(model, clock) as c:
+        c.ack(wire.Arm())  # at 1,000 µs: deadline 251,000
+        seq = c.seq.next()
+
+        def stalled() -> None:
+            clock.advance(100_000)
+            c.send(wire.Heartbeat(), seq)  # queued while the device does not run
+            clock.advance(400_000)  # the server looks again at 501,000
+
+        clock.late = stalled
+        assert clock.ran.wait(5.0)
+        c.reply(seq)  # read after the trip; it feeds nothing
+        assert c.wait_for(lambda m: isinstance(m, wire.Fault)) == wire.Fault(
+            wire.FaultCode.WATCHDOG, 0, 251_000
+        )
+        assert model.stops == [(251_000, "watchdog")]
+        assert _state(c).state is DS.WATCHDOG_TRIPPED
 
 
 def test_a_model_bug_latches_fault_and_stops_output():

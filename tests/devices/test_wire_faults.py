@@ -12,8 +12,8 @@ S = wire.Status
 
 
 def _still_answers(c) -> None:
-    info = c.command(wire.Hello(99))
-    assert isinstance(info, wire.Info) and info.nonce == 99
+    info = c.command(wire.Hello((99).to_bytes(16, "little")))
+    assert isinstance(info, wire.Info) and info.nonce == (99).to_bytes(16, "little")
 
 
 def test_corrupted_frame_is_nacked_bad_crc_and_not_executed(stim):
@@ -32,7 +32,7 @@ def test_documented_bad_frames_get_their_nack(stim):
     cases = [  # (bytes, seq in the header, status): docs/protocol.md section 11
         (wire.encode_raw(0x7E, 20, b"\xca\xfe"), 20, S.UNKNOWN_TYPE),
         (wire.encode_raw(0x20, 21, b"\x03\x00"), 21, S.BAD_PAYLOAD),
-        (wire.encode_raw(0x06, 22, b"", version=2), 22, S.BAD_VERSION),
+        (wire.encode_raw(0x06, 22, b"", version=1), 22, S.BAD_VERSION),  # an old host
         (wire.cobs_encode(b"\x01\x05\x17\x00\x00") + b"\x00", 23, S.BAD_FRAME),  # 5 bytes
         (wire.encode(wire.Ack(0), 24), 24, S.UNKNOWN_TYPE),  # a device-to-host message
         (wire.encode(wire.ResetEStop(key=1), 25), 25, S.BAD_PAYLOAD),
@@ -44,7 +44,7 @@ def test_documented_bad_frames_get_their_nack(stim):
         assert nack(status)(c.reply(seq)), status
     status = c.command(wire.StatusQuery())
     assert isinstance(status, wire.StatusReport)
-    assert status.state is wire.DeviceState.DISARMED  # the version-2 ARM did nothing
+    assert status.state is wire.DeviceState.DISARMED  # the version-1 ARM did nothing
     assert status.rx_errors == 4  # unknown type, bad payload, bad version, short frame
 
 
@@ -78,19 +78,21 @@ def test_duplicate_seq_is_acked_duplicate_and_not_run_twice(stim):
     time.sleep(0.1)  # a second train would have added three pulses within 30 ms
     assert c.pulse_total() == 3
     # a refused command's retry gets the same NACK
-    refused = wire.encode(wire.Stim.symmetric(12, 6000, 100, 10000, 3), seq=101)
+    s1 = c.seq.peek()  # the seqs of the queries above are behind: they would be stale
+    refused = wire.encode(wire.Stim.symmetric(12, 6000, 100, 10000, 3), seq=s1)
     detail = wire.limit_detail(wire.Limit.AMPLITUDE, 12)
     c.write(refused)
-    assert nack(S.OUT_OF_LIMITS, detail)(c.reply(101))
+    assert nack(S.OUT_OF_LIMITS, detail)(c.reply(s1))
     c.write(refused)
-    assert nack(S.OUT_OF_LIMITS, detail)(c.reply(101))
+    assert nack(S.OUT_OF_LIMITS, detail)(c.reply(s1))
     # a query is answered afresh
-    hello = wire.encode(wire.Hello(5), seq=102)
+    s2 = c.seq.peek()
+    hello = wire.encode(wire.Hello((5).to_bytes(16, "little")), seq=s2)
     for _ in range(2):
         c.write(hello)
-        assert isinstance(c.reply(102), wire.Info)
+        assert isinstance(c.reply(s2), wire.Info)
     # the same seq with another message is a new command (a host that restarted its count)
-    c.write(wire.encode(wire.Stim.symmetric(12, 1000, 100, 10000, 1), seq=102))
-    r = c.reply(102)
+    c.write(wire.encode(wire.Stim.symmetric(12, 1000, 100, 10000, 1), seq=s2))
+    r = c.reply(s2)
     assert isinstance(r, wire.Ack) and r.status is S.OK
     wait_until(lambda: c.pulse_total() == 4)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from neurolink.hal import wire
-from neurolink.hal.wire.fields import EnumOf, FlagOf, Float, SInt, UInt, WireType
+from neurolink.hal.wire.fields import Bytes, EnumOf, FlagOf, Float, SInt, UInt, WireType
 
 u8 = st.integers(0, 0xFF)
 u16 = st.integers(0, 0xFFFF)
 u32 = st.integers(0, 0xFFFF_FFFF)
 f32 = st.floats(width=32, allow_nan=False, allow_infinity=False)
+nonce = st.binary(min_size=wire.auth.NONCE_BYTES, max_size=wire.auth.NONCE_BYTES)
 
 
 def of_wire_type(t: WireType) -> st.SearchStrategy:
@@ -25,6 +26,8 @@ def of_wire_type(t: WireType) -> st.SearchStrategy:
         return st.sampled_from(list(t.enum))
     if isinstance(t, FlagOf):
         return st.integers(0, (1 << t.width.bits) - 1)
+    if isinstance(t, Bytes):
+        return st.binary(min_size=t.size, max_size=t.size)
     raise TypeError(t)
 
 
@@ -81,7 +84,8 @@ _KIND = {
 def info(draw: st.DrawFn) -> wire.Info:
     lim = draw(limits)
     return wire.Info(
-        draw(u16), draw(u32), _KIND[type(lim)], draw(u8), draw(u8), draw(u8), draw(u32),
+        draw(u16), draw(nonce), draw(nonce), _KIND[type(lim)], draw(u8), draw(u8), draw(u8),
+        draw(u32),
         draw(u16), draw(text(wire.MAX_IDENTITY)), lim,
     )  # fmt: skip
 

@@ -90,11 +90,12 @@ def ack_everything(peer: Peer, item: wire.Frame | wire.WireError) -> None:
         peer.send(wire.Ack(item.seq))
 
 
-def info_for(seq: int, nonce: int) -> wire.Info:
+def info_for(seq: int, nonce: bytes) -> wire.Info:
     limits = wire.NeuroLimits(1, 8, 4096, 8, 8, 1, 4096, "loihi")
     return wire.Info(
         seq,
         nonce,
+        bytes(16),
         wire.DeviceKind.NEUROMORPHIC,
         1,
         0,
@@ -136,12 +137,12 @@ def test_command_and_ack(make_link):
 def test_hello_info_and_a_stale_info_is_ignored(make_link):
     def script(peer: Peer, item) -> None:
         if isinstance(item, wire.Frame) and isinstance(item.message, wire.Hello):
-            peer.send(info_for(item.seq, item.message.nonce ^ 1))  # stale: another nonce
+            peer.send(info_for(item.seq, bytes(16)))  # stale: another nonce
             peer.send(info_for(item.seq, item.message.nonce))
 
     _, link = make_link(script)
-    ex = link.request(wire.Hello(1234))
-    assert isinstance(ex.reply, wire.Info) and ex.reply.nonce == 1234
+    ex = link.request(wire.Hello((1234).to_bytes(16, "little")))
+    assert isinstance(ex.reply, wire.Info) and ex.reply.nonce == (1234).to_bytes(16, "little")
     assert link.stats.unmatched == 1
 
 
@@ -292,7 +293,7 @@ def test_loopback_echo_is_not_an_answer():
 def test_a_reply_of_the_wrong_type_is_an_error(make_link):
     _, link = make_link(lambda peer, item: peer.send(wire.Ack(item.seq)))
     with pytest.raises(DeviceError, match=r"answered HELLO .* with ACK, expected INFO"):
-        link.request(wire.Hello(1))
+        link.request(wire.Hello((1).to_bytes(16, "little")))
 
 
 def test_a_failing_handler_stops_the_link_loudly(make_link):

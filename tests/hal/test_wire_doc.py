@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from neurolink.hal import wire
-from neurolink.hal.wire.fields import EnumOf, FlagOf, Float, SInt, UInt
+from neurolink.hal.wire.fields import Bytes, EnumOf, FlagOf, Float, SInt, UInt
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
 TEXT = DOC.read_text(encoding="utf-8")
@@ -104,6 +104,8 @@ def test_bad_example_fails_as_documented(block: dict[str, str]) -> None:
 
 
 def _wire_name(t: object) -> str:
+    if isinstance(t, Bytes):
+        return "bytes"
     if isinstance(t, EnumOf | FlagOf):
         t = t.width
     if isinstance(t, UInt):
@@ -149,4 +151,29 @@ def test_layout_tables_match_the_codec(cls: type) -> None:
 
 
 def _size(t: object) -> int:
+    if isinstance(t, Bytes):
+        return t.size
     return int(_wire_name(t)[1:]) // 8
+
+
+def _fields_of(message: str) -> list[dict[str, Any]]:
+    return [json.loads(b["fields"]) for b in GOOD if b["message"] == message]
+
+
+def test_the_documented_macs_are_hmac_sha256_of_the_documented_nonces() -> None:
+    """§7 AUTH / AUTH_OK: secret 01..20, the HELLO nonce and the INFO challenge shown there."""
+    import hashlib
+    import hmac
+
+    secret = bytes(range(1, 33))
+    assert "`01 02 03 … 20` (the 32 bytes 1 to 32)" in TEXT
+    (hello,) = _fields_of("HELLO")
+    info = next(f for f in _fields_of("INFO") if f["nonce"] == hello["nonce"])
+    nonce, challenge = bytes.fromhex(hello["nonce"]), bytes.fromhex(info["device_nonce"])
+    (auth,) = _fields_of("AUTH")
+    (ok,) = _fields_of("AUTH_OK")
+    by_hand = hmac.new(secret, b"neurolink/2 host" + nonce + challenge, hashlib.sha256)
+    assert bytes.fromhex(auth["mac"]) == by_hand.digest()
+    by_hand = hmac.new(secret, b"neurolink/2 device" + nonce + challenge, hashlib.sha256)
+    assert bytes.fromhex(ok["mac"]) == by_hand.digest()
+    assert wire.auth.host_mac(secret, nonce, challenge) == bytes.fromhex(auth["mac"])

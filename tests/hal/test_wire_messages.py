@@ -83,7 +83,8 @@ def test_truncated_or_extended_payload_is_a_payload_error(msg: wire.Message, cut
         (lambda: wire.NeuroStep(1, [(0, range(600))]), "split it"),
         (lambda: wire.NeuroLoad(2, 2, 0, 0, b""), "chunk_index 2"),
         (lambda: wire.Log(wire.LogLevel.INFO, 0, "x" * 1016), "1016 bytes"),
-        (lambda: wire.Info(0, 0, 1, 1, 0, 0, 0, 0, "x", wire.NeuroLimits(1, 1, 1, 1, 1, 1, 1, "")),
+        (lambda: wire.Info(0, bytes(16), bytes(16), 1, 1, 0, 0, 0, 0, "x",
+                           wire.NeuroLimits(1, 1, 1, 1, 1, 1, 1, "")),
          "must be StimulatorLimits"),
         (lambda: wire.PulseLog(0, 0, 0, [wire.DeliveredPulse(0, 0, 0, 1, 1, 0, 1, 1)]),
          "only 0 were delivered"),
@@ -129,7 +130,7 @@ def test_limit_detail_round_trip() -> None:
 
 def test_capabilities_keep_unknown_bits() -> None:
     info = wire.Info(
-        0, 0, wire.DeviceKind.STIMULATOR, 1, 2, 3, 0x4000_0003, 500, "emu",
+        0, bytes(16), bytes(16), wire.DeviceKind.STIMULATOR, 1, 2, 3, 0x4000_0003, 500, "emu",
         wire.StimulatorLimits(8, 5000, 1000, 200, 100000, 50, 2000),
     )  # fmt: skip
     back = wire.decode(wire.encode(info, 0)).message

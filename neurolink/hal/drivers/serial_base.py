@@ -4,6 +4,14 @@
 :class:`~neurolink.hal.link.Link`. Subclasses set ``KIND`` and build their safety layer from the
 limits read at :meth:`SerialDevice.identify` (:meth:`SerialDevice._configure`).
 
+Sessions (``docs/protocol.md`` §4). :meth:`SerialDevice.identify` is HELLO → INFO, then AUTH →
+AUTH_OK: the host proves it knows the session secret over the device's fresh challenge, and
+checks the device's proof in turn (:class:`~neurolink.hal.errors.AuthenticationError` when
+either fails, or when another host's session holds the device). The secret is found by
+:func:`~neurolink.hal.secrets_store.resolve_secret`: the ``secret`` argument, else that of an
+emulator this process started on the port, else ``$NEUROLINK_DEVICE_SECRET`` /
+``$NEUROLINK_DEVICE_KEY_FILE``.
+
 Safety (DESIGN §5), the same for every driver:
 
 - Every command goes through :meth:`SerialDevice._send_command`: under the driver's lock,
@@ -36,10 +44,17 @@ from neurolink.clock import now as host_now
 from neurolink.hal import wire
 from neurolink.hal.commands import Command
 from neurolink.hal.device import DeviceBase, DeviceInfo, Lifecycle, Sent
-from neurolink.hal.errors import DeviceError, DeviceLost, NackError, StopCallbackError
+from neurolink.hal.errors import (
+    AuthenticationError,
+    DeviceError,
+    DeviceLost,
+    NackError,
+    StopCallbackError,
+)
 from neurolink.hal.link import Exchange, Link
 from neurolink.hal.safety import AuditLog, EStop, HeartbeatSender, NoHostSafety, SafetyLayer
 from neurolink.hal.safety.heartbeat import Wait
+from neurolink.hal.secrets_store import resolve_secret
 from neurolink.hal.transport import DEFAULT_BAUD, Transport
 from neurolink.hal.wire import FaultCode, MsgType, Status
 
@@ -106,6 +121,8 @@ class SerialDevice(DeviceBase):
         e.g. to pause heartbeats in a fault test.
     clock : callable returning float
         Host clock (s).
+    secret : bytes or str or None
+        The session secret (bytes or hex); None: found as the module docstring says.
     """
 
     KIND: ClassVar[wire.DeviceKind]
@@ -123,9 +140,11 @@ class SerialDevice(DeviceBase):
         heartbeat_period_s: float | None = None,
         heartbeat_wait: Wait | None = None,
         clock: Callable[[], float] = host_now,
+        secret: bytes | str | None = None,
     ) -> None:
         super().__init__()
         self.url = url
+        self._secret = secret
         self.audit = (
             audit if audit is not None else (estop.audit if estop is not None else AuditLog())
         )
@@ -164,13 +183,22 @@ class SerialDevice(DeviceBase):
             The device is of another kind.
         """
         self._require(Lifecycle.OPEN, Lifecycle.IDENTIFIED, action="identify")
-        ex = self._request(wire.Hello(Link.new_nonce()))
-        info = ex.reply
+        secret = resolve_secret(self.url, self._secret)
+        nonce = Link.new_nonce()
+        info = self._session_reply(self._request(wire.Hello(nonce)), "HELLO")
         assert isinstance(info, wire.Info)
         if info.device_kind is not self.KIND:
             raise DeviceError(
                 f"{self.url}: device is a {info.device_kind.name}, "
                 f"{type(self).__name__} drives a {self.KIND.name}"
+            )
+        mac = wire.auth.host_mac(secret, nonce, info.device_nonce)
+        ok = self._session_reply(self._request(wire.Auth(mac)), "AUTH")
+        assert isinstance(ok, wire.AuthOk)
+        if not wire.auth.verify(wire.auth.device_mac(secret, nonce, info.device_nonce), ok.mac):
+            raise AuthenticationError(
+                f"{self.url}: the device did not prove it knows the session secret "
+                f"(AUTH_OK carries a wrong MAC); not using it"
             )
         self._info = DeviceInfo.from_wire(self.registry_name, info, self.url)
         self._configure(info)
@@ -179,6 +207,23 @@ class SerialDevice(DeviceBase):
             self._stop_registered = True
         self._set_lifecycle(Lifecycle.IDENTIFIED)
         return self._info
+
+    def _session_reply(self, ex: Exchange, what: str) -> wire.Message:
+        """The data reply of HELLO or AUTH; a NACK raised as the session problem it is."""
+        if isinstance(ex.reply, wire.Nack):
+            status = ex.reply.status
+            if status is Status.SESSION_BUSY:
+                raise AuthenticationError(
+                    f"{self.url}: another host's session holds this device (NACK SESSION_BUSY "
+                    f"to {what}); it must close first"
+                )
+            if status is Status.NOT_AUTHENTICATED:
+                raise AuthenticationError(
+                    f"{self.url}: the device refused the session secret (NACK "
+                    f"NOT_AUTHENTICATED to {what}): host and device hold different secrets"
+                )
+            raise nack_error(ex, self.url)
+        return ex.reply
 
     def _configure(self, info: wire.Info) -> None:
         """Read further limits and build :attr:`layer` (subclasses)."""

@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+from neurolink.hal.wire import auth
 from neurolink.hal.wire.base import MAX_PAYLOAD, FixedBlock, FixedMessage, Message
 from neurolink.hal.wire.catalogue import MESSAGES, message_class
 from neurolink.hal.wire.cobs import cobs_decode, cobs_encode, max_encoded_size
@@ -49,6 +50,8 @@ from neurolink.hal.wire.control import (
     RESET_ESTOP_KEY,
     Ack,
     Arm,
+    Auth,
+    AuthOk,
     Disarm,
     EStop,
     Fault,
@@ -149,6 +152,8 @@ __all__ = [
     "RESET_ESTOP_KEY",
     "Ack",
     "Arm",
+    "Auth",
+    "AuthOk",
     "Capability",
     "ChannelLimit",
     "ChannelLimits",
@@ -218,6 +223,7 @@ __all__ = [
     "UnknownTypeError",
     "VersionError",
     "WireError",
+    "auth",
     "cobs_decode",
     "cobs_encode",
     "crc16",

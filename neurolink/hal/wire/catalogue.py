@@ -7,6 +7,8 @@ from neurolink.hal.wire.codes import MsgType
 from neurolink.hal.wire.control import (
     Ack,
     Arm,
+    Auth,
+    AuthOk,
     Disarm,
     EStop,
     Fault,
@@ -58,6 +60,8 @@ MESSAGES: dict[MsgType, type[Message]] = {
         StatusQuery,
         StatusReport,
         Log,
+        Auth,
+        AuthOk,
         Stim,
         StimStop,
         ChannelQuery,

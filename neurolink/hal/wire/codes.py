@@ -51,6 +51,8 @@ class MsgType(IntEnum):
     STATUS_QUERY = 0x0B
     STATUS_REPORT = 0x0C
     LOG = 0x0D
+    AUTH = 0x0E
+    AUTH_OK = 0x0F
     STIM = 0x20
     STIM_STOP = 0x21
     CHANNEL_QUERY = 0x22
@@ -86,6 +88,9 @@ class Status(IntEnum):
     BUSY = 11
     BAD_STATE = 12  # e.g. NEURO_STEP with no network loaded
     NOT_SUPPORTED = 13  # a known message this kind of device does not implement
+    NOT_AUTHENTICATED = 14  # needs an authenticated session (HELLO, AUTH), or a wrong MAC
+    SESSION_BUSY = 15  # another host session holds the device
+    STALE_SEQ = 16  # seq behind the newest command's on this connection: a replay; not executed
     INTERNAL = 255
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Self
 
+from neurolink.hal.wire.auth import MAC_BYTES, NONCE_BYTES
 from neurolink.hal.wire.base import MAX_PAYLOAD, FixedMessage, Message
 from neurolink.hal.wire.codes import (
     DeviceState,
@@ -23,6 +24,7 @@ from neurolink.hal.wire.fields import (
     U16,
     U32,
     U64,
+    Bytes,
     EnumOf,
     Layout,
     check_text,
@@ -33,6 +35,8 @@ __all__ = [
     "RESET_ESTOP_KEY",
     "Ack",
     "Arm",
+    "Auth",
+    "AuthOk",
     "Disarm",
     "EStop",
     "Fault",
@@ -54,13 +58,44 @@ that happens to pass its CRC can clear an emergency stop."""
 
 @dataclass(frozen=True)
 class Hello(FixedMessage):
-    """HELLO (host → device): ask for INFO. ``nonce`` is echoed, to tell a fresh INFO from a
-    stale one after a reconnect."""
+    """HELLO (host → device): ask for INFO and open the authentication.
+
+    ``nonce`` (16 random bytes) is echoed in INFO, so a host tells a fresh INFO from a stale one
+    after a reconnect, and enters both MACs of the challenge–response (:mod:`.auth`).
+    """
 
     TYPE: ClassVar = MsgType.HELLO
     DIRECTION: ClassVar = H2D
-    LAYOUT: ClassVar = Layout(nonce=U32)
-    nonce: int = 0
+    LAYOUT: ClassVar = Layout(nonce=Bytes(NONCE_BYTES))
+    nonce: bytes
+
+
+@dataclass(frozen=True)
+class Auth(FixedMessage):
+    """AUTH (host → device): the host's answer to the challenge of the last INFO.
+
+    ``mac`` = :func:`~neurolink.hal.wire.auth.host_mac` over the HELLO's ``nonce`` and INFO's
+    ``device_nonce``. Answered by AUTH_OK, or NACK ``NOT_AUTHENTICATED`` (wrong MAC),
+    ``BAD_STATE`` (no challenge outstanding: each challenge is good for one AUTH) or
+    ``SESSION_BUSY``.
+    """
+
+    TYPE: ClassVar = MsgType.AUTH
+    DIRECTION: ClassVar = H2D
+    LAYOUT: ClassVar = Layout(mac=Bytes(MAC_BYTES))
+    mac: bytes
+
+
+@dataclass(frozen=True)
+class AuthOk(FixedMessage):
+    """AUTH_OK (device → host): the session is authenticated; ``mac`` proves the device knows
+    the secret too (:func:`~neurolink.hal.wire.auth.device_mac`)."""
+
+    TYPE: ClassVar = MsgType.AUTH_OK
+    DIRECTION: ClassVar = D2H
+    LAYOUT: ClassVar = Layout(ack_seq=U16, mac=Bytes(MAC_BYTES))
+    ack_seq: int
+    mac: bytes
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ __all__ = [
     "U16",
     "U32",
     "U64",
+    "Bytes",
     "EnumOf",
     "FlagOf",
     "Float",
@@ -172,11 +173,35 @@ class FlagOf:
         return self.flag(self.width.check(owner, name, value))
 
 
+@dataclass(frozen=True)
+class Bytes:
+    """A fixed number of raw bytes (nonces, MACs); accepts bytes or a hex string of that length."""
+
+    size: int
+
+    @property
+    def fmt(self) -> str:
+        return f"{self.size}s"
+
+    def check(self, owner: str, name: str, value: object) -> bytes:
+        if isinstance(value, str):
+            try:
+                value = bytes.fromhex(value)
+            except ValueError:
+                raise PayloadError(f"{owner}.{name} = {value!r} is not hex") from None
+        if not isinstance(value, bytes | bytearray | memoryview):
+            raise PayloadError(f"{owner}.{name} must be {self.size} bytes, got {value!r}")
+        out = bytes(value)
+        if len(out) != self.size:
+            raise PayloadError(f"{owner}.{name} is {len(out)} bytes, must be {self.size}")
+        return out
+
+
 U8, U16, U32, U64 = UInt(8), UInt(16), UInt(32), UInt(64)
 I32 = SInt(32)
 F32, F64 = Float(32), Float(64)
 
-WireType = UInt | SInt | Float | EnumOf | FlagOf
+WireType = UInt | SInt | Float | EnumOf | FlagOf | Bytes
 
 
 def set_field(obj: object, name: str, value: object) -> None:

@@ -39,8 +39,8 @@ __all__ = [
     "encode_raw",
 ]
 
-PROTOCOL_VERSION = 1
-"""The version byte this codec writes and the only one it reads."""
+PROTOCOL_VERSION = 2
+"""The version byte this codec writes and the only one it reads (2: authenticated sessions)."""
 HEADER = struct.Struct("<BBH")  # version, type, seq
 _CRC = struct.Struct("<H")
 MIN_FRAME = HEADER.size + _CRC.size

@@ -2,7 +2,8 @@
 
 Layout (little endian)::
 
-    ack_seq u16 | nonce u32 | device_kind u8 | fw_major u8 | fw_minor u8 | fw_patch u8
+    ack_seq u16 | nonce 16 B | device_nonce 16 B | device_kind u8 | fw_major u8 | fw_minor u8
+    | fw_patch u8
     | capabilities u32 | heartbeat_timeout_ms u16 | identity_len u8 | identity (UTF-8)
     | limits block (to the end of the payload; its layout depends on device_kind)
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Self
 
+from neurolink.hal.wire.auth import NONCE_BYTES
 from neurolink.hal.wire.base import FixedBlock, Message
 from neurolink.hal.wire.codes import Capability, DeviceKind, Direction, MsgType
 from neurolink.hal.wire.errors import PayloadError, PayloadLengthError
@@ -23,6 +25,7 @@ from neurolink.hal.wire.fields import (
     U8,
     U16,
     U32,
+    Bytes,
     EnumOf,
     FlagOf,
     Layout,
@@ -53,7 +56,7 @@ MAX_PROFILE = 32
 
 @dataclass(frozen=True)
 class StimulatorLimits(FixedBlock):
-    """Device-wide hard limits of a stimulator (19 bytes).
+    """Device-wide hard limits of a stimulator (23 bytes).
 
     Attributes
     ----------
@@ -69,6 +72,11 @@ class StimulatorLimits(FixedBlock):
         Most pulses per second over all channels.
     shannon_k_x100 : int
         The device's Shannon k ×100 (150 = 1.5): it refuses ``log10(D) >= k - log10(Q)``.
+    max_pulse_count : int
+        Most pulses in one train (STIM ``pulse_count``).
+
+    Besides these, a device refuses a pulse that lasts longer than its period
+    (``phase_width + interphase_gap + phase_width2 > 10⁸ / frequency_hz_x100`` µs).
     """
 
     LAYOUT: ClassVar = Layout(
@@ -80,6 +88,7 @@ class StimulatorLimits(FixedBlock):
         max_charge_nc=U32,
         max_pulse_rate_hz=U16,
         shannon_k_x100=U16,
+        max_pulse_count=U32,
     )
     n_channels: int
     max_amplitude_ua: int
@@ -89,6 +98,7 @@ class StimulatorLimits(FixedBlock):
     max_charge_nc: int
     max_pulse_rate_hz: int
     shannon_k_x100: int = 150
+    max_pulse_count: int = 100_000
 
 
 @dataclass(frozen=True)
@@ -208,9 +218,15 @@ class NeuroLimits:
     def unpack(cls, payload: bytes) -> Self:
         head = _NEURO_HEAD.unpack_from(cls.__name__, payload)
         at = _NEURO_HEAD.size
-        n = payload[at] if len(payload) > at else -1
+        if len(payload) <= at:
+            raise PayloadLengthError(
+                f"NeuroLimits block of {len(payload)} bytes ends before its profile_len byte"
+            )
+        n = payload[at]
         if len(payload) != at + 1 + n:
-            raise PayloadLengthError(f"NeuroLimits block of {len(payload)} bytes is malformed")
+            raise PayloadLengthError(
+                f"NeuroLimits block of {len(payload)} bytes: profile_len {n} needs {at + 1 + n}"
+            )
         return cls(profile=decode_text(cls.__name__, "profile", payload[at + 1 :]), **head)
 
 
@@ -223,7 +239,8 @@ LIMITS_OF_KIND: dict[DeviceKind, type[Limits]] = {
 
 _INFO_HEAD = Layout(
     ack_seq=U16,
-    nonce=U32,
+    nonce=Bytes(NONCE_BYTES),
+    device_nonce=Bytes(NONCE_BYTES),
     device_kind=EnumOf(DeviceKind),
     fw_major=U8,
     fw_minor=U8,
@@ -241,8 +258,10 @@ class Info(Message):
     ----------
     ack_seq : int
         Seq of the HELLO answered.
-    nonce : int
-        The HELLO's nonce, echoed.
+    nonce : bytes
+        The HELLO's nonce (16 bytes), echoed.
+    device_nonce : bytes
+        The device's challenge (16 fresh random bytes) for the AUTH that follows.
     device_kind : DeviceKind
         Selects the type of ``limits``.
     fw_major, fw_minor, fw_patch : int
@@ -261,7 +280,8 @@ class Info(Message):
     TYPE: ClassVar = MsgType.INFO
     DIRECTION: ClassVar = Direction.DEVICE_TO_HOST
     ack_seq: int
-    nonce: int
+    nonce: bytes
+    device_nonce: bytes
     device_kind: DeviceKind
     fw_major: int
     fw_minor: int
