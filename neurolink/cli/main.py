@@ -28,6 +28,7 @@ COMMANDS = (
     "calibrate",
     "node",
     "sweep",
+    "snn",
 )
 
 
