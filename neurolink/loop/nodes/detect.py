@@ -10,6 +10,15 @@ import numpy as np
 
 from neurolink.config import setting
 from neurolink.dsp import make_detector
+from neurolink.dsp.defaults import (
+    CALIBRATION_S,
+    DEAD_TIME_MS,
+    DETECT_METHOD,
+    DETECT_THRESHOLD,
+    NOISE_TAU_S,
+    PEAK_SIGN,
+    REFRACTORY_MS,
+)
 from neurolink.dsp.detect import PeakDetector
 from neurolink.loop.core.ports import Port, Stage
 from neurolink.loop.core.registry import BuildContext, register_node
@@ -20,15 +29,16 @@ __all__ = ["DetectNode", "DetectParams", "Events"]
 
 @dataclasses.dataclass(frozen=True)
 class DetectParams:
-    """``detect``: threshold at ``threshold`` × MAD noise, peak within a dead time."""
+    """``detect``: threshold at ``threshold`` × MAD noise, peak within a dead time (defaults:
+    :mod:`neurolink.dsp.defaults`, the same as the offline path's)."""
 
-    method: Literal["by_channel", "locally_exclusive"] = "by_channel"
-    threshold: float = setting(4.5, gt=0)
-    sign: Literal["neg", "pos", "both"] = "neg"
-    dead_time_ms: float = setting(1.0, ge=0)
-    refractory_ms: float = setting(1.5, ge=0)
-    calibration_s: float = setting(0.5, gt=0)
-    noise_tau_s: float | None = setting(10.0, gt=0)
+    method: Literal["by_channel", "locally_exclusive"] = DETECT_METHOD  # type: ignore[assignment]
+    threshold: float = setting(DETECT_THRESHOLD, gt=0)
+    sign: Literal["neg", "pos", "both"] = PEAK_SIGN  # type: ignore[assignment]
+    dead_time_ms: float = setting(DEAD_TIME_MS, ge=0)
+    refractory_ms: float = setting(REFRACTORY_MS, ge=0)
+    calibration_s: float = setting(CALIBRATION_S, gt=0)
+    noise_tau_s: float | None = setting(NOISE_TAU_S, gt=0)
 
 
 @dataclass(slots=True)
@@ -96,13 +106,13 @@ class DetectNode:
         n_channels: int,
         fs: float,
         *,
-        method: str = "by_channel",
-        threshold: float = 4.5,
-        sign: str = "neg",
-        dead_time_ms: float = 1.0,
-        refractory_ms: float = 1.5,
-        calibration_s: float = 0.5,
-        noise_tau_s: float | None = 10.0,
+        method: str = DETECT_METHOD,
+        threshold: float = DETECT_THRESHOLD,
+        sign: str = PEAK_SIGN,
+        dead_time_ms: float = DEAD_TIME_MS,
+        refractory_ms: float = REFRACTORY_MS,
+        calibration_s: float = CALIBRATION_S,
+        noise_tau_s: float | None = NOISE_TAU_S,
     ) -> None:
         self.name = name
         self.detector: PeakDetector = make_detector(

@@ -9,6 +9,7 @@ import numpy as np
 
 from neurolink.config import setting
 from neurolink.dsp import StreamingFilter, design_sos
+from neurolink.dsp.defaults import SPIKE_BAND_HZ, SPIKE_FILTER_ORDER
 from neurolink.loop.core.ports import Port, Stage
 from neurolink.loop.core.registry import BuildContext, register_node
 from neurolink.loop.core.tick import Tick
@@ -18,13 +19,14 @@ __all__ = ["FilterNode", "FilterParams"]
 
 @dataclasses.dataclass(frozen=True)
 class FilterParams:
-    """``filter``: causal Butterworth band/high/low-pass or IIR notch."""
+    """``filter``: causal Butterworth band/high/low-pass or IIR notch (default: the spike band
+    of :mod:`neurolink.dsp.defaults`)."""
 
     type: Literal["bandpass", "highpass", "lowpass", "notch"] = "bandpass"
-    band: tuple[float, float] = setting((300.0, 6000.0), gt=0)
+    band: tuple[float, float] = setting(SPIKE_BAND_HZ, gt=0)
     cutoff: float | None = setting(None, gt=0)
     freq: float | None = setting(None, gt=0)
-    order: int = setting(2, ge=1, le=8)
+    order: int = setting(SPIKE_FILTER_ORDER, ge=1, le=8)
     init: Literal["zeros", "step"] = "zeros"
 
 
