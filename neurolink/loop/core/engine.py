@@ -323,8 +323,12 @@ class Engine:
         out, tick = self.graph.outputs, self.tick
         if self._detect is not None:
             rec.spikes(out[self._detect].spikes, tick)
-        if self._decode is not None and out[self._decode].fresh:
-            rec.decoded_value(out[self._decode].value, tick.t_last)
+        if self._decode is not None:
+            if out[self._decode].fresh:
+                rec.decoded_value(out[self._decode].value, tick.t_last)
+            node = self.graph.nodes[self._decode]
+            if node.shadow_fresh:  # type: ignore[attr-defined]
+                rec.host_value(node.shadow_value, tick.t_last)  # type: ignore[attr-defined]
         for node in self._snn:
             rec.snn_spikes(node.last_spikes, node.first_step, tick.t_last)  # type: ignore[attr-defined]
 

@@ -100,6 +100,8 @@ class LoopRecorder:
         Record the raw samples too.
     decoded_dims : sequence of str, optional
         Labels of the decoded stream (none: no decoded stream).
+    shadow : bool
+        Also a ``decoded_host`` stream: the host decoder in shadow of a decoder on the chip.
     cursor_dims : int
         Degrees of freedom of the cursor stream (0: none).
     flush_interval : float
@@ -115,6 +117,7 @@ class LoopRecorder:
         *,
         record_raw: bool = True,
         decoded_dims: Sequence[str] = (),
+        shadow: bool = False,
         cursor_dims: int = 0,
         flush_interval: float = 0.25,
     ) -> None:
@@ -129,6 +132,11 @@ class LoopRecorder:
         self.raw = add("raw", raw_layout(channels, rate), sid) if record_raw else None
         self.events = add("events", events_layout(), sid)
         self.decoded = add("decoded", decoded_layout(decoded_dims), sid) if decoded_dims else None
+        self.decoded_host = (
+            add("decoded_host", decoded_layout(decoded_dims), sid)
+            if decoded_dims and shadow
+            else None
+        )
         axes = ("x", "y", "z") if cursor_dims <= 3 else tuple(f"q{i}" for i in range(99))
         self.cursor = (
             add("cursor", decoded_layout(axes[:cursor_dims]), sid) if cursor_dims else None
@@ -185,6 +193,11 @@ class LoopRecorder:
         """One decoded vector, stamped with its newest sample's time."""
         if self.decoded is not None:
             self.rec.write(self.decoded, value.reshape(1, -1), (t,))
+
+    def host_value(self, value: np.ndarray, t: float) -> None:
+        """The shadow host decoder's vector beside a decoder on the chip (``decoded_host``)."""
+        if self.decoded_host is not None:
+            self.rec.write(self.decoded_host, value.reshape(1, -1), (t,))
 
     def snn_spikes(self, spikes: np.ndarray, first_step: int, t: float) -> None:
         """Output spikes (bool (n_steps, n_neurons)) from network step ``first_step``."""

@@ -139,6 +139,10 @@ def build_summary(engine: Engine, why: str) -> dict[str, Any]:
         },
         "nodes": nodes,
     }
+    for node in engine.graph.nodes:
+        chip = getattr(node, "chip_summary", None)
+        if chip is not None and chip() is not None:
+            out["decoder_on_chip"] = {"node": node.name, **chip()}
     for hook in engine.hooks:
         out[hook.name] = hook.summary()
     if engine.recorder is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
@@ -14,6 +14,7 @@ from neurolink.loop.core.ports import Port, Stage
 from neurolink.loop.core.registry import BuildContext, register_node
 from neurolink.loop.core.tick import Tick
 from neurolink.loop.nodes.detect import Events
+from neurolink.streams.events import empty_spikes
 
 __all__ = ["BinNode", "BinParams", "Bins"]
 
@@ -67,10 +68,14 @@ class Bins:
     counts : numpy.ndarray of int32, shape (n, n_units)
     edges : numpy.ndarray of int64, shape (n + 1,)
         Bin edges as sample indices.
+    spikes : numpy.ndarray of SPIKE_DTYPE
+        The spikes the block brought (for a decoder on the chip, which takes spikes, not bins;
+        empty when the bins come from another process).
     """
 
     counts: np.ndarray
     edges: np.ndarray
+    spikes: np.ndarray = field(default_factory=empty_spikes)
 
     @property
     def n(self) -> int:
@@ -166,6 +171,7 @@ class BinNode:
             self.n_bins += n_done
         out.counts = self._counts[:n_done]
         out.edges = self._edges[: n_done + 1]
+        out.spikes = sp
         if not n_done:
             self._edges[0] = edge
         return out

@@ -27,6 +27,7 @@ __all__ = [
     "StepBackend",
     "check_step",
     "decay_code",
+    "open_backend",
     "place_network",
     "steps_crossed",
 ]
@@ -135,24 +136,30 @@ NEUROBOARD = "neuroboard"
 PLACEMENTS: tuple[str, ...] = (BackendKind.FIXED.value, NEUROBOARD)
 
 
-def check_step(ctx: BuildContext, dt_ms: float) -> None:
-    """Refuse a network step (``dt_ms``) shorter than one sample of the source."""
+def check_step(ctx: BuildContext, dt_ms: float, key: str = "dt_ms") -> None:
+    """Refuse a network step (``dt_ms``, the parameter ``key``) shorter than one sample."""
     if round(dt_ms * 1e-3 * ctx.fs) < 1:
         raise ctx.error(
-            "dt_ms",
+            key,
             f"a network step of {dt_ms:g} ms is shorter than one sample at {ctx.fs:g} Hz; "
-            f"use dt_ms >= {1e3 / ctx.fs:.3g}",
+            f"use {key} >= {1e3 / ctx.fs:.3g}",
         )
 
 
-def place_network(ctx: BuildContext, backend: str, url: str) -> StepBackend:
-    """The backend a network node runs on: a new host ``fixed`` backend, or the board at
-    ``url`` opened through ``ctx.open_board`` (its closer appended to ``ctx.closers``)."""
-    check_step(ctx, ctx.node.params.dt_ms)
-    if backend != NEUROBOARD:
-        return make_backend(BackendKind(backend))  # type: ignore[return-value]
+def open_backend(ctx: BuildContext, placement: str, url: str, key: str = "backend") -> StepBackend:
+    """A new host ``fixed`` backend, or the board at ``url`` opened through ``ctx.open_board``
+    (its closer appended to ``ctx.closers``), as ``placement`` says."""
+    if placement != NEUROBOARD:
+        return make_backend(BackendKind(placement))  # type: ignore[return-value]
     if ctx.open_board is None:
-        raise ctx.error("backend", "a neuroboard backend needs a board opener")
+        raise ctx.error(key, "a neuroboard backend needs a board opener")
     board, close = ctx.open_board(url)
     ctx.closers.append(close)
     return board
+
+
+def place_network(ctx: BuildContext, backend: str, url: str) -> StepBackend:
+    """The backend a network node runs on (its ``backend`` and ``url`` parameters), after
+    checking that its ``dt_ms`` is at least one sample."""
+    check_step(ctx, ctx.node.params.dt_ms)
+    return open_backend(ctx, backend, url)

@@ -9,6 +9,7 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
+from neurolink.clock import now
 from neurolink.config import setting
 from neurolink.decode import (
     BayesianDecoder,
@@ -22,8 +23,21 @@ from neurolink.loop.core.ports import Port, Stage, Vector
 from neurolink.loop.core.registry import BuildContext, register_node
 from neurolink.loop.core.tick import Tick
 from neurolink.loop.nodes.bin import Bins
+from neurolink.loop.nodes.clocked import PLACEMENTS, StepBackend, check_step, open_backend
+from neurolink.loop.nodes.on_chip import OnChip, agreement_r2
+from neurolink.snn import ResourceError, SpecError
+from neurolink.snn.compile import compile_decoder
 
-__all__ = ["METHODS", "DecodeNode", "DecodeParams", "Teacher", "make_decoder"]
+__all__ = [
+    "HOST",
+    "METHODS",
+    "PLACES",
+    "ChipPlan",
+    "DecodeNode",
+    "DecodeParams",
+    "Teacher",
+    "make_decoder",
+]
 
 
 #: Bin decoders a ``decode`` node can calibrate, by config name, with the parameters of the node
@@ -37,9 +51,19 @@ METHODS: dict[str, Callable[[Any, float], Decoder]] = {
 }
 
 
+#: Where a decode node decodes: on the host in float (``host``), or compiled into a spiking
+#: network of the chip's integer arithmetic (:func:`neurolink.snn.compile_decoder`) run on the
+#: host ``fixed`` backend or on the neuromorphic board over the wire (``neuroboard``).
+HOST = "host"
+PLACES: tuple[str, ...] = (HOST, *PLACEMENTS)
+
+
 @dataclasses.dataclass(frozen=True)
 class DecodeParams:
-    """``decode``: a bin decoder, loaded from ``model`` or calibrated by the task."""
+    """``decode``: a bin decoder, loaded from ``model`` or calibrated by the task; with ``on``
+    other than ``host`` it is compiled onto the chip once fitted (``neurons``: most neurons the
+    network may use; ``chip_dt_ms``: the chip step) and fed the detected spikes; ``shadow`` runs
+    the host decoder beside it and records both."""
 
     method: str = setting("bayes", choices=tuple(METHODS))
     model: Path | None = dataclasses.field(default=None, metadata={"exists": True})
@@ -48,6 +72,41 @@ class DecodeParams:
     grid: int = setting(25, ge=3, le=200)
     prior: Literal["uniform", "occupancy", "continuity", "recursive"] = "continuity"
     estimate: Literal["mean", "map"] = "mean"
+    on: str = setting(HOST, choices=PLACES)
+    url: str = "emulate"
+    shadow: bool = True
+    neurons: int | None = setting(None, ge=8)
+    chip_dt_ms: float = setting(1.0, gt=0)
+
+
+@dataclasses.dataclass
+class ChipPlan:
+    """Where and how a decode node's decoder is compiled and run once it is fitted.
+
+    Attributes
+    ----------
+    on : str
+        ``fixed`` or ``neuroboard``.
+    backend : StepBackend
+        The backend the network is loaded on.
+    fs : float
+        Sampling rate of the stream (Hz).
+    max_samples : int
+        Largest block (samples).
+    max_neurons : int or None
+    dt_ms : float
+        Chip step (ms).
+    seed : int
+        Seed of the compiler.
+    """
+
+    on: str
+    backend: StepBackend
+    fs: float
+    max_samples: int
+    max_neurons: int | None = None
+    dt_ms: float = 1.0
+    seed: int = 0
 
 
 def make_decoder(params: DecodeParams, bin_s: float) -> Decoder:
@@ -104,7 +163,24 @@ class DecodeNode:
             dec = make_decoder(p, width / ctx.fs)
         else:
             dec = _bin_model(ctx)
-        return cls(ctx.node.name, dec, p.dims, ctx.n_channels)
+        chip = None
+        if p.on != HOST:
+            check_step(ctx, p.chip_dt_ms, key="chip_dt_ms")
+            chip = ChipPlan(
+                p.on,
+                open_backend(ctx, p.on, p.url, key="on"),
+                ctx.fs,
+                ctx.max_samples,
+                max_neurons=p.neurons,
+                dt_ms=p.chip_dt_ms,
+            )
+        node = cls(ctx.node.name, dec, p.dims, ctx.n_channels, chip=chip, shadow=p.shadow)
+        if chip is not None and dec.is_fitted:
+            try:
+                node.compile()
+            except (SpecError, ResourceError) as exc:
+                raise ctx.error("on", str(exc)) from None
+        return node
 
     def __init__(
         self,
@@ -114,6 +190,8 @@ class DecodeNode:
         n_units: int,
         *,
         calibrate_bins: int = 4096,
+        chip: ChipPlan | None = None,
+        shadow: bool = True,
     ) -> None:
         self.name = name
         self.decoder = decoder
@@ -127,6 +205,14 @@ class DecodeNode:
         self._y = np.zeros((calibrate_bins, len(self.dims)), np.float64)
         self.n_calibration = 0
         self.n_decoded = 0
+        self.chip, self.shadow = chip, bool(shadow)
+        #: The compiled decoder's network in the loop, once compiled (see :meth:`compile`).
+        self.on_chip: OnChip | None = None
+        self.chip_facts: dict[str, Any] = {}
+        #: The host decoder's latest output beside the chip (``shadow``), and whether it
+        #: changed in the last block.
+        self.shadow_value = np.zeros(len(self.dims), np.float64)
+        self.shadow_fresh = False
 
     @property
     def calibrating(self) -> bool:
@@ -144,11 +230,15 @@ class DecodeNode:
         self.n_calibration = 0
 
     def reset(self) -> None:
-        """Forget the decoder's online state."""
+        """Forget the decoder's online state (on the chip too)."""
         if self.decoder.is_fitted:
             self.decoder.reset()
+        if self.on_chip is not None:
+            self.on_chip.reset()
         self._out.value[:] = 0.0
         self._out.index = -1
+        self.shadow_value[:] = 0.0
+        self.shadow_fresh = False
 
     def step(self, bins: Bins, tick: Tick) -> Vector:
         """Decode (or label) every bin completed by this block.
@@ -158,6 +248,8 @@ class DecodeNode:
         Vector
             Reused; ``fresh`` when at least one bin was completed.
         """
+        if self.on_chip is not None and self._teacher is None:
+            return self._step_chip(bins, tick)
         out = self._out
         out.fresh = bins.n > 0
         for k in range(bins.n):
@@ -221,8 +313,65 @@ class DecodeNode:
         dec.fit(X, y, channels=None if channels is None else list(channels))
         self.decoder = dec
         self._teacher = None
+        if self.chip is not None:
+            self.compile()
         self.reset()
         return dec
+
+    # ---- on the chip ---------------------------------------------------------------------------
+    def compile(self) -> None:
+        """Compile the fitted decoder onto the chip and load it on the planned backend, its
+        kernels warmed (called by :meth:`fit`, or at build time for a model file; never in the
+        real-time part of the loop). ``chip_facts`` keeps the compile time and the network's
+        report (neurons, cores, energy)."""
+        plan = self.chip
+        if plan is None:
+            raise CalibrationError(f"decode node {self.name!r} runs on the host")
+        t0 = now()
+        compiled = compile_decoder(
+            self.decoder, max_neurons=plan.max_neurons, dt_ms=plan.dt_ms, seed=plan.seed
+        )
+        self.on_chip = OnChip(compiled, plan.backend, plan.fs, plan.max_samples)
+        self.on_chip.warm_up()
+        self.chip_facts = {"on": plan.on, "compile_s": round(now() - t0, 3)}
+        self.chip_facts.update(_cost(compiled))
+
+    def _step_chip(self, bins: Bins, tick: Tick) -> Vector:
+        chip = self.on_chip
+        assert chip is not None
+        out = self._out
+        n = chip.step(bins.spikes, tick)
+        self.shadow_fresh = self.shadow and bins.n > 0
+        if self.shadow:
+            for k in range(bins.n):
+                self._row[:] = bins.counts[k]
+                self.shadow_value[:] = self.decoder.step(self._row)
+                chip.pair(self.shadow_value)
+                self.n_decoded += 1
+        out.fresh = n > 0
+        if n:
+            out.value[:] = chip.value
+            out.index = tick.last_index
+        return out
+
+    def chip_summary(self) -> dict[str, Any] | None:
+        """``decoder_on_chip`` of the run's summary (None on the host): neurons, cores, energy,
+        the compile time, chip steps and their median time (µs, closed loop), and ``r2_vs_host``,
+        the agreement with the shadow host decoder over the closed-loop bins."""
+        if self.on_chip is None:
+            return None
+        chip = self.on_chip
+        pairs = chip.pairs
+        steps = chip.step_seconds
+        return {
+            **self.chip_facts,
+            "steps": chip.n_steps,
+            "step_us_median": round(float(np.median(steps)) * 1e6, 2) if steps.size else None,
+            "r2_vs_host": None
+            if pairs.shape[0] < 2
+            else _round(agreement_r2(pairs[:, 0], pairs[:, 1])),
+            "bins_compared": int(pairs.shape[0]),
+        }
 
 
 def _bin_model(ctx: BuildContext) -> Decoder:
@@ -245,3 +394,14 @@ def _bin_model(ctx: BuildContext) -> Decoder:
             f"{len(p.dims)} ({', '.join(p.dims)})",
         )  # fmt: skip
     return dec
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x, 4)
+
+
+def _cost(compiled: Any) -> dict[str, Any]:
+    """The compiled network's size and cost from its report (chip mapper and counters)."""
+    rep = compiled.report()
+    keys = ("neurons", "synapses", "cores", "fits", "energy_uj_per_s", "time_us_per_step")
+    return {k: rep[k] for k in keys if k in rep}

@@ -264,6 +264,7 @@ class Session:
             source.rate,
             record_raw=rc.raw,
             decoded_dims=decoders[0].dims if decoders else (),
+            shadow=bool(decoders) and decoders[0].chip is not None and decoders[0].shadow,
             cursor_dims=n_dof,
             flush_interval=rc.flush_interval,
         )
