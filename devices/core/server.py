@@ -195,7 +195,6 @@ class DeviceServer:
             if self._stop_reason is not None:
                 return self._stop_reason
             now = self.clock.now_us()
-            self._judge_stall(now)
             if self._fd is not None:
                 # Input that arrived by `now` is read before anything falls due: a HEARTBEAT
                 # sent in time must not trip the watchdog because this process was scheduled
@@ -245,6 +244,7 @@ class DeviceServer:
 
     def _handle(self, events: list[tuple[int, int]], wake_r: int) -> None:
         """Act on poll ``events``: drain the wake-up pipe, read, notice a hang-up, write."""
+        self._judge_stall(self.clock.now_us())
         for fd, ev in events:
             if fd == wake_r:
                 with contextlib.suppress(BlockingIOError):

@@ -14,7 +14,7 @@
     max_charge_nc = 200           # per phase, largest on any channel
     max_pulse_rate_hz = 2000      # pulses per second, all channels together
     shannon_k = 1.5               # multiple of 0.01
-    max_pulse_count = 100000      # pulses in one train (device only; not in INFO)
+    max_pulse_count = 100000      # pulses in one train (INFO advertises it)
 
     [[channels]]                  # a group of identical electrodes; groups cover every channel once
     first = 0
@@ -109,8 +109,9 @@ def parse_stim_profile(top: Table) -> StimProfile:
         max_charge_nc=t.integer("max_charge_nc", 0, 0xFFFFFFFF),
         max_pulse_rate_hz=t.integer("max_pulse_rate_hz", 1, 0xFFFF),
         shannon_k_x100=_hundredths(t, "shannon_k", 0.0, 655.35),
+        max_pulse_count=t.integer("max_pulse_count", 1, 0xFFFFFFFF),
     )
-    max_pulse_count = t.integer("max_pulse_count", 1, 0xFFFFFFFF)
+    max_pulse_count = limits.max_pulse_count
     t.done()
     channels = _channel_groups(top, limits)
     top.done()

@@ -20,6 +20,14 @@ its cache (``ACK DUPLICATE``) without executing it again, so a retry never stimu
 With no reply after ``1 + retries`` attempts, i.e. ``timeout × (1 + retries)`` s, the link
 raises :class:`~neurolink.hal.errors.DeviceLost`.
 
+Urgent frames. :meth:`Link.urgent` sends one command (the e-stop) without waiting for the
+command in flight: it takes a seq of its own and is written as soon as the transport's write
+lock is free (at most one frame's write); its reply is routed to it by ``ack_seq``. A command
+checked before the urgent one but not yet written is then stale on the device (NACK
+``STALE_SEQ``) and is not executed. :attr:`Link.gate`, when set, is called with every message
+right before each of its writes (retries included) and may raise to keep it off the wire: the
+drivers refuse output commands there once the e-stop has latched.
+
 Loss is final. Once lost — no answer, or the port closed or failed under the reader — every
 later request raises ``DeviceLost`` at once and the ``on_lost`` handlers run (once, on the
 dispatcher). The link never reconnects by itself; see
@@ -186,8 +194,11 @@ class Link:
         self.retries = int(retries)
         self.stats = LinkStats()
         self.tamper: Callable[[bytes, int], bytes] | None = None
+        self.gate: Callable[[wire.Message], None] | None = None
         self._clock = clock
         self._seq = wire.SeqCounter()
+        self._seq_lock = threading.Lock()
+        self._urgent: dict[int, _Pending] = {}
         self._tracker = wire.SeqTracker()
         self._decoder = wire.FrameDecoder()
         self._request_lock = threading.Lock()
@@ -325,7 +336,7 @@ class Link:
         attempts = 1 + (self.retries if retries is None else int(retries))
         with self._request_lock:
             self._raise_if_unusable()
-            seq = self._seq.next()
+            seq = self._next_seq()
             encoded = wire.encode(message, seq)
             pending = _Pending(
                 seq,
@@ -341,11 +352,53 @@ class Link:
                 with self._cond:
                     self._pending = None
 
-    def _exchange(self, p: _Pending, encoded: bytes, wait: float, attempts: int) -> Exchange:
+    def _next_seq(self) -> int:
+        with self._seq_lock:
+            return self._seq.next()
+
+    def urgent(
+        self, message: wire.Message, *, timeout: float | None = None, retries: int | None = None
+    ) -> Exchange:
+        """Send ``message`` now, beside any command in flight, and wait for its reply.
+
+        For the e-stop: it neither waits for the pending command's reply nor passes
+        :attr:`gate`; see the module docstring.
+
+        Raises
+        ------
+        DeviceLost
+            No reply after every attempt, or the port failed.
+        DeviceError
+            The link is not open.
+        """
+        if message.DIRECTION is not Direction.HOST_TO_DEVICE:
+            raise ValueError(f"{type(message).__name__} is not a host → device message")
+        wait = self.timeout if timeout is None else float(timeout)
+        attempts = 1 + (self.retries if retries is None else int(retries))
+        with self._cond:
+            if self._lost is not None:
+                raise self._lost
+        if not self.running:
+            raise DeviceError(f"{self.url}: link is not open (open it first)")
+        seq = self._next_seq()
+        p = _Pending(seq, message, QUERY_REPLIES.get(message.TYPE, MsgType.ACK), frozenset())
+        with self._cond:
+            self._urgent[seq] = p
+        try:
+            return self._exchange(p, wire.encode(message, seq), wait, attempts, gated=False)
+        finally:
+            with self._cond:
+                self._urgent.pop(seq, None)
+
+    def _exchange(
+        self, p: _Pending, encoded: bytes, wait: float, attempts: int, gated: bool = True
+    ) -> Exchange:
         self.stats.requests += 1
         name = p.request.TYPE.name
         t_wire = 0.0
         for attempt in range(attempts):
+            if gated and self.gate is not None:
+                self.gate(p.request)  # may raise: then nothing of it is written
             data = encoded if self.tamper is None else self.tamper(encoded, attempt)
             try:
                 self.transport.write(b"\x00" + data)
@@ -449,8 +502,11 @@ class Link:
         self.stats.device_frames_lost += check.lost
         with self._cond:
             p = self._pending
+            ack_seq = getattr(msg, "ack_seq", None)
+            if frame.type in _REPLIES and ack_seq in self._urgent:
+                p = self._urgent[ack_seq]
             if frame.type in _REPLIES:
-                if p is None or getattr(msg, "ack_seq", None) != p.seq or not self._fresh(p, msg):
+                if p is None or ack_seq != p.seq or not self._fresh(p, msg):
                     self.stats.unmatched += 1
                     return
                 if isinstance(msg, wire.Nack) and msg.status in RETRY_STATUSES:

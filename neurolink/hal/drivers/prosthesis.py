@@ -203,10 +203,11 @@ class ProsthesisDriver(SerialDevice):
         )[0]
 
     def _stop_output(self) -> None:
-        """E-stop callback: zero velocity, then ESTOP (the device latches)."""
+        """E-stop callback: ESTOP first, beside any command in flight (the device stops and
+        latches), then zero velocity through the safety layer (for the host's record)."""
         stop = ProsthesisCommand.stop(self.n_dof)
+        self._estop_first(stop)
         self._send_command(stop, self._to_wire, tolerate=_STOPPED)
-        self._send_command(stop, lambda _: wire.EStop())
 
     def _periodic(self) -> None:
         super()._periodic()

@@ -48,11 +48,19 @@ from neurolink.hal.errors import (
     AuthenticationError,
     DeviceError,
     DeviceLost,
+    EStopError,
     NackError,
     StopCallbackError,
 )
 from neurolink.hal.link import Exchange, Link
-from neurolink.hal.safety import AuditLog, EStop, HeartbeatSender, NoHostSafety, SafetyLayer
+from neurolink.hal.safety import (
+    AuditLog,
+    EStop,
+    HeartbeatSender,
+    NoHostSafety,
+    Outcome,
+    SafetyLayer,
+)
 from neurolink.hal.safety.heartbeat import Wait
 from neurolink.hal.secrets_store import resolve_secret
 from neurolink.hal.transport import DEFAULT_BAUD, Transport
@@ -72,6 +80,13 @@ LATCHING_FAULTS = frozenset(
     }
 )
 """FAULT codes that trip the host e-stop (the device has stopped and latched)."""
+
+
+def _is_output(message: wire.Message) -> bool:
+    """ARM, STIM, or a PROSTHESIS_VELOCITY that moves (all zero is a stop)."""
+    if isinstance(message, wire.ProsthesisVelocity):
+        return any(v != 0 for v in message.velocities)
+    return message.TYPE in (MsgType.ARM, MsgType.STIM)
 
 
 def nack_error(ex: Exchange, url: str) -> NackError:
@@ -153,6 +168,7 @@ class SerialDevice(DeviceBase):
         self.clock = clock
         self.transport = Transport(url, baudrate=baudrate)
         self.link = Link(self.transport, timeout=timeout, retries=retries, clock=clock)
+        self.link.gate = self._gate
         self.link.on(MsgType.FAULT, self._on_fault)
         self.link.on(MsgType.LOG, self._on_log)
         self.link.on_lost(self._on_lost)
@@ -203,7 +219,9 @@ class SerialDevice(DeviceBase):
         self._info = DeviceInfo.from_wire(self.registry_name, info, self.url)
         self._configure(info)
         if not self._stop_registered:
-            self.estop.register_stop(self._stop_output, name=f"{self.registry_name} {self.url}")
+            self.estop.register_stop(
+                self._stop_output, name=f"{self.registry_name} {self.url}", urgent=True
+            )
             self._stop_registered = True
         self._set_lifecycle(Lifecycle.IDENTIFIED)
         return self._info
@@ -388,6 +406,8 @@ class SerialDevice(DeviceBase):
                     code, index = wire.split_limit_detail(ex.reply.detail)
                     detail["limit"] = getattr(code, "name", code)
                     detail["index"] = index
+            if not ex.ok:
+                layer.rollback(acc)  # it never ran: its pulses do not count
             layer.record_reply(acc, ack=ex.ok, status=ex.status.name, detail=detail)
             sent = Sent(
                 acc.command, acc.time, ex.t_wire, ex.status.name, ex.seq, ex.attempts, ex.t_reply
@@ -398,6 +418,41 @@ class SerialDevice(DeviceBase):
         return sent, ex
 
     # --- safety hooks ---------------------------------------------------------------------------
+    def _gate(self, message: wire.Message) -> None:
+        """Right before each write: an output command may not leave once the e-stop latched."""
+        if self.estop.latched and _is_output(message):
+            raise EStopError(
+                f"{self.url}: e-stop latched while {message.TYPE.name} waited to be written; "
+                f"not sent",
+                limit="estop",
+            )
+
+    def _estop_first(self, why: Command) -> Exchange:
+        """Send ESTOP now, beside any command in flight (never behind a lock or a check), and
+        record it (ACCEPTED, then ACK/NACK) as ``why``."""
+        t_check = self.clock()
+        try:
+            ex = self.link.urgent(wire.EStop())
+        except DeviceLost as e:
+            self.audit.record_command(
+                why, Outcome.NACK, status="DEVICE_LOST", detail={"error": str(e)}
+            )
+            self._record_sent(Sent(why, t_check, self.clock(), "DEVICE_LOST"))
+            self._on_lost(e)
+            raise
+        rec = self.audit.record_command(why, Outcome.ACCEPTED, time=t_check)
+        self.audit.record_command(
+            why,
+            Outcome.ACK if ex.ok else Outcome.NACK,
+            status=ex.status.name,
+            ref=rec.index,
+            detail={"seq": ex.seq, "attempts": ex.attempts, "t_wire": ex.t_wire, "wire": "ESTOP"},
+        )
+        self._record_sent(
+            Sent(why, t_check, ex.t_wire, ex.status.name, ex.seq, ex.attempts, ex.t_reply)
+        )
+        return ex
+
     def _stop_output(self) -> None:
         """The e-stop callback: put the device in its safe state (subclasses)."""
         raise NotImplementedError

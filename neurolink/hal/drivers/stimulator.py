@@ -197,6 +197,7 @@ class StimulatorDriver(SerialDevice):
                     max_pulses_per_s=dev.max_pulse_rate_hz,
                     shannon_k=dev.shannon_k_x100 / 100,
                     balance_tolerance_nc=0.0,
+                    max_pulse_count=dev.max_pulse_count,
                 )  # the device checks balance exactly
             except LimitConfigError as e:
                 raise DeviceError(f"{self.url}: channel {ch} reports unusable limits: {e}") from e
@@ -247,10 +248,9 @@ class StimulatorDriver(SerialDevice):
         raise TypeError(f"a stimulator takes StimCommand or StimStop, got {type(cmd).__name__}")
 
     def _stop_output(self) -> None:
-        """E-stop callback: ESTOP (every channel stops at once; the device latches)."""
-        self._send_command(
-            StimStop(None, "e-stop: ESTOP sent to the device"), lambda _: wire.EStop()
-        )
+        """E-stop callback: ESTOP first, beside any command in flight (every channel stops at
+        once; the device latches)."""
+        self._estop_first(StimStop(None, "e-stop: ESTOP sent to the device"))
 
     # --- queries --------------------------------------------------------------------------------
     def pulse_log(

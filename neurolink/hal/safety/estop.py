@@ -7,8 +7,15 @@ reason, source and time.
 
 Tripping calls every registered *stop callback* (a driver registers "send STIM_STOP / ESTOP to
 the device"), on every trip, even when already latched, because sending a stop twice is safe
-and missing one is not. Callbacks run in registration order in the tripping thread, outside the
-lock. A callback that raises does not stop the others: every error is collected, logged,
+and missing one is not. Callbacks run in the tripping thread, outside the lock: the *urgent*
+ones first (drivers that tell a device to stop), in registration order, then the others
+(bookkeeping such as the guards' schedules), and the trip is recorded in the audit log after
+them, so nothing stands between a trip and the device.
+
+Never waits (DESIGN §5). The latch is first a plain flag (:attr:`EStop.latched`), set before
+anything else and read without a lock: drivers check it right before every write of an output
+frame (:attr:`neurolink.hal.link.Link.gate`), so no command that was checked before the trip is
+written after it. A callback that raises does not stop the others: every error is collected, logged,
 recorded (``ESTOP_CALLBACK_ERROR``) and, after all callbacks ran, re-raised — a single
 :class:`~neurolink.hal.errors.StopCallbackError` holding them all (``KeyboardInterrupt`` and
 ``SystemExit`` are re-raised as themselves, after the remaining callbacks ran). The latch is
@@ -57,7 +64,9 @@ class EStop:
         self._clock = clock
         self._lock = threading.RLock()
         self._trip: TripInfo | None = None
+        self._latched = False  # read without the lock: see `latched`
         self._stops: list[tuple[str, Callable[[], None]]] = []
+        self._urgent: list[tuple[str, Callable[[], None]]] = []
         self._on_rearm: list[Callable[[float], None]] = []
 
     @property
@@ -72,12 +81,19 @@ class EStop:
             return self._trip is not None
 
     @property
+    def latched(self) -> bool:
+        """True from the first instant of a trip until a re-arm; read without any lock."""
+        return self._latched
+
+    @property
     def trip_info(self) -> TripInfo | None:
         """The current trip (None when armed)."""
         with self._lock:
             return self._trip
 
-    def register_stop(self, callback: Callable[[], None], name: str | None = None) -> None:
+    def register_stop(
+        self, callback: Callable[[], None], name: str | None = None, *, urgent: bool = False
+    ) -> None:
         """Add a callback that puts a device in a safe state; called on every trip.
 
         Parameters
@@ -86,15 +102,18 @@ class EStop:
             Takes no argument; raises on failure (never hides it).
         name : str or None
             Name used in error messages and the audit log (default: the callable's name).
+        urgent : bool
+            Run before the callbacks that are not (a driver telling its device to stop).
         """
         label = name or getattr(callback, "__qualname__", repr(callback))
         with self._lock:
-            self._stops.append((label, callback))
+            (self._urgent if urgent else self._stops).append((label, callback))
 
     def unregister_stop(self, callback: Callable[[], None]) -> None:
         """Remove a stop callback (e.g. when its device is closed)."""
         with self._lock:
             self._stops = [(n, c) for n, c in self._stops if c is not callback]
+            self._urgent = [(n, c) for n, c in self._urgent if c is not callback]
 
     def on_rearm(self, listener: Callable[[float], None]) -> None:
         """Add a listener called with the re-arm time (s) after each re-arm."""
@@ -116,16 +135,13 @@ class EStop:
         StopCallbackError
             After all callbacks ran, if any raised; the e-stop stays tripped.
         """
+        self._latched = True  # first: every write checks this flag
         t = self._clock()
         with self._lock:
             already = self._trip is not None
             if not already:
                 self._trip = TripInfo(reason, source, t)
-            callbacks = list(self._stops)
-        self._audit.record_event(
-            Event.ESTOP_TRIP, reason, time=t, detail={"source": source, "already_tripped": already}
-        )
-        _log.warning("e-stop tripped by %s: %s", source, reason)
+            callbacks = self._urgent + self._stops
         errors: list[tuple[str, BaseException]] = []
         for name, cb in callbacks:
             try:
@@ -138,6 +154,10 @@ class EStop:
                     f"{name}: {e!r}",
                     detail={"callback": name, "error": repr(e)},
                 )
+        self._audit.record_event(
+            Event.ESTOP_TRIP, reason, time=t, detail={"source": source, "already_tripped": already}
+        )
+        _log.warning("e-stop tripped by %s: %s", source, reason)
         if not errors:
             return
         for _, e in errors:
@@ -163,6 +183,7 @@ class EStop:
         with self._lock:
             was = self._trip
             self._trip = None
+            self._latched = False
             listeners = list(self._on_rearm)
         self._audit.record_event(
             Event.ESTOP_REARM,

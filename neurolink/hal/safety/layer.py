@@ -34,7 +34,7 @@ from neurolink.hal.safety.audit import AuditLog, AuditRecord, Event, Outcome
 from neurolink.hal.safety.bypass import NoHostSafety
 from neurolink.hal.safety.estop import EStop
 from neurolink.hal.safety.prosthesis_guard import ProsthesisGuard
-from neurolink.hal.safety.stim_guard import StimGuard
+from neurolink.hal.safety.stim_guard import Commit, StimGuard
 
 __all__ = ["Accepted", "SafetyLayer"]
 
@@ -51,11 +51,14 @@ class Accepted:
         Index of its ``ACCEPTED``/``UNCHECKED`` audit record (``ref`` of the ACK/NACK).
     time : float
         Host-clock time (s) of the check.
+    commit : Commit or None
+        What the stimulation guard committed for it (see :meth:`SafetyLayer.rollback`).
     """
 
     command: Command
     index: int
     time: float
+    commit: Commit | None = None
 
 
 class SafetyLayer:
@@ -146,7 +149,7 @@ class SafetyLayer:
                         cmd, Outcome.UNCHECKED, time=now, reason=self.bypass.reason
                     )
                     return Accepted(cmd, rec.index, now)
-                sent, detail = self._guard(cmd, now)
+                sent, detail, commit = self._guard(cmd, now)
             except SafetyError as e:
                 self.audit.record_command(
                     cmd,
@@ -157,9 +160,18 @@ class SafetyLayer:
                 )
                 raise
             rec = self.audit.record_command(sent, Outcome.ACCEPTED, time=now, detail=detail)
-            return Accepted(sent, rec.index, now)
+            return Accepted(sent, rec.index, now, commit)
 
-    def _guard(self, cmd: Command, now: float) -> tuple[Command, dict[str, Any]]:
+    def rollback(self, accepted: Accepted) -> None:
+        """The device refused an accepted command (NACK): it never ran, so the guards forget
+        it (its pulses no longer count against the pulse-rate caps, nor its amplitude for the
+        ramp)."""
+        if accepted.commit is None or self.stim is None:
+            return
+        with self._lock:
+            self.stim.rollback(accepted.commit)
+
+    def _guard(self, cmd: Command, now: float) -> tuple[Command, dict[str, Any], Commit | None]:
         if isinstance(cmd, StimCommand | StimStop):
             if self.stim is None:
                 raise SafetyError(
@@ -167,8 +179,7 @@ class SafetyLayer:
                     f"configured in this safety layer",
                     limit="guard",
                 )
-            self.stim.check(cmd, now)
-            return cmd, {}
+            return cmd, {}, self.stim.check(cmd, now)
         if isinstance(cmd, ProsthesisCommand):
             if self.prosthesis is None:
                 raise SafetyError(
@@ -191,9 +202,9 @@ class SafetyLayer:
                     },
                 )
             detail = {"requested_velocity": list(cmd.velocity)} if decision.clipped else {}
-            return decision.command, detail
+            return decision.command, detail, None
         if isinstance(cmd, SpikeInput):
-            return cmd, {}
+            return cmd, {}, None
         raise SafetyError(f"{type(cmd).__name__} is not a command the host may send", limit="type")
 
     def record_reply(

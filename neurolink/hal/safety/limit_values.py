@@ -59,6 +59,8 @@ class ElectrodeLimits:
         ``k`` of the Shannon criterion ``log10(D) < k − log10(Q)`` (default 1.5).
     balance_tolerance_nc : float
         Largest allowed ``|Q1 − Q2|`` between the two phases (nC).
+    max_pulse_count : float
+        Most pulses in one train (a stimulator advertises its own in INFO).
     """
 
     area_cm2: float
@@ -70,6 +72,7 @@ class ElectrodeLimits:
     max_pulses_per_s: float
     shannon_k: float = 1.5
     balance_tolerance_nc: float = 0.01
+    max_pulse_count: float = float(0xFFFF_FFFF)
 
     FIXED: ClassVar[frozenset[str]] = frozenset({"area_cm2"})
     PERMISSIVE_DOWN: ClassVar[frozenset[str]] = frozenset()
@@ -83,6 +86,7 @@ class ElectrodeLimits:
         "max_pulses_per_s": "pulses/s",
         "shannon_k": "",
         "balance_tolerance_nc": "nC",
+        "max_pulse_count": "pulses",
     }
 
     def __post_init__(self) -> None:
@@ -97,6 +101,7 @@ class ElectrodeLimits:
                 "max_charge_nc",
                 "max_ramp_ua_per_s",
                 "max_pulses_per_s",
+                "max_pulse_count",
             ),
         )
 

@@ -5,7 +5,8 @@ effective limits ``L = limits[c]``:
 
 1. the channel exists;
 2. each phase's current ≤ ``L.max_amplitude_ua`` and width ≤ ``L.max_phase_width_us``;
-3. frequency ≤ ``L.max_frequency_hz``;
+3. frequency ≤ ``L.max_frequency_hz``; pulse count ≤ ``L.max_pulse_count`` (a pulse no longer
+   than its period, which the device checks too, is a rule of :class:`StimCommand` itself);
 4. charge balance: ``|Q1 − Q2| ≤ L.balance_tolerance_nc`` (biphasic, charge-balanced only);
 5. charge per phase ``max(Q1, Q2) ≤ L.max_charge_nc``;
 6. Shannon: ``log10(D) + log10(Q) < L.shannon_k`` (see :mod:`.charge`);
@@ -21,10 +22,14 @@ as Shannon (1992) states it. A refusal raises :class:`~neurolink.hal.errors.Safe
 a one-line message naming the channel, the limit and the values, and ``limit`` set to the limit
 name. An accepted command is committed: :meth:`StimGuard.check` assumes it is delivered from
 ``now`` (for ramp and pulse counting), so call it exactly once per command, just before
-sending.
+sending; it returns a :class:`Commit`, and :meth:`StimGuard.rollback` takes it back when the
+device refused the train or never got it (a NACK, a lost device), so that a train that never
+ran does not hold the pulse budget.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from neurolink.hal.commands import StimCommand, StimStop
 from neurolink.hal.errors import SafetyError
@@ -38,7 +43,16 @@ from neurolink.hal.safety.charge import (
 from neurolink.hal.safety.limits import StimLimits
 from neurolink.hal.safety.pulse_window import PulseLedger, Train
 
-__all__ = ["StimGuard"]
+__all__ = ["Commit", "StimGuard"]
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    """What one accepted train changed: its ledger entry and the ramp reference it replaced."""
+
+    train: Train
+    channel: int
+    previous_ramp: tuple[float, float] | None
 
 
 def _over(ch: int, what: str, value: float, limit_name: str, limit: float, unit: str) -> None:
@@ -73,8 +87,8 @@ class StimGuard:
         """``(peak amplitude µA, time s)`` a new command on ``channel`` ramps from."""
         return self._ramp.get(channel, (0.0, self._start))
 
-    def check(self, cmd: StimCommand | StimStop, now: float) -> None:
-        """Accept (and commit) or refuse one command.
+    def check(self, cmd: StimCommand | StimStop, now: float) -> Commit | None:
+        """Accept (and commit) or refuse one command; the :class:`Commit` of a train.
 
         Parameters
         ----------
@@ -91,7 +105,7 @@ class StimGuard:
         """
         if isinstance(cmd, StimStop):
             self.record_stop(cmd.channel, now)
-            return
+            return None
         if not isinstance(cmd, StimCommand):
             raise SafetyError(f"StimGuard cannot check {type(cmd).__name__}", limit="type")
         ch = cmd.channel
@@ -125,8 +139,19 @@ class StimGuard:
                 channel=ch,
             )
         # commit
+        previous = self._ramp.get(ch)
         self._ramp[ch] = (cmd.peak_amplitude_ua, now)
         self._ledger.add(train)
+        return Commit(train, ch, previous)
+
+    def rollback(self, commit: Commit) -> None:
+        """Undo an accepted train that the device refused or never received."""
+        self._ledger.remove(commit.train)
+        if self._ramp.get(commit.channel, (None, None))[1] == commit.train.start:
+            if commit.previous_ramp is None:
+                self._ramp.pop(commit.channel, None)
+            else:
+                self._ramp[commit.channel] = commit.previous_ramp
 
     def _check_pulse(self, cmd: StimCommand, *, lim_channel: int) -> None:
         ch = lim_channel
@@ -152,6 +177,7 @@ class StimGuard:
         )
         _over(ch, "phase-2 width", w2, "max_phase_width_us", lim.max_phase_width_us, "µs")
         _over(ch, "frequency", cmd.frequency_hz, "max_frequency_hz", lim.max_frequency_hz, "Hz")
+        _over(ch, "pulse count", cmd.pulse_count, "max_pulse_count", lim.max_pulse_count, "pulses")
         q1, q2 = cmd.charge_nc, cmd.second_charge_nc
         imbalance = abs(q1 - q2)
         if imbalance > lim.balance_tolerance_nc:
