@@ -66,6 +66,8 @@ class LSLInlet:
         self.name = name or ""
         self.rate = 0.0
         self.channels: tuple[str, ...] = ()
+        self.units: tuple[str, ...] = ()  # per channel, after conversion ("" when undeclared)
+        self.types: tuple[str, ...] = ()  # per channel, as declared ("" when absent)
         self.stats = SourceStats()
         self.clock_history: list[ClockCorrection] = []
         self._inlet: pylsl.StreamInlet | None = None

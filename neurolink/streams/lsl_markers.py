@@ -18,9 +18,12 @@ __all__ = ["LSLMarkerSource"]
 class LSLMarkerSource(LSLInlet):
     """An irregular LSL stream (string or numeric markers) as ``MARKER_DTYPE`` events.
 
-    The label of a marker is its first channel's value as text (longer labels are cut to 64
-    characters). Markers are delivered in arrival order, as stamped by the producer; the pairing
-    ``sample_index`` is -1 (the loop pairs markers with a continuous stream).
+    The label of a marker is its first channel's value as text, except on a numeric stream of
+    several channels, which is read as one-hot (MNE-LSL's ``-annotations`` streams: one channel
+    per description, non-zero where it occurs): there the label is the label of the first
+    non-zero channel. Longer labels are cut to 64 characters. Markers are delivered in arrival
+    order, as stamped by the producer; the pairing ``sample_index`` is -1 (the loop pairs
+    markers with a continuous stream).
 
     Parameters
     ----------
@@ -52,6 +55,7 @@ class LSLMarkerSource(LSLInlet):
         if max_markers < 2:
             raise ValueError(f"LSLMarkerSource: max_markers must be >= 2, got {max_markers!r}")
         self.max_markers = int(max_markers)
+        self._one_hot = False
 
     def _configure(self, info: pylsl.StreamInfo) -> None:
         if self.rate != 0:
@@ -60,6 +64,7 @@ class LSLMarkerSource(LSLInlet):
                 "marker stream (0 Hz); read it with LSLSource"
             )
         self.channels = channel_labels(info)
+        self._one_hot = info.channel_format() != pylsl.cf_string and len(self.channels) > 1
 
     def read(self, timeout: float = 0.0) -> Block | None:
         """A marker stream has no continuous data: always None, without waiting."""
@@ -92,4 +97,12 @@ class LSLMarkerSource(LSLInlet):
         self._maybe_correct_clock(inlet, now())
         host = np.asarray(stamps, dtype=np.float64) + self.clock_history[-1].offset
         self.stats.n_markers += len(stamps)
-        return make_markers(host, [str(v[0]) for v in values])
+        return make_markers(host, [self._label(v) for v in values])
+
+    def _label(self, values: list) -> str:
+        """The label of one sample: its first value, or the first non-zero channel (one-hot)."""
+        if self._one_hot:
+            for label, v in zip(self.channels, values, strict=False):
+                if v != 0:
+                    return label
+        return str(values[0])

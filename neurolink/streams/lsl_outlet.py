@@ -9,7 +9,15 @@ from typing import Self
 import numpy as np
 import pylsl
 
-__all__ = ["BlockOutlet", "MarkerOutlet", "make_stream_info"]
+from neurolink.streams.meta.channels import channel_descriptions, channel_labels
+
+__all__ = [
+    "BlockOutlet",
+    "MarkerOutlet",
+    "channel_descriptions",
+    "channel_labels",
+    "make_stream_info",
+]
 
 
 def make_stream_info(
@@ -49,18 +57,6 @@ def make_stream_info(
             ch.append_child_value("unit", unit)
     info.desc().append_child_value("producer", "neurolink")
     return info
-
-
-def channel_labels(info: pylsl.StreamInfo) -> tuple[str, ...]:
-    """Read channel labels from ``desc/channels``; ``ch0..chN`` when absent."""
-    labels: list[str] = []
-    ch = info.desc().child("channels").child("channel")
-    while not ch.empty():
-        labels.append(ch.child_value("label"))
-        ch = ch.next_sibling("channel")
-    if len(labels) != info.channel_count():
-        labels = [f"ch{i}" for i in range(info.channel_count())]
-    return tuple(labels)
 
 
 class _Outlet:

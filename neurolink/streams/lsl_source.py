@@ -26,11 +26,21 @@ pulling. Gap and order checks use the producer's own timestamps (before clock co
 re-measured clock offset can neither fake a gap nor a step backwards. Timestamps are moved onto the
 host clock by adding ``inlet.time_correction()``, measured at open and every ``clock_interval``
 seconds; every measurement is kept in :attr:`clock_history`.
+
+Units
+-----
+Channel units and types are read from ``desc/channels`` at open, in either convention
+(:mod:`neurolink.streams.meta.units`: unit names such as ``microvolts``/``uV``/``mV``/``V``, or
+MNE-LSL's power of ten beside the channel type). Voltage channels are delivered in µV whatever
+the stream sends; other channels as sent. An unknown unit is refused at open
+(:class:`~neurolink.streams.meta.units.UnitError`). A stream that declares no unit at all is
+taken as it comes, with a :class:`UnitWarning`, unless ``assume_unit`` says what it carries.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pylsl
@@ -45,9 +55,14 @@ from neurolink.streams.discovery import (
 from neurolink.streams.events import empty_markers
 from neurolink.streams.lsl_inlet import OPEN_TIMEOUT, ClockCorrection, LSLInlet
 from neurolink.streams.lsl_markers import LSLMarkerSource
-from neurolink.streams.lsl_outlet import channel_labels
+from neurolink.streams.lsl_outlet import channel_descriptions
+from neurolink.streams.meta.units import channel_units
 
-__all__ = ["OPEN_TIMEOUT", "ClockCorrection", "LSLMarkerSource", "LSLSource"]
+__all__ = ["OPEN_TIMEOUT", "ClockCorrection", "LSLMarkerSource", "LSLSource", "UnitWarning"]
+
+
+class UnitWarning(UserWarning):
+    """An LSL stream declares no channel units; its values are taken as they come."""
 
 
 class LSLSource(LSLInlet):
@@ -75,6 +90,9 @@ class LSLSource(LSLInlet):
         returns (default: 1 s of data, at least 1024).
     max_buflen : int
         Seconds of data liblsl queues for this inlet before dropping the oldest (seen as a gap).
+    assume_unit : str, optional
+        Unit of every channel when the stream declares none (``"uV"``, ``"V"`` …); without it
+        such a stream is read as it comes, with a :class:`UnitWarning`.
 
     Attributes
     ----------
@@ -84,6 +102,11 @@ class LSLSource(LSLInlet):
         Nominal rate (Hz), 0 for irregular streams; known once open.
     channels : tuple of str
         Channel labels from ``desc/channels`` (``ch0``… when absent); known once open.
+    units : tuple of str
+        Unit of each delivered channel (``"microvolts"`` for every voltage channel; ``""`` when
+        the stream declared none); known once open.
+    types : tuple of str
+        Channel types as the stream declares them (``""`` when absent); known once open.
     stats : SourceStats
         Running counters (samples, blocks, gaps, invalid values, data age).
     clock_history : list of ClockCorrection
@@ -103,6 +126,7 @@ class LSLSource(LSLInlet):
         clock_interval: float = 5.0,
         max_samples: int | None = None,
         max_buflen: int = 30,
+        assume_unit: str | None = None,
     ):
         super().__init__(name, type, source_id, resolve_timeout, clock_interval, max_buflen)
         if not stall_timeout > 0 or (max_samples is not None and max_samples < 2):
@@ -114,6 +138,8 @@ class LSLSource(LSLInlet):
         self.expected_rate = expected_rate
         self.stall_timeout = float(stall_timeout)
         self.max_samples = max_samples
+        self.assume_unit = assume_unit
+        self._scale: np.ndarray | None = None  # float64 (n_channels,): factor to the Block's unit
         self._buf = np.empty((0, 0), np.float32)  # (capacity, n_channels), liblsl's dtype
         self._ts = np.empty(0, np.float64)  # producer timestamps of _buf rows (s)
         self._pending = (0, 0)  # rows [start, stop) of _buf not yet delivered
@@ -137,7 +163,17 @@ class LSLSource(LSLInlet):
                 f"LSL stream {self.name!r} has a nominal rate of {self.rate:g} Hz, "
                 f"expected {self.expected_rate:g} Hz"
             )
-        self.channels = channel_labels(info)
+        labels, units, types = channel_descriptions(info)
+        conv = channel_units(self.name, labels, units, types, self.assume_unit)
+        if not conv.declared:
+            warnings.warn(
+                f"LSL stream {self.name!r} declares no channel units; its values are taken as "
+                "they come (pass assume_unit, e.g. 'uV' or 'V', to say what they are)",
+                UnitWarning,
+                stacklevel=4,
+            )
+        self.channels, self.units, self.types = labels, conv.units, conv.types
+        self._scale = conv.scale
         cap = self.max_samples or max(1024, math.ceil(self.rate))
         self._buf = np.zeros((cap, n_ch), dtype=NUMPY_DTYPES[fmt])
         self._ts = np.zeros(cap, dtype=np.float64)
@@ -227,7 +263,11 @@ class LSLSource(LSLInlet):
         if self.rate > 0:
             brk |= steps > 1.5 / self.rate
         end = stop if not brk.any() else start + 1 + int(np.argmax(brk))
-        data = np.array(self._buf[start:end], dtype=np.float32)
+        if self._scale is None:
+            data = np.array(self._buf[start:end], dtype=np.float32)
+        else:  # scale in float64, then round once to float32
+            data = np.empty((end - start, self._buf.shape[1]), np.float32)
+            np.multiply(self._buf[start:end], self._scale, out=data, casting="unsafe")
         offset = self.clock_history[-1].offset
         timestamps = self._ts[start:end] + offset
         n_invalid = count_invalid(data)
