@@ -7,11 +7,16 @@
   ``NETWORK_RESOURCES`` (does not fit the chip: firmware_sim's mapping message),
   ``OUT_OF_LIMITS`` ``NETWORK_SIZE`` (document too long, or more than 255 populations / input
   ports or more than 65,536 neurons / axons in one, which the wire cannot address).
-- NEURO_STEP: ``BAD_STATE`` with no network; ``OUT_OF_LIMITS`` ``PORT`` (index = port) for an
-  unknown port, ``NEURON_INDEX`` (index = port) for an axon beyond its size, ``BAD_PAYLOAD``
-  for indices not strictly increasing — all checked before anything runs. Inputs are queued
-  for the next step (merged with those of earlier ``n_steps = 0`` commands); each step run
-  sends NEURO_SPIKES (split with flag MORE when one frame cannot hold them), then the ACK.
+- Before the chip sees a document (:mod:`devices.neuroboard.validate`): nesting deeper than 16
+  levels is ``BAD_PAYLOAD``, sizes beyond the wire or the chip ``OUT_OF_LIMITS`` — refused
+  from the numbers, before anything is allocated.
+- NEURO_STEP: ``OUT_OF_LIMITS`` ``STEP_COUNT`` for more steps than INFO's ``max_steps`` (the
+  board answers other commands between bounded steps); ``BAD_STATE`` with no network;
+  ``OUT_OF_LIMITS`` ``PORT`` (index = port) for an unknown port, ``NEURON_INDEX`` (index =
+  port) for an axon beyond its size, ``BAD_PAYLOAD`` for indices not strictly increasing —
+  all checked before anything runs. Inputs are queued for the next step (merged with those of
+  earlier ``n_steps = 0`` commands); each step run sends NEURO_SPIKES (split with flag MORE
+  when one frame cannot hold them), then the ACK.
 - NEURO_READ_PROBE → NEURO_PROBE_DATA (the state now, after step ``step``): ``BAD_STATE``,
   ``OUT_OF_LIMITS`` ``POPULATION`` / ``NEURON_INDEX`` (index = population), ``BAD_PAYLOAD`` for
   more than 253 values.
@@ -24,7 +29,6 @@ The board drives nothing physical: neuro commands need no ARM, and stopping outp
 
 from __future__ import annotations
 
-import json
 from itertools import pairwise
 from typing import ClassVar
 
@@ -33,6 +37,7 @@ import numpy as np
 from devices.core.model import Context, DeviceModel
 from devices.neuroboard.loader import ChunkAssembler, LoadRefused
 from devices.neuroboard.profile import BoardProfile
+from devices.neuroboard.validate import check_document, parse_document
 from firmware_sim import Chip, MappingError
 from neurolink.hal import wire
 
@@ -170,14 +175,8 @@ class NeuroBoard(DeviceModel):
         document = self._assembler.add(m)
         if document is None:
             return wire.Ack(ack_seq)
-        try:
-            network = json.loads(document.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise LoadRefused(
-                wire.Status.BAD_PAYLOAD, f"network document is not JSON: {e}"
-            ) from None
-        if not isinstance(network, dict):
-            raise LoadRefused(wire.Status.BAD_PAYLOAD, "network document is not a JSON object")
+        network = parse_document(document)
+        check_document(network, self.profile.limits_block())  # before anything is allocated
         chip = Chip(self.profile.chip)
         try:
             placement = chip.load(network)
@@ -210,6 +209,13 @@ class NeuroBoard(DeviceModel):
         return wire.Ack(ack_seq)
 
     def _step(self, chip: Chip, m: wire.NeuroStep, ack_seq: int, ctx: Context) -> wire.Message:
+        if m.n_steps > self.profile.max_steps:
+            raise LoadRefused(
+                wire.Status.OUT_OF_LIMITS,
+                f"NEURO_STEP of {m.n_steps} steps; at most {self.profile.max_steps} per command "
+                f"(send several)",
+                wire.limit_detail(wire.Limit.STEP_COUNT),
+            )
         for port, indices in m.inputs:
             if port >= len(self.inputs):
                 raise LoadRefused(

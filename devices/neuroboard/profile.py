@@ -40,11 +40,14 @@ class BoardProfile:
         The emulated chip (arithmetic, limits, cost figures).
     max_network_bytes : int
         Longest network document accepted by NEURO_LOAD.
+    max_steps : int
+        Most steps one NEURO_STEP may run (the board stays responsive between commands).
     """
 
     header: DeviceHeader
     chip: LoihiProfile
     max_network_bytes: int
+    max_steps: int = 100
 
     def limits_block(self) -> wire.NeuroLimits:
         """INFO's NeuroLimits."""
@@ -57,6 +60,7 @@ class BoardProfile:
             axons_out_per_core=lim.axons_out_per_core,
             cores_per_tile=lim.cores_per_tile,
             max_network_bytes=self.max_network_bytes,
+            max_steps=self.max_steps,
             profile=self.chip.name,
         )
 
@@ -82,6 +86,7 @@ def parse_board_profile(top: Table) -> BoardProfile:
         axons_out_per_core=t.integer("axons_out_per_core", 1, 0xFFFF),
     )
     max_bytes = t.integer("max_network_bytes", 1, 0xFFFFFFFF)
+    max_steps = t.integer("max_steps", 1, 0xFFFF, 100)
     t.done()
     top.done()
-    return BoardProfile(header, chip, max_bytes)
+    return BoardProfile(header, chip, max_bytes, max_steps)

@@ -69,6 +69,7 @@ limits = st.one_of(
         axons_in_per_core=u16,
         axons_out_per_core=u16,
         cores_per_tile=u8,
+        max_steps=u16,
         max_network_bytes=u32,
         profile=text(32),
     ),

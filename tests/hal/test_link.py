@@ -91,7 +91,7 @@ def ack_everything(peer: Peer, item: wire.Frame | wire.WireError) -> None:
 
 
 def info_for(seq: int, nonce: bytes) -> wire.Info:
-    limits = wire.NeuroLimits(1, 8, 4096, 8, 8, 1, 4096, "loihi")
+    limits = wire.NeuroLimits(1, 8, 4096, 8, 8, 1, 4096, 100, "loihi")
     return wire.Info(
         seq,
         nonce,

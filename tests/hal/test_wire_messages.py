@@ -84,7 +84,7 @@ def test_truncated_or_extended_payload_is_a_payload_error(msg: wire.Message, cut
         (lambda: wire.NeuroLoad(2, 2, 0, 0, b""), "chunk_index 2"),
         (lambda: wire.Log(wire.LogLevel.INFO, 0, "x" * 1016), "1016 bytes"),
         (lambda: wire.Info(0, bytes(16), bytes(16), 1, 1, 0, 0, 0, 0, "x",
-                           wire.NeuroLimits(1, 1, 1, 1, 1, 1, 1, "")),
+                           wire.NeuroLimits(1, 1, 1, 1, 1, 1, 1, 1, "")),
          "must be StimulatorLimits"),
         (lambda: wire.PulseLog(0, 0, 0, [wire.DeliveredPulse(0, 0, 0, 1, 1, 0, 1, 1)]),
          "only 0 were delivered"),

@@ -165,6 +165,7 @@ class Limit(IntEnum):
     POPULATION = 34
     NEURON_INDEX = 35
     NETWORK_SIZE = 36
+    STEP_COUNT = 37  # NEURO_STEP of more steps than INFO's max_steps
 
 
 def limit_detail(limit: Limit, index: int = 0) -> int:

@@ -179,6 +179,7 @@ _NEURO_HEAD = Layout(
     axons_out_per_core=U16,
     cores_per_tile=U8,
     max_network_bytes=U32,
+    max_steps=U16,
 )
 
 
@@ -193,6 +194,8 @@ class NeuroLimits:
         The chip's resources (as in its profile).
     max_network_bytes : int
         Longest network document NEURO_LOAD accepts, bytes.
+    max_steps : int
+        Most steps one NEURO_STEP may run (more: NACK OUT_OF_LIMITS STEP_COUNT).
     profile : str
         Name of the chip profile whose arithmetic it computes (e.g. ``"loihi"``).
     """
@@ -204,6 +207,7 @@ class NeuroLimits:
     axons_out_per_core: int
     cores_per_tile: int
     max_network_bytes: int
+    max_steps: int
     profile: str
 
     def __post_init__(self) -> None:
