@@ -34,7 +34,14 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE", help="the recording")
     p.add_argument("--format", choices=FORMATS, help="default: by suffix")
     p.add_argument("--name", help="LSL stream name (default: the file stem)")
-    p.add_argument("--type", default="EEG", help="LSL content type (default: EEG)")
+    p.add_argument(
+        "--type",
+        help="LSL content type (default: Extracellular at 10 kHz and above, else EEG)",
+    )
+    p.add_argument(
+        "--source-id",
+        help="LSL source id (default: stable for the file, from its name and content hash)",
+    )
     p.add_argument("--dtype", help="raw only: sample type, e.g. int16 or <f4")
     p.add_argument("--channels", type=int, metavar="N", help="raw only: interleaved channels")
     p.add_argument("--rate", type=float, metavar="HZ", help="raw only: sampling rate")
@@ -59,9 +66,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def _describe(rec: Recording, player: FilePlayer) -> list[str]:
     unit = rec.unit or "file units"
     lines = [
-        f"publishing {player.name!r} (type {player.stype}): {rec.n_channels} channels at "
-        f"{rec.rate:g} Hz, float32 {unit}, {rec.n_samples} samples ({rec.duration:.2f} s) "
-        f"from {rec.source}",
+        f"publishing {player.name!r} (type {player.stype}, source id {player.source_id}): "
+        f"{rec.n_channels} channels at {rec.rate:g} Hz, float32 {unit}, {rec.n_samples} "
+        f"samples ({rec.duration:.2f} s) from {rec.source}",
     ]
     if player.publishes_markers:
         counts = Counter(str(x) for x in rec.markers["label"])
@@ -114,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
     player = FilePlayer(
         rec,
         args.name or rec.source.stem,
+        args.source_id,
         realtime=not args.fast,
         loop=args.loop,
         chunk_ms=args.chunk_ms,

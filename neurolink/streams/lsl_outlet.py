@@ -9,7 +9,13 @@ from typing import Self
 import numpy as np
 import pylsl
 
-from neurolink.streams.meta.channels import channel_descriptions, channel_labels
+from neurolink.streams.meta.channels import (
+    add_channels,
+    channel_descriptions,
+    channel_labels,
+    default_channel_type,
+    default_unit,
+)
 
 __all__ = [
     "BlockOutlet",
@@ -27,9 +33,13 @@ def make_stream_info(
     rate: float,
     source_id: str,
     fmt: str = "float32",
-    unit: str = "",
+    unit: str | Sequence[str] | None = None,
+    channel_type: str | Sequence[str] | None = None,
 ) -> pylsl.StreamInfo:
-    """Build a ``StreamInfo`` with channel labels in the XDF-standard ``desc/channels`` node.
+    """Build a ``StreamInfo`` whose ``desc/channels`` follows the XDF metadata conventions.
+
+    Every channel gets its ``label`` and ``type``, and a ``unit`` where it has one: numeric
+    voltage channels (type EEG, Extracellular …) are ``microvolts`` unless told otherwise.
 
     Parameters
     ----------
@@ -41,22 +51,39 @@ def make_stream_info(
         Nominal rate (Hz); 0 for irregular streams.
     fmt : str
         LSL channel format (``"float32"``, ``"double64"``, ``"string"``, ``"int32"`` …).
-    unit : str
-        Unit written to every channel description (``"microvolts"`` …), optional.
+    unit : str or sequence of str, optional
+        Unit of every channel, or one per channel (``"microvolts"``, ``"normalized"`` …).
+        Default: ``microvolts`` on numeric voltage channels, none on the others.
+    channel_type : str or sequence of str, optional
+        Type of every channel, or one per channel. Default: ``Marker`` on string streams, the
+        stream's content type otherwise.
     """
     if len(channels) == 0:
         raise ValueError(f"stream {name!r}: at least one channel is needed")
     if rate < 0:
         raise ValueError(f"stream {name!r}: nominal rate must be >= 0 Hz, got {rate}")
-    info = pylsl.StreamInfo(name, stype, len(channels), rate, fmt, source_id)
-    chans = info.desc().append_child("channels")
-    for label in channels:
-        ch = chans.append_child("channel")
-        ch.append_child_value("label", str(label))
-        if unit:
-            ch.append_child_value("unit", unit)
+    n = len(channels)
+    types = (
+        _per_channel(name, "channel_type", channel_type, n)
+        or [default_channel_type(stype, fmt)] * n
+    )
+    units = _per_channel(name, "unit", unit, n) or [default_unit(t, fmt) for t in types]
+    info = pylsl.StreamInfo(name, stype, n, rate, fmt, source_id)
+    add_channels(info, channels, units, types)
     info.desc().append_child_value("producer", "neurolink")
     return info
+
+
+def _per_channel(
+    name: str, what: str, value: str | Sequence[str] | None, n: int
+) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value] * n
+    if len(value) != n:
+        raise ValueError(f"stream {name!r}: {len(value)} values of {what} for {n} channels")
+    return [str(v) for v in value]
 
 
 class _Outlet:
@@ -102,6 +129,9 @@ class BlockOutlet(_Outlet):
         Nominal rate (Hz).
     chunk_size : int
         LSL transmission chunk size hint (samples); 0 lets LSL decide.
+    unit, channel_type : str or sequence of str, optional
+        Channel units and types (see :func:`make_stream_info`; by default ``microvolts`` and
+        the stream type on EEG and extracellular streams).
     """
 
     def __init__(
@@ -112,9 +142,12 @@ class BlockOutlet(_Outlet):
         rate: float,
         source_id: str,
         chunk_size: int = 0,
-        unit: str = "",
+        unit: str | Sequence[str] | None = None,
+        channel_type: str | Sequence[str] | None = None,
     ):
-        self.info = make_stream_info(name, stype, channels, rate, source_id, "float32", unit)
+        self.info = make_stream_info(
+            name, stype, channels, rate, source_id, "float32", unit, channel_type
+        )
         self.n_channels = len(channels)
         self._outlet: pylsl.StreamOutlet | None = pylsl.StreamOutlet(self.info, chunk_size)
 

@@ -35,6 +35,8 @@ from neurolink.clock import now
 from neurolink.errors import SourceError
 from neurolink.streams.files import Recording
 from neurolink.streams.lsl_outlet import BlockOutlet, MarkerOutlet
+from neurolink.streams.meta.channels import recording_stream_type
+from neurolink.streams.meta.identity import file_source_id
 
 __all__ = ["FilePlayer"]
 
@@ -51,8 +53,10 @@ class FilePlayer:
     name : str
         LSL name of the data stream.
     source_id : str, optional
-        LSL source id of the data stream (default: ``name`` plus a random suffix); the marker
-        stream gets ``source_id + "-markers"``.
+        LSL source id of the data stream; the marker stream gets ``source_id + "-markers"``.
+        Default: stable for a file (:func:`~neurolink.streams.meta.identity.file_source_id` of
+        ``recording.source``: its name and content hash), ``name`` plus a random suffix for a
+        recording made in memory.
     realtime : bool
         Pace samples at the recording's rate (True) or push as fast as possible (False).
     loop : bool
@@ -75,8 +79,10 @@ class FilePlayer:
         Seconds to wait for a consumer on every outlet before the first push; if none comes, the
         thread fails with :class:`~neurolink.errors.SourceError`. Default: in fast mode, wait
         until consumers connect or :meth:`stop` is called; in real time, do not wait.
-    stype : str
-        LSL content type of the data stream (``"EEG"``, ``"Extracellular"`` …).
+    stype : str, optional
+        LSL content type of the data stream (``"EEG"``, ``"Extracellular"`` …); default by
+        rate (:func:`~neurolink.streams.meta.channels.recording_stream_type`: Extracellular at
+        10 kHz and above, else EEG). Channels get this type and the recording's unit.
     markers : bool
         Publish the recording's markers (True) or not.
 
@@ -106,7 +112,7 @@ class FilePlayer:
         start_time: float | None = None,
         duration: float | None = None,
         wait_for_consumer: float | None = None,
-        stype: str = "EEG",
+        stype: str | None = None,
         markers: bool = True,
     ) -> None:
         if chunk_ms is not None and chunk_size is not None:
@@ -124,12 +130,15 @@ class FilePlayer:
             raise ValueError(f"wait_for_consumer must be >= 0 s, got {wait_for_consumer}")
         self.recording = recording
         self.name = name
-        self.source_id = source_id or f"{name}-{uuid.uuid4().hex[:12]}"
+        if source_id is None:
+            src = recording.source
+            source_id = file_source_id(src) if src.is_file() else f"{name}-{uuid.uuid4().hex[:12]}"
+        self.source_id = source_id
         self.marker_name = marker_name or f"{name}-markers"
         self.realtime = realtime
         self.loop = loop
         self.chunk_size = int(chunk_size)
-        self.stype = stype
+        self.stype = stype or recording_stream_type(recording.rate)
         self.wait_for_consumer = wait_for_consumer
         self.publishes_markers = markers and len(recording.markers) > 0
         n = recording.n_samples
@@ -182,7 +191,7 @@ class FilePlayer:
             rec.rate,
             self.source_id,
             chunk_size=self.chunk_size,
-            unit=rec.unit,
+            unit="" if rec.unit in ("", "mixed") else rec.unit,  # "": not known per channel
         )
         if self.publishes_markers:
             try:

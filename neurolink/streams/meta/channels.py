@@ -7,9 +7,93 @@ creates: voltages in ``microvolts``, channel types such as ``EEG`` or ``Extracel
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pylsl
 
-__all__ = ["channel_descriptions", "channel_labels"]
+from neurolink.streams.meta.units import MICROVOLTS, VOLTAGE_TYPES
+
+__all__ = [
+    "EXTRACELLULAR_MIN_RATE",
+    "MARKER_TYPE",
+    "add_channels",
+    "channel_descriptions",
+    "channel_labels",
+    "default_channel_type",
+    "default_unit",
+    "recording_stream_type",
+]
+
+#: Channel type of a marker (string) stream's channel, as LabRecorder's marker apps write it.
+MARKER_TYPE = "Marker"
+
+#: A played recording sampled at this rate or faster is extracellular (spikes need >= 10 kHz;
+#: EEG and ECoG amplifiers sample at 2 kHz or less in practice).
+EXTRACELLULAR_MIN_RATE = 10_000.0
+
+
+def recording_stream_type(rate: float) -> str:
+    """Content type to publish a recording under: ``Extracellular`` at >= 10 kHz, else ``EEG``.
+
+    Parameters
+    ----------
+    rate : float
+        The recording's sampling rate (Hz).
+    """
+    return "Extracellular" if rate >= EXTRACELLULAR_MIN_RATE else "EEG"
+
+
+def default_channel_type(stype: str, fmt: str) -> str:
+    """Channel type for a stream's channels: ``Marker`` on string streams, else the stream type.
+
+    Parameters
+    ----------
+    stype : str
+        LSL content type of the stream (``"EEG"``, ``"Extracellular"``, ``"Markers"`` …).
+    fmt : str
+        LSL channel format (``"float32"``, ``"string"`` …).
+    """
+    return MARKER_TYPE if fmt == "string" else stype
+
+
+def default_unit(channel_type: str, fmt: str) -> str:
+    """``microvolts`` for a numeric voltage channel (EEG, extracellular …), else ``""``.
+
+    Parameters
+    ----------
+    channel_type : str
+        The channel's type.
+    fmt : str
+        LSL channel format.
+    """
+    if fmt != "string" and channel_type.casefold() in VOLTAGE_TYPES:
+        return MICROVOLTS
+    return ""
+
+
+def add_channels(
+    info: pylsl.StreamInfo,
+    labels: Sequence[str],
+    units: Sequence[str],
+    types: Sequence[str],
+) -> None:
+    """Append ``desc/channels`` with one ``channel`` (``label``, ``unit``, ``type``) per label.
+
+    Parameters
+    ----------
+    info : pylsl.StreamInfo
+        The stream description to complete (its ``desc`` must not have ``channels`` yet).
+    labels, units, types : sequence of str, length n_channels
+        Per channel; an empty unit or type is left out (a marker has no unit).
+    """
+    chans = info.desc().append_child("channels")
+    for label, unit, ctype in zip(labels, units, types, strict=True):
+        ch = chans.append_child("channel")
+        ch.append_child_value("label", str(label))
+        if unit:
+            ch.append_child_value("unit", unit)
+        if ctype:
+            ch.append_child_value("type", ctype)
 
 
 def _channel_field(info: pylsl.StreamInfo, field: str) -> list[str]:
