@@ -62,6 +62,27 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         action="store_true",
         help="run the spiking network on the emulated neuromorphic board",
     )
+    p.add_argument(
+        "--decoder-on",
+        choices=("host", "fixed", "neuroboard"),
+        default="host",
+        help="where the decoder runs once calibrated: host (float), or compiled into a "
+        "spiking network of the chip's arithmetic on the host fixed backend or the emulated "
+        "board, the host decoder in shadow (default host)",
+    )
+    p.add_argument(
+        "--decoder",
+        choices=("bayes", "kalman"),
+        default="bayes",
+        help="decoder calibrated: Bayesian population decoder or velocity Kalman filter",
+    )
+    p.add_argument(
+        "--neurons",
+        type=int,
+        default=None,
+        metavar="N",
+        help="most neurons of the decoder compiled onto the chip",
+    )
     p.add_argument("--seed", type=int, default=1, help="seed of the simulated subject")
     p.add_argument(
         "--record-raw",
@@ -86,6 +107,9 @@ def demo_config(
     record_raw: bool = False,
     gain: float = 0.6,
     task: dict[str, Any] | None = None,
+    decoder_on: str = "host",
+    decoder: str = "bayes",
+    neurons: int | None = None,
 ) -> Config:
     """The demo's config (the same graph as ``examples/center_out.toml``).
 
@@ -94,7 +118,7 @@ def demo_config(
     duration, calibration : float
         Seconds of data in all, and of calibration first.
     stim, neuroboard : bool
-        Add the burst-triggered stimulator; run the networks on the emulated board.
+        Add the burst-triggered stimulator; run its burst detector on the emulated board.
     seed : int
         Seed of the subject and the task.
     record_raw : bool
@@ -103,6 +127,15 @@ def demo_config(
         Cursor speed (workspace units/s) per decoded unit.
     task : dict, optional
         More ``[loop.task]`` keys (``radius``, ``target_radius``, ``hold_s`` …).
+    decoder_on : {"host", "fixed", "neuroboard"}
+        Where the decoder runs once calibrated: on the host in float, or compiled into a
+        spiking network of the chip's arithmetic on the host ``fixed`` backend or on the
+        emulated board (the host decoder then runs in shadow and is recorded).
+    decoder : {"bayes", "kalman"}
+        The decoder calibrated (Bayesian population decoder with a continuity prior, or a
+        velocity Kalman filter).
+    neurons : int, optional
+        Most neurons of the compiled network (default: the compiler's).
     """
     _check_durations(duration, calibration)
     # The node classes name their kinds (imported here: the parser stays light).
@@ -112,7 +145,6 @@ def demo_config(
     from neurolink.loop.nodes.decode import DecodeNode
     from neurolink.loop.nodes.detect import DetectNode
     from neurolink.loop.nodes.filter import FilterNode
-    from neurolink.loop.nodes.relay import SNNNode
     from neurolink.loop.nodes.reref import RerefNode
     from neurolink.loop.nodes.stim import StimMapper
     from neurolink.loop.nodes.velocity import VelocityMapper
@@ -128,8 +160,15 @@ def demo_config(
         _node(RerefNode, "car"),
         _node(DetectNode, "spikes", threshold=4.5),
         _node(BinNode, "counts", width_ms=20.0),
-        _node(DecodeNode, "decoder", method="bayes", grid=25, prior="continuity"),
-        _node(SNNNode, "chip", backend=backend, tau_ms=20.0, dt_ms=dt_ms),
+        _node(
+            DecodeNode,
+            "decoder",
+            method=decoder,
+            grid=25,
+            prior="continuity",
+            on=decoder_on,
+            **({"neurons": neurons} if neurons else {}),
+        ),
         _node(VelocityMapper, "velocity", gain=gain),
     ]
     sinks: list[dict[str, Any]] = [
@@ -200,6 +239,9 @@ def run(args: argparse.Namespace) -> int:
         neuroboard=args.neuroboard,
         seed=args.seed,
         record_raw=args.record_raw,
+        decoder_on=args.decoder_on,
+        decoder=args.decoder,
+        neurons=args.neurons,
     )
     args.duration = duration
     return run_session(cfg, args, report=not args.no_report)

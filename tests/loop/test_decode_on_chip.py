@@ -91,8 +91,8 @@ def test_the_shadow_host_decoder_runs_beside_and_the_summary_says_how_they_agree
         spikes = _spikes(steps, k * BIN_STEPS, (k + 1) * BIN_STEPS)
         tick.set(a, b, b / FS)
         node.step(Bins(counts[k : k + 1].astype(np.int32), np.array([a, b]), spikes), tick)
-        assert node.shadow_fresh
-        host.append(node.shadow_value.copy())
+        assert node.shadow_rows.shape == (1, 2)
+        host.append(node.shadow_rows[0].copy())
     np.testing.assert_allclose(np.array(host), direct, rtol=0, atol=1e-12)
     summary = node.chip_summary()
     assert summary is not None

@@ -29,7 +29,7 @@ _STATUS = re.compile(r"\[\s*([0-9.]+) s\]")
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     path = tmp_path_factory.mktemp("live") / "live.xdf"
-    cfg = demo_config(duration=9.0, calibration=4.0, seed=2, record_raw=True)
+    cfg = demo_config(duration=9.0, calibration=4.0, seed=2, record_raw=True, stim=True)
     summary = Session(cfg, status_out=None, recording=path).run()
     assert summary["stop_reason"] == "duration" and not summary["faults"], summary["faults"]
     return path, summary
@@ -42,7 +42,7 @@ def test_the_closed_loop_is_reproduced_exactly(live) -> None:
     s = result.streams
     assert s["commands"].recorded == s["commands"].replayed == summary["commands"]["sent"] > 100
     assert s["decoded"].replayed > 200 and s["events"].replayed > 1000
-    assert s["snn_spikes"].replayed > 0
+    assert s["snn_spikes"].replayed > 0  # the burst detector's spikes (--stim)
     cal = result.summary["calibration"]
     assert cal["model"] == "recorded model live.decoder.npz"
     assert cal["bins"] == summary["task"]["calibration"]["bins"] >= 150

@@ -326,9 +326,9 @@ class Engine:
         if self._decode is not None:
             if out[self._decode].fresh:
                 rec.decoded_value(out[self._decode].value, tick.t_last)
-            node = self.graph.nodes[self._decode]
-            if node.shadow_fresh:  # type: ignore[attr-defined]
-                rec.host_value(node.shadow_value, tick.t_last)  # type: ignore[attr-defined]
+            rows = self.graph.nodes[self._decode].shadow_rows  # type: ignore[attr-defined]
+            if rows.shape[0]:
+                rec.host_value(rows, tick.t_last)
         for node in self._snn:
             rec.snn_spikes(node.last_spikes, node.first_step, tick.t_last)  # type: ignore[attr-defined]
 

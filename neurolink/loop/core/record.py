@@ -194,10 +194,11 @@ class LoopRecorder:
         if self.decoded is not None:
             self.rec.write(self.decoded, value.reshape(1, -1), (t,))
 
-    def host_value(self, value: np.ndarray, t: float) -> None:
-        """The shadow host decoder's vector beside a decoder on the chip (``decoded_host``)."""
+    def host_value(self, rows: np.ndarray, t: float) -> None:
+        """The shadow host decoder's vectors (n_bins, n_dims) beside a decoder on the chip
+        (``decoded_host``), stamped with the block's newest sample's time."""
         if self.decoded_host is not None:
-            self.rec.write(self.decoded_host, value.reshape(1, -1), (t,))
+            self.rec.write(self.decoded_host, rows, np.full(rows.shape[0], t))
 
     def snn_spikes(self, spikes: np.ndarray, first_step: int, t: float) -> None:
         """Output spikes (bool (n_steps, n_neurons)) from network step ``first_step``."""

@@ -209,10 +209,10 @@ class DecodeNode:
         #: The compiled decoder's network in the loop, once compiled (see :meth:`compile`).
         self.on_chip: OnChip | None = None
         self.chip_facts: dict[str, Any] = {}
-        #: The host decoder's latest output beside the chip (``shadow``), and whether it
-        #: changed in the last block.
-        self.shadow_value = np.zeros(len(self.dims), np.float64)
-        self.shadow_fresh = False
+        #: The host decoder's outputs beside the chip (``shadow``) for the bins of the last
+        #: block: :attr:`shadow_rows`.
+        self._shadow = np.zeros((16, len(self.dims)), np.float64)
+        self.n_shadow = 0
 
     @property
     def calibrating(self) -> bool:
@@ -237,8 +237,7 @@ class DecodeNode:
             self.on_chip.reset()
         self._out.value[:] = 0.0
         self._out.index = -1
-        self.shadow_value[:] = 0.0
-        self.shadow_fresh = False
+        self.n_shadow = 0
 
     def step(self, bins: Bins, tick: Tick) -> Vector:
         """Decode (or label) every bin completed by this block.
@@ -318,6 +317,15 @@ class DecodeNode:
         self.reset()
         return dec
 
+    def use(self, decoder: Decoder) -> None:
+        """Decode with a decoder fitted elsewhere (a model file) from now on: calibration
+        stopped, compiled onto the chip when the node runs there, online state reset."""
+        self.stop_calibration()
+        self.decoder = decoder
+        if self.chip is not None:
+            self.compile()
+        self.reset()
+
     # ---- on the chip ---------------------------------------------------------------------------
     def compile(self) -> None:
         """Compile the fitted decoder onto the chip and load it on the planned backend, its
@@ -341,18 +349,25 @@ class DecodeNode:
         assert chip is not None
         out = self._out
         n = chip.step(bins.spikes, tick)
-        self.shadow_fresh = self.shadow and bins.n > 0
-        if self.shadow:
-            for k in range(bins.n):
-                self._row[:] = bins.counts[k]
-                self.shadow_value[:] = self.decoder.step(self._row)
-                chip.pair(self.shadow_value)
-                self.n_decoded += 1
+        self.n_shadow = bins.n if self.shadow else 0
+        if self.n_shadow > self._shadow.shape[0]:
+            self._shadow = np.zeros((self.n_shadow, len(self.dims)), np.float64)
+        for k in range(self.n_shadow):
+            self._row[:] = bins.counts[k]
+            self._shadow[k] = self.decoder.step(self._row)
+            chip.pair(self._shadow[k])
+            self.n_decoded += 1
         out.fresh = n > 0
         if n:
             out.value[:] = chip.value
             out.index = tick.last_index
         return out
+
+    @property
+    def shadow_rows(self) -> np.ndarray:
+        """The shadow host decoder's output for each bin of the last block, float64
+        (n_bins, n_dims) (a view; empty on the host or without ``shadow``)."""
+        return self._shadow[: self.n_shadow]
 
     def chip_summary(self) -> dict[str, Any] | None:
         """``decoder_on_chip`` of the run's summary (None on the host): neurons, cores, energy,

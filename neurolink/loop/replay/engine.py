@@ -147,6 +147,11 @@ class ReplayRecorder:
         if self.out is not None:
             self.out.decoded_value(value, t)
 
+    def host_value(self, rows: np.ndarray, t: float) -> None:
+        """The shadow host decoder's vectors (passed on to the output recording, if any)."""
+        if self.out is not None:
+            self.out.host_value(rows, t)
+
     def snn_spikes(self, spikes: np.ndarray, first_step: int, t: float) -> None:
         """Output spikes of a network, as live (``step, neuron`` rows)."""
         steps, neurons = np.nonzero(spikes)
@@ -249,9 +254,7 @@ class ReplayCalibration:
         bins = node.n_calibration
         if self.model is not None:
             dec = load_decoder(self.model, self.channels)
-            node.stop_calibration()
-            node.decoder = dec
-            node.reset()
+            node.use(dec)
             how = f"recorded model {self.model.name}"
         else:
             dec = node.fit(

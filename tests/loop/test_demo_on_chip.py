@@ -1,0 +1,83 @@
+"""The demo with the decoder compiled onto the chip (``--decoder-on fixed``): the closed loop is
+solved through the chip's integer arithmetic, the host decoder runs in shadow and is recorded,
+the summary says what the chip cost, and a replay reproduces the chip decoder's outputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from neurolink.cli.demo import demo_config
+from neurolink.decode import BayesianDecoder
+from neurolink.loop.recording import read_session
+from neurolink.loop.replay.report import format_replay
+from neurolink.loop.replay.run import replay
+from neurolink.loop.session.run import Session
+from neurolink.sim.task import CenterOutParams
+from tests.loop.test_demo_e2e import GAIN, TASK, closed_loop_bins, offline_closed_loop
+
+
+@pytest.fixture(scope="module")
+def on_chip(tmp_path_factory):
+    path = tmp_path_factory.mktemp("chip") / "chip.xdf"
+    cfg = demo_config(
+        duration=20.0, calibration=8.0, seed=3, gain=GAIN, task=TASK, decoder_on="fixed"
+    )
+    session = Session(cfg, status_out=None, recording=path)
+    summary = session.run()
+    assert summary["stop_reason"] == "duration" and not summary["faults"], summary["faults"]
+    return session, summary, path
+
+
+def test_the_task_is_solved_with_the_decoder_on_the_chip(on_chip) -> None:
+    session, summary, path = on_chip
+    task = summary["task"]
+    assert task["phase"] == "closed_loop" and task["trials"] >= 4
+    rec = read_session(path)
+    # Control, as for the host decoder: the float decoder fitted on shuffled labels drives the
+    # cursor offline on closed-loop counts it was not fitted on.
+    node = session.engine.graph["decoder"]
+    X, Y = node.calibration_data()
+    C, intent = closed_loop_bins(rec, X.shape[1])
+    params = CenterOutParams(**task["params"], slow_radius=TASK["slow_radius"])
+    rates = [
+        offline_closed_loop(
+            BayesianDecoder(bin_s=0.02, grid_shape=25, prior="continuity").fit(
+                X, Y[np.random.default_rng(seed).permutation(len(Y))]
+            ),
+            C,
+            intent,
+            params,
+            40.0,
+            seed,
+        )
+        for seed in range(8)
+    ]
+    chance = float(np.mean(rates))
+    assert task["success_rate"] >= max(0.7, chance + 0.4), (task, rates)
+
+
+def test_the_summary_says_what_the_chip_cost_and_the_shadow_is_recorded(on_chip) -> None:
+    _, summary, path = on_chip
+    chip = summary["decoder_on_chip"]
+    assert chip["node"] == "decoder" and chip["on"] == "fixed"
+    assert chip["fits"] and chip["cores"] >= 1 and 0 < chip["neurons"] <= 2048
+    assert chip["energy_uj_per_s"] > 0 and chip["step_us_median"] > 0
+    # one chip step per ms of closed-loop data (12 s), give or take the last block
+    assert abs(chip["steps"] - 12_000) < 50
+    assert chip["r2_vs_host"] is not None and chip["r2_vs_host"] > 0.5
+    rec = read_session(path)
+    host, decoded = rec["decoded_host"], rec["decoded"]
+    assert host.data.shape[0] == chip["bins_compared"] >= 550  # one per 20 ms bin
+    # the chip's output is what drove the loop: one value per block in which the chip stepped
+    # (a block of 1 ms crosses one step boundary, now and then two)
+    assert decoded.data.shape[0] >= 0.95 * chip["steps"]
+
+
+def test_replay_reproduces_the_chip_decoder_exactly(on_chip) -> None:
+    _, summary, path = on_chip
+    result = replay(path)
+    assert result.identical, format_replay(result.summary)
+    s = result.streams
+    assert s["decoded"].recorded == s["decoded"].replayed >= summary["decoder_on_chip"]["steps"]
+    assert s["commands"].recorded == s["commands"].replayed == summary["commands"]["sent"]
