@@ -8,6 +8,7 @@ on 20 ms bins of the same counts (the sum of 20 steps), as in ``tests/decode``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -39,6 +40,7 @@ class ChipReaching:
         return np.hstack([self.pos, self.vel])
 
 
+@lru_cache(maxsize=2)
 def chip_reaching(duration_s: float, seed: int = 0) -> ChipReaching:
     """Simulate ``duration_s`` seconds (a multiple of 20 ms) of reaching."""
     from neurolink.dsp import bin_spikes

@@ -31,7 +31,6 @@ NOT_COMPILABLE = {
 }
 
 
-
 def compile_decoder(
     decoder: Any,
     profile: str = "loihi",

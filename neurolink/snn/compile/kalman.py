@@ -12,8 +12,9 @@ bin_ms / dt_ms`` steps per bin and ``s_t`` the spikes of one step::
 
 so that, at the end of a bin, the state moves exactly as one bin of the float filter does when
 the bin's spikes are spread evenly over its steps (a spike at step t of the bin weighs
-``A₁^(n−t) B₁``, whose mean over t is ``G``). The state is normalised per dimension, ``x̂ = S⁻¹ x̃`` with ``S =
-radius_sd · sd(x)`` (the calibration's spread, ``P0_``), and represented by one population.
+``A₁^(n−t) B₁``, whose mean over t is ``G``). The state is normalised per dimension,
+``x̂ = S⁻¹ x̃`` with ``S = radius_sd · sd(x)`` (the calibration's spread, ``P0_``), and
+represented by one population.
 
 The profile's synaptic current is the NEF synapse: a spike at step t adds its increment to
 ``u`` at step t + 1 and ``u`` keeps ``a = 1 − (du + 1)/4096`` of itself per step, i.e. the
@@ -170,7 +171,7 @@ def compile_kalman(
     for n in sizes:
         rng = np.random.default_rng(seed)
         ens = make_ensemble(n, d, curve, rng, rates, intercepts)
-        X = sample_ball(max(1000, 2 * n), d, rng)
+        X = sample_ball(1000 * d, d, rng)
         act = ens.rates(X)
         D, static = solve_decoders(act, X, reg)
         lam = act.mean(axis=0)

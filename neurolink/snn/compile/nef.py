@@ -111,9 +111,13 @@ def solve_decoders(
     rmse : float
         Root mean square residual of the static fit over the sample points.
     """
-    m = activities.shape[0]
+    m, n = activities.shape
     sigma = reg * float(activities.max(initial=0.0))
-    G = activities.T @ activities + m * sigma**2 * np.eye(activities.shape[1])
-    D = np.linalg.solve(G, activities.T @ targets)
+    ridge = m * sigma**2
+    if m < n:  # the dual form costs m²n instead of n²m
+        D = activities.T @ np.linalg.solve(activities @ activities.T + ridge * np.eye(m), targets)
+    else:
+        G = activities.T @ activities + ridge * np.eye(n)
+        D = np.linalg.solve(G, activities.T @ targets)
     rmse = float(np.sqrt(np.mean((activities @ D - targets) ** 2)))
     return D, rmse

@@ -4,9 +4,9 @@ The NEF solves its decoders on the rates that the neurons actually produce. For 
 Loihi profile driven by a constant input ``J`` (state units per step, what ``v`` integrates:
 ``u + bias``), the rate depends on ``J``, the voltage decay ``dv`` and the threshold ``vth``
 only. :func:`response_curve` measures it once per (``dv``, ``vth``) by running one population of
-neurons with inputs ``J_k`` on the ``fixed`` backend (a constant ``u`` from an input axon that spikes every step, plus
-the bias), so every integer effect
-(truncating decay, strict threshold, reset to 0) is in the table.
+neurons with inputs ``J_k`` on the ``fixed`` backend (a constant ``u`` from an input axon that
+spikes every step, plus the bias), so every integer effect (truncating decay, strict threshold,
+reset to 0) is in the table.
 """
 
 from __future__ import annotations
