@@ -47,3 +47,6 @@ __all__ = [
     "make_backend",
     "not_supported",
 ]
+from neurolink.snn.compile import CompiledDecoder, compile_decoder
+
+__all__ += ["CompiledDecoder", "compile_decoder"]
