@@ -276,8 +276,12 @@ class CompiledDecoder:
                     "time_us_per_step": None, "why_not": str(e)}  # fmt: skip
         if spikes is not None:
             s = np.asarray(spikes)
+            raster = self.raster(s)
+            self._net.reset()  # the warm fixed network: kernel time only, no load or JIT
             t0 = time.perf_counter()
-            decoded = self.run(s)
+            self._net.run(raster.shape[0], {"spikes": raster})
             out["fixed_us_per_step"] = (time.perf_counter() - t0) / max(s.shape[0], 1) * 1e6
+            self.reset()
+            decoded = self.run(s)
             out |= self.agreement(s, decoded)
         return out
