@@ -23,6 +23,7 @@ from enum import Enum, StrEnum
 from typing import Any
 
 from neurolink.hal.errors import CommandError
+from neurolink.hal.invalid_commands import audited_validation
 
 __all__ = [
     "Command",
@@ -123,6 +124,7 @@ class Polarity(StrEnum):
     ANODIC_FIRST = "anodic_first"
 
 
+@audited_validation
 @dataclass(frozen=True, slots=True)
 class StimCommand:
     """A train of biphasic current pulses on one channel.
@@ -233,6 +235,7 @@ class StimCommand:
         return (self.pulse_count - 1) / self.frequency_hz
 
 
+@audited_validation
 @dataclass(frozen=True, slots=True)
 class StimStop:
     """Stop stimulation on one channel, or on all channels when ``channel`` is None.
@@ -259,6 +262,7 @@ class StimStop:
         _set(self, "origin", _origin("StimStop", self.origin))
 
 
+@audited_validation
 @dataclass(frozen=True, slots=True)
 class ProsthesisCommand:
     """Velocity per degree of freedom, and optionally a grip target.
@@ -319,6 +323,7 @@ def _neurons(owner: str, value: Any) -> tuple[int, ...]:
     return tuple(idx)
 
 
+@audited_validation
 @dataclass(frozen=True, slots=True)
 class SpikeInput:
     """Input spikes for one time step of the neuromorphic board.

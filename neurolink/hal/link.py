@@ -26,7 +26,10 @@ lock is free (at most one frame's write); its reply is routed to it by ``ack_seq
 checked before the urgent one but not yet written is then stale on the device (NACK
 ``STALE_SEQ``) and is not executed. :attr:`Link.gate`, when set, is called with every message
 right before each of its writes (retries included) and may raise to keep it off the wire: the
-drivers refuse output commands there once the e-stop has latched.
+drivers refuse output commands there once the e-stop has latched, and refuse STIM, ARM,
+PROSTHESIS_VELOCITY and RESET_ESTOP that do not come through their safety layer (a raw
+``driver.link.request(...)``). :meth:`Link.write_raw` is the one path around both, for fault
+injection; a driver records each use of it in its audit log.
 
 Loss is final. Once lost — no answer, or the port closed or failed under the reader — every
 later request raises ``DeviceLost`` at once and the ``on_lost`` handlers run (once, on the
@@ -195,6 +198,7 @@ class Link:
         self.stats = LinkStats()
         self.tamper: Callable[[bytes, int], bytes] | None = None
         self.gate: Callable[[wire.Message], None] | None = None
+        self.raw_hook: Callable[[bytes], None] | None = None
         self._clock = clock
         self._seq = wire.SeqCounter()
         self._seq_lock = threading.Lock()
@@ -294,7 +298,13 @@ class Link:
 
     # --- sending --------------------------------------------------------------------------------
     def write_raw(self, data: bytes) -> None:
-        """Write bytes as they are, unframed (fault injection: garbage, hand-made frames)."""
+        """Write bytes as they are, unframed (fault injection: garbage, hand-made frames).
+
+        This bypasses every check of the host, the e-stop's gate included; :attr:`raw_hook`
+        (a driver's audit log) is told of every call first.
+        """
+        if self.raw_hook is not None:
+            self.raw_hook(bytes(data))
         self.transport.write(data)
 
     def request(

@@ -8,6 +8,7 @@ fault path.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import ClassVar
@@ -118,6 +119,7 @@ def test_a_heartbeat_waiting_after_a_short_late_wake_does_not_trip():
         def starved() -> None:
             clock.advance(40_000)
             c.send(wire.Heartbeat(), seq)  # at 241,000, in time; not read yet
+            time.sleep(0.05)  # the pty hands the bytes over asynchronously
             clock.advance(20_000)  # the server looks again at 261,000: a 60 ms gap
 
         clock.late = starved

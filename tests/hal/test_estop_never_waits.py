@@ -99,5 +99,7 @@ def test_the_host_checks_the_pulse_count_and_period_the_device_advertises(emulat
         # 1000 µs + 1000 µs at 600 Hz: a pulse of 2 ms, a period of 1.67 ms (the device's rule)
         with pytest.raises(CommandError, match="shorter than the pulse"):
             StimCommand(12, 100, 1000, frequency_hz=600, pulse_count=1)
-        assert len(drv.audit.select(outcome="REFUSED")) == 1  # on record, not on the wire
+        count, period = drv.audit.select(outcome="REFUSED")  # both on record, not on the wire
+        assert count.detail["limit"] == "max_pulse_count"
+        assert period.detail["limit"] == "validation" and period.command["frequency_hz"] == 600
         assert drv.delivered_pulses() == []

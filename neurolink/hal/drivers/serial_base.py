@@ -14,6 +14,12 @@ emulator this process started on the port, else ``$NEUROLINK_DEVICE_SECRET`` /
 
 Safety (DESIGN §5), the same for every driver:
 
+- The raw path is closed: ``driver.link.request(...)`` of STIM, ARM, PROSTHESIS_VELOCITY or
+  RESET_ESTOP, which would skip the safety layer, is refused at the link's gate
+  (:class:`~neurolink.hal.errors.SafetyError`, audit event ``RAW_COMMAND_REFUSED``); only the
+  driver's own methods send them. ``driver.link.write_raw`` (fault injection) is recorded as
+  ``RAW_WRITE``. While the port is open, commands refused at construction (NaN, inf, negative
+  fields) are recorded as ``REFUSED`` in the session's audit log too.
 - Every command goes through :meth:`SerialDevice._send_command`: under the driver's lock,
   ``layer.check(cmd)`` (refusal → :class:`~neurolink.hal.errors.SafetyError`, recorded), the
   write and the wait for the ACK/NACK, then ``layer.record_reply`` — so every command and its
@@ -35,9 +41,10 @@ Safety (DESIGN §5), the same for every driver:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ClassVar, Self
 
 from neurolink.clock import now as host_now
@@ -50,12 +57,14 @@ from neurolink.hal.errors import (
     DeviceLost,
     EStopError,
     NackError,
+    SafetyError,
     StopCallbackError,
 )
 from neurolink.hal.link import Exchange, Link
 from neurolink.hal.safety import (
     AuditLog,
     EStop,
+    Event,
     HeartbeatSender,
     NoHostSafety,
     Outcome,
@@ -80,6 +89,10 @@ LATCHING_FAULTS = frozenset(
     }
 )
 """FAULT codes that trip the host e-stop (the device has stopped and latched)."""
+
+
+_GUARDED = frozenset({MsgType.STIM, MsgType.ARM, MsgType.PROSTHESIS_VELOCITY, MsgType.RESET_ESTOP})
+"""Messages a driver sends only through its safety layer (or its own lifecycle methods)."""
 
 
 def _is_output(message: wire.Message) -> bool:
@@ -169,6 +182,8 @@ class SerialDevice(DeviceBase):
         self.transport = Transport(url, baudrate=baudrate)
         self.link = Link(self.transport, timeout=timeout, retries=retries, clock=clock)
         self.link.gate = self._gate
+        self.link.raw_hook = self._raw_written
+        self._safe_path = threading.local()
         self.link.on(MsgType.FAULT, self._on_fault)
         self.link.on(MsgType.LOG, self._on_log)
         self.link.on_lost(self._on_lost)
@@ -187,6 +202,7 @@ class SerialDevice(DeviceBase):
         """Open the port and start the link; returns self."""
         self._require(Lifecycle.CLOSED, action="open")
         self.link.open()
+        self.audit.listen_for_invalid()
         self._set_lifecycle(Lifecycle.OPEN)
         return self
 
@@ -261,7 +277,8 @@ class SerialDevice(DeviceBase):
         self.estop.check()
         self._start_heartbeat()
         try:
-            self._checked(self._request(wire.Arm()))
+            with self._through_safety():
+                self._checked(self._request(wire.Arm()))
         except BaseException:
             self._stop_heartbeat(raise_error=False)
             raise
@@ -292,6 +309,7 @@ class SerialDevice(DeviceBase):
                 self.estop.unregister_stop(self._stop_output)
                 self._stop_registered = False
             self.link.close()
+            self.audit.stop_listening()
             self._set_lifecycle(Lifecycle.CLOSED)
 
     def reconnect(self, attempts: int = 3, interval_s: float = 0.5) -> DeviceInfo:
@@ -327,7 +345,8 @@ class SerialDevice(DeviceBase):
             raise ValueError("rearm needs a non-empty reason")
         self._stop_heartbeat(raise_error=False)
         self._set_lifecycle(Lifecycle.IDENTIFIED)
-        self._checked(self._request(wire.ResetEStop()))
+        with self._through_safety():
+            self._checked(self._request(wire.ResetEStop()))
         assert self.layer is not None
         self.layer.rearm(reason)
         self.arm()
@@ -387,7 +406,8 @@ class SerialDevice(DeviceBase):
             if acc.command is not cmd:
                 message = to_wire(acc.command)
             try:
-                ex = self.link.request(message, collect=collect, timeout=timeout)
+                with self._through_safety():
+                    ex = self.link.request(message, collect=collect, timeout=timeout)
             except DeviceLost as e:
                 layer.record_reply(acc, ack=False, status="DEVICE_LOST", detail={"error": str(e)})
                 self._record_sent(Sent(acc.command, acc.time, self.clock(), "DEVICE_LOST"))
@@ -418,8 +438,36 @@ class SerialDevice(DeviceBase):
         return sent, ex
 
     # --- safety hooks ---------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _through_safety(self) -> Iterator[None]:
+        """Mark this thread's writes as coming from the safety path (see :meth:`_gate`)."""
+        self._safe_path.active = True
+        try:
+            yield
+        finally:
+            self._safe_path.active = False
+
+    def _raw_written(self, data: bytes) -> None:
+        self.audit.record_event(
+            Event.RAW_WRITE,
+            f"{len(data)} bytes written with link.write_raw: no host check",
+            detail={"url": self.url, "bytes": data[:64].hex()},
+        )
+
     def _gate(self, message: wire.Message) -> None:
-        """Right before each write: an output command may not leave once the e-stop latched."""
+        """Right before each write: guarded messages only from the safety path; no output
+        command once the e-stop latched."""
+        if message.TYPE in _GUARDED and not getattr(self._safe_path, "active", False):
+            text = (
+                f"{self.url}: {message.TYPE.name} sent with driver.link.request bypasses the "
+                f"host safety layer; refused (use the driver's methods)"
+            )
+            self.audit.record_event(
+                Event.RAW_COMMAND_REFUSED,
+                text,
+                detail={"url": self.url, "wire": message.TYPE.name, "message": repr(message)},
+            )
+            raise SafetyError(text, limit="raw_link")
         if self.estop.latched and _is_output(message):
             raise EStopError(
                 f"{self.url}: e-stop latched while {message.TYPE.name} waited to be written; "

@@ -7,7 +7,9 @@ that were written.
 
 Command outcomes: ``ACCEPTED`` / ``REFUSED`` (with the reason) by the host safety layer,
 ``UNCHECKED`` when host safety was bypassed with :class:`~neurolink.hal.safety.NoHostSafety`,
-``ACK`` / ``NACK`` (with the device status) added by the driver. Safety events (e-stop trip and
+``ACK`` / ``NACK`` (with the device status) added by the driver; ``REFUSED`` also for a command
+that could not even be built (a NaN, infinite or negative field: :meth:`AuditLog.record_invalid`,
+while a serial driver of the session is open). Safety events (e-stop trip and
 re-arm, limit changes, workspace clipping, callback and heartbeat failures) have outcome
 ``EVENT`` and a name in ``event``.
 """
@@ -24,6 +26,7 @@ from typing import IO, Any
 
 from neurolink.clock import now as host_now
 from neurolink.hal.commands import Command, command_to_dict
+from neurolink.hal.invalid_commands import add_invalid_listener, remove_invalid_listener
 
 __all__ = ["AuditLog", "AuditRecord", "Event", "Outcome"]
 
@@ -50,6 +53,8 @@ class Event(StrEnum):
     HOST_SAFETY_BYPASSED = "HOST_SAFETY_BYPASSED"
     WORKSPACE_CLIP = "WORKSPACE_CLIP"
     HEARTBEAT_FAILED = "HEARTBEAT_FAILED"
+    RAW_COMMAND_REFUSED = "RAW_COMMAND_REFUSED"  # an output frame sent around the safety layer
+    RAW_WRITE = "RAW_WRITE"  # bytes written with Link.write_raw (fault injection): unchecked
 
 
 def _jsonable(x: Any) -> Any:
@@ -150,6 +155,7 @@ class AuditLog:
         self._path = Path(path) if path is not None else None
         self._file: IO[str] | None = None
         self._next = 0
+        self._listening = 0
         if self._path is not None:
             if self._path.exists():
                 with self._path.open(encoding="utf-8") as f:
@@ -244,6 +250,38 @@ class AuditLog:
             time,
         )
 
+    def record_invalid(self, type_name: str, given: Mapping[str, Any], reason: str) -> None:
+        """Record a command refused at construction: ``REFUSED``, the values as given."""
+        command = _jsonable({"type": type_name, **given})
+        self._append(
+            lambda i, t: AuditRecord(
+                index=i,
+                time=t,
+                outcome=Outcome.REFUSED,
+                command=command,
+                reason=reason,
+                detail={"limit": "validation"},
+            ),
+            None,
+        )
+
+    def listen_for_invalid(self) -> None:
+        """Record every command refused at construction from now on (counted: call
+        :meth:`stop_listening` as often)."""
+        with self._lock:
+            self._listening += 1
+            first = self._listening == 1
+        if first:
+            add_invalid_listener(self.record_invalid)
+
+    def stop_listening(self) -> None:
+        """Undo one :meth:`listen_for_invalid`."""
+        with self._lock:
+            self._listening = max(0, self._listening - 1)
+            last = self._listening == 0
+        if last:
+            remove_invalid_listener(self.record_invalid)
+
     @property
     def records(self) -> tuple[AuditRecord, ...]:
         """Snapshot of the records made by this object, oldest first."""
@@ -273,6 +311,9 @@ class AuditLog:
             if self._file is not None:
                 self._file.close()
                 self._file = None
+            listening, self._listening = self._listening, 0
+        if listening:
+            remove_invalid_listener(self.record_invalid)
 
     def __enter__(self) -> AuditLog:
         return self
