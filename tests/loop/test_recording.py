@@ -28,6 +28,7 @@ from neurolink.loop.recording import (
     read_session,
     snn_spikes_layout,
 )
+from neurolink.loop.recording.clocks import StreamClock
 from neurolink.loop.recording.reader import complete_length
 from neurolink.loop.recording.xdf import BOUNDARY_UUID, MAGIC, varlen
 from neurolink.streams.events import SPIKE_DTYPE
@@ -84,7 +85,9 @@ def test_round_trip_numeric_and_strings_via_pyxdf(tmp_path: Path) -> None:
     marks = ["start", "", "wörld ✓", "<xml & stuff>", "a" * 300]
     mark_ts = np.array([0.1, 0.2, 0.3, 0.4, 0.5]) + 1 / 3
     with SessionRecorder(path, {"config": {"k": 1}}) as rec:
-        h_raw = rec.add_layout("raw", raw_layout(labels, 30000.0), "src-raw")
+        h_raw = rec.add_layout(
+            "raw", raw_layout(labels, 30000.0), "src-raw", clock=StreamClock.PRODUCER
+        )
         h_dbl = rec.add_stream("dbl", "Misc", ["x", "y"], 0.0, "double64", "src-dbl")
         h_int = rec.add_stream("ints", "Counts", 3, 250.0, "int32", "src-int")
         h_mk = rec.add_layout("markers", markers_layout(), "src-mk")
@@ -105,7 +108,13 @@ def test_round_trip_numeric_and_strings_via_pyxdf(tmp_path: Path) -> None:
     assert s["info"]["source_id"][0] == "src-raw"
     chans = s["info"]["desc"][0]["channels"][0]["channel"]
     assert [c["label"][0] for c in chans] == labels
-    assert s["clock_times"] == [5000.05] and s["clock_values"] == [-0.001]
+    # as LabRecorder writes it: collection time on the stream's clock, host 5000.05 + 0.001
+    assert s["clock_times"] == [pytest.approx(5000.051, abs=1e-9)]
+    assert s["clock_values"] == [-0.001]
+    assert [c["unit"][0] for c in chans] == ["microvolts"] * len(labels)
+    assert [c["type"][0] for c in chans] == ["Extracellular"] * len(labels)
+    for name in ("dbl", "ints", "markers"):  # host-clock streams: zero offsets, at least 2
+        assert len(got[name]["clock_times"]) >= 2 and set(got[name]["clock_values"]) == {0.0}
     assert np.array_equal(got["dbl"]["time_series"], dbl)
     assert np.array_equal(got["dbl"]["time_stamps"], dbl_ts)
     assert got["ints"]["time_series"].dtype == np.int32
@@ -253,7 +262,7 @@ def test_concurrent_writers(tmp_path: Path) -> None:
 def _flushed_file(path: Path) -> tuple[bytes, np.ndarray, list[str]]:
     clock = FakeClock()
     rec = SessionRecorder(path, {"config": {}}, clock=clock)
-    h = rec.add_stream("raw", "X", 2, 100.0, "float32", "src-cut")
+    h = rec.add_stream("raw", "X", 2, 100.0, "float32", "src-cut", clock=StreamClock.PRODUCER)
     m = rec.add_layout("mk", markers_layout(), "src-cut-mk")
     data = np.arange(200, dtype=np.float32).reshape(100, 2)
     for k in range(10):
@@ -322,7 +331,7 @@ def test_sidecar_at_start_and_close(tmp_path: Path) -> None:
     for pkg in ("neurolink", "numpy", "pylsl", "brainflow", "python"):
         assert start["versions"][pkg], pkg
     assert start["start"]["host_time"] > 0 and start["xdf"] == "sess.xdf"
-    h = rec.add_layout("raw", raw_layout(["a"], 10.0), "src-side")
+    h = rec.add_layout("raw", raw_layout(["a"], 10.0), "src-side", clock=StreamClock.PRODUCER)
     assert [s["name"] for s in json.loads(side.read_text())["streams"]] == ["raw"]
     rec.write(h, [[1.0], [2.0]], [0.0, 0.1])
     rec.clock_offset(h, 3.0, 0.5)
@@ -332,7 +341,7 @@ def test_sidecar_at_start_and_close(tmp_path: Path) -> None:
     end = json.loads(side.read_text())
     assert end["status"] == "closed" and end["stop"]["host_time"] >= end["start"]["host_time"]
     assert end["summary"] == {"commands": 0, "latency_p99_s": None}
-    assert end["clock_offsets"] == {"raw": [[3.0, 0.5]]}
+    assert end["clock_offsets"] == {"raw": [[2.5, 0.5]]}  # measured at host 3.0: 3.0 − 0.5
     assert end["streams"][0]["sample_count"] == 2 and end["subject"] == "sim-1"
     assert end["session_id"] == read_session(path).file_header["info"]["session_id"][0]
     assert not list(tmp_path.glob("*.tmp"))

@@ -6,11 +6,13 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import pytest
 import pyxdf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from neurolink.loop.recording import SessionRecorder
+from neurolink.loop.recording.clocks import StreamClock
 
 # (name, fmt, n_channels, rate)
 STREAMS = [
@@ -89,7 +91,11 @@ def test_interleaved_writes_read_back_exactly(
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "p.xdf"
         rec = SessionRecorder(path, flush_interval=0.5, boundary_interval=1.0, clock=clock)
-        handles = [rec.add_stream(n, "T", c, r, f, f"src-{n}") for n, f, c, r in STREAMS]
+        clocks = [StreamClock.PRODUCER if j % 2 else StreamClock.HOST for j in range(len(STREAMS))]
+        handles = [
+            rec.add_stream(n, "T", c, r, f, f"src-{n}", clock=clocks[j])
+            for j, (n, f, c, r) in enumerate(STREAMS)
+        ]
         for k, (i, n, after) in enumerate(ops):
             name, fmt, c, _ = STREAMS[i]
             ts = t[name] + np.cumsum(rng.uniform(1e-6, 1.0, n))
@@ -107,8 +113,11 @@ def test_interleaved_writes_read_back_exactly(
                 clock.t += 0.3  # every other tick flushes; boundaries now and then
             elif after == "flush":
                 rec.flush()
-            elif after == "offset":
+            elif after == "offset" and clocks[i] is StreamClock.PRODUCER:
                 rec.clock_offset(handles[i], clock.t, 0.0)
+            elif after == "offset":
+                with pytest.raises(ValueError, match="host clock"):
+                    rec.clock_offset(handles[i], clock.t, 0.0)
             if k == check_at:  # mid-session, the file up to the last flush is readable
                 rec.flush()
                 _check(_load(path), written, stamps)

@@ -2,10 +2,12 @@
 
 :class:`SessionRecorder` writes XDF 1.0 (readable by pyxdf and the LSL tools) with buffered,
 periodic flushes of complete chunks, so a killed session leaves a readable file up to its last
-flush; :func:`read_session` reads a recording back as numpy arrays by stream name. The layout
-functions fix the channel layout of each kind of stream the engine records (DESIGN.md §6).
+flush, and ClockOffset chunks and footers as LabRecorder writes them (:mod:`.clocks`);
+:func:`read_session` reads a recording back as numpy arrays by stream name. The layout functions
+fix the channel layout of each kind of stream the engine records (DESIGN.md §6).
 """
 
+from neurolink.loop.recording.clocks import StreamClock
 from neurolink.loop.recording.layouts import (
     StreamKind,
     StreamLayout,
@@ -30,6 +32,7 @@ __all__ = [
     "RecorderStats",
     "Session",
     "SessionRecorder",
+    "StreamClock",
     "StreamHandle",
     "StreamKind",
     "StreamLayout",

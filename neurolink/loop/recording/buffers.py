@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from neurolink.clock import now
+from neurolink.loop.recording.clocks import StreamClock
 from neurolink.loop.recording.layouts import StreamLayout
 from neurolink.loop.recording.xdf import (
     record_dtype,
@@ -53,7 +54,8 @@ class StreamTotals:
     first_timestamp, last_timestamp : float or None
         Time stamps of the first and the latest sample accepted (s).
     clock_offsets : list of (float, float)
-        ``(collection_time, offset)`` pairs recorded for the stream (s).
+        ``(collection_time, offset)`` pairs recorded for the stream (s), as in its ClockOffset
+        chunks: ``collection_time`` on the stream's clock.
     """
 
     buffered: int = 0
@@ -293,10 +295,15 @@ class StreamState:
         The stream.
     flush_interval : float
         Recorder flush interval (s), to size a regular stream's buffer (two intervals of samples).
+    clock : StreamClock
+        The clock of the stream's time stamps (see :mod:`~neurolink.loop.recording.clocks`).
     """
 
-    def __init__(self, handle: StreamHandle, flush_interval: float) -> None:
+    def __init__(
+        self, handle: StreamHandle, flush_interval: float, clock: StreamClock = StreamClock.HOST
+    ) -> None:
         self.handle = handle
+        self.clock = StreamClock(clock)
         self.totals = StreamTotals()
         layout = handle.layout
         n_ch = len(layout.channels)
@@ -322,7 +329,8 @@ class StreamState:
             uid=uuid.uuid4().hex,
             hostname=hostname,
             units=layout.units,
-            extra_desc={"neurolink": {"kind": layout.kind.value}},
+            types=layout.channel_types(),
+            extra_desc={"neurolink": {"kind": layout.kind.value, "clock": self.clock.value}},
         )
 
     def footer_chunk(self) -> bytes:
@@ -348,6 +356,7 @@ class StreamState:
             "fmt": layout.fmt,
             "rate": layout.rate,
             "channels": list(layout.channels),
+            "clock": self.clock.value,
             "sample_count": self.totals.flushed,
         }
 

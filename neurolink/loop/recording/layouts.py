@@ -34,6 +34,8 @@ import numpy as np
 
 from neurolink.loop.recording.xdf import NUMERIC_DTYPES
 from neurolink.streams.events import SPIKE_DTYPE
+from neurolink.streams.meta.channels import MARKER_TYPE
+from neurolink.streams.meta.units import MICROVOLTS
 
 __all__ = [
     "EVENT_CHANNELS",
@@ -94,7 +96,9 @@ class StreamLayout:
     fmt : str
         XDF ``channel_format``.
     units : tuple of str or None
-        Per-channel units, if any.
+        Per-channel units, if any (``microvolts`` for voltages, XDF metadata convention).
+    types : tuple of str or None
+        Per-channel types; None: :meth:`channel_types` derives them.
     """
 
     kind: StreamKind
@@ -103,6 +107,7 @@ class StreamLayout:
     rate: float
     fmt: str
     units: tuple[str, ...] | None = None
+    types: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.fmt not in FORMATS:
@@ -111,12 +116,26 @@ class StreamLayout:
             raise ValueError(f"channels must be one or more str labels, got {self.channels!r}")
         if self.units is not None and len(self.units) != len(self.channels):
             raise ValueError(f"{len(self.units)} units for {len(self.channels)} channels")
+        if self.types is not None and len(self.types) != len(self.channels):
+            raise ValueError(f"{len(self.types)} types for {len(self.channels)} channels")
         if not (self.rate >= 0 and np.isfinite(self.rate)):
             raise ValueError(f"rate must be a finite number ≥ 0 Hz, got {self.rate!r}")
 
+    def channel_types(self) -> tuple[str, ...]:
+        """Per-channel types: as given, else ``Marker`` (markers) or the stream type."""
+        if self.types is not None:
+            return self.types
+        ctype = MARKER_TYPE if self.kind is StreamKind.MARKERS else self.type
+        return (ctype,) * len(self.channels)
+
 
 def raw_layout(
-    channels: Sequence[str], rate: float, *, type: str = "ExtracellularVoltage", unit: str = "uV"
+    channels: Sequence[str],
+    rate: float,
+    *,
+    type: str = "ExtracellularVoltage",
+    unit: str = MICROVOLTS,
+    channel_type: str = "Extracellular",
 ) -> StreamLayout:
     """Continuous acquisition data, float32 ``(n_samples, n_channels)`` as in a Block.
 
@@ -129,12 +148,17 @@ def raw_layout(
     type : str
         LSL content type (``EEG`` for EEG).
     unit : str
-        Unit of every channel.
+        Unit of every channel (``microvolts``: what a Block carries for voltages).
+    channel_type : str
+        Type of every channel (``Extracellular``, ``EEG`` …).
     """
     if not rate > 0:
         raise ValueError(f"a raw stream needs a sampling rate > 0 Hz, got {rate!r}")
     chans = tuple(channels)
-    return StreamLayout(StreamKind.RAW, type, chans, float(rate), "float32", (unit,) * len(chans))
+    n = len(chans)
+    return StreamLayout(
+        StreamKind.RAW, type, chans, float(rate), "float32", (unit,) * n, (channel_type,) * n
+    )
 
 
 def events_layout() -> StreamLayout:

@@ -12,6 +12,13 @@ Surviving a power cut needs ``fsync``, done once, at :meth:`SessionRecorder.clos
 chunks are appended every ``boundary_interval`` seconds so readers can resynchronise after
 corruption in the middle of a file.
 
+Clocks. As LabRecorder writes it: every stream has ClockOffset chunks and its footer lists them
+(:mod:`~neurolink.loop.recording.clocks`). A host-clock stream (the default, and every stream
+the engine records) gets offsets of 0 from the recorder itself, at declaration, every
+``offset_interval`` seconds and at close; a producer-clock stream gets the caller's
+``time_correction`` measurements through :meth:`SessionRecorder.clock_offset`. pyxdf then loads
+the file without warnings, with or without clock synchronisation.
+
 Threads. Every public method takes one lock, so several threads may write (the engine thread,
 an acknowledgement reader). There is no background thread: a flush happens in the thread whose
 write finds the interval elapsed and costs that call one ``write`` of the pending bytes into the
@@ -42,6 +49,7 @@ from neurolink.loop.recording.buffers import (
     StreamState,
     StreamTotals,
 )
+from neurolink.loop.recording.clocks import OFFSET_INTERVAL, StreamClock
 from neurolink.loop.recording.layouts import StreamKind, StreamLayout, to_json
 from neurolink.loop.recording.xdf import (
     BOUNDARY_CHUNK,
@@ -72,8 +80,11 @@ class SessionRecorder:
     overwrite : bool
         Replace an existing file; by default an existing recording is never clobbered.
     clock : callable returning float
-        Clock that schedules flushes and boundaries (s); the host clock unless a test injects
-        one. Recorded times (``created_at``, start and stop) always use the host clock.
+        Clock that schedules flushes, boundaries and zero clock offsets (s); the host clock
+        unless a test injects one. Recorded times (``created_at``, start and stop, the
+        collection times of clock offsets) always use the host clock.
+    offset_interval : float
+        Seconds between the zero ClockOffset chunks of host-clock streams (default 5 s).
     """
 
     def __init__(
@@ -86,19 +97,27 @@ class SessionRecorder:
         max_buffer_bytes: int = 16 << 20,
         overwrite: bool = False,
         clock: Callable[[], float] = now,
+        offset_interval: float = OFFSET_INTERVAL,
     ) -> None:
         self.path = Path(path)
         if self.path.suffix.lower() == ".json":
             raise ValueError(f"{self.path}: the recording must not have the sidecar suffix .json")
-        if not flush_interval > 0 or not boundary_interval > 0 or max_buffer_bytes <= 0:
+        if (
+            not flush_interval > 0
+            or not boundary_interval > 0
+            or max_buffer_bytes <= 0
+            or not offset_interval > 0
+        ):
             raise ValueError(
-                "flush_interval, boundary_interval and max_buffer_bytes must be > 0, got "
-                f"{flush_interval!r}, {boundary_interval!r}, {max_buffer_bytes!r}"
+                "flush_interval, boundary_interval, max_buffer_bytes and offset_interval must be "
+                f"> 0, got {flush_interval!r}, {boundary_interval!r}, {max_buffer_bytes!r}, "
+                f"{offset_interval!r}"
             )
         self.sidecar_path = _sidecar.sidecar_path(self.path)
         self._flush_interval = float(flush_interval)
         self._boundary_interval = float(boundary_interval)
         self._max_buffer_bytes = int(max_buffer_bytes)
+        self._offset_interval = float(offset_interval)
         self._clock = clock
         self._lock = threading.Lock()
         self._streams: dict[int, StreamState] = {}
@@ -120,7 +139,7 @@ class SessionRecorder:
             }
         )
         self._emit([MAGIC, header])
-        self._last_flush = self._last_boundary = clock()
+        self._last_flush = self._last_boundary = self._last_offsets = clock()
         self._write_sidecar()
 
     # ---- streams -----------------------------------------------------------------------------
@@ -136,6 +155,7 @@ class SessionRecorder:
         *,
         kind: StreamKind = StreamKind.OTHER,
         units: Sequence[str] | None = None,
+        clock: StreamClock = StreamClock.HOST,
     ) -> StreamHandle:
         """Declare a stream and write its header.
 
@@ -157,6 +177,8 @@ class SessionRecorder:
             What the stream holds (see :mod:`~neurolink.loop.recording.layouts`).
         units : sequence of str, optional
             Per-channel units.
+        clock : StreamClock
+            The clock of the time stamps that will be written (see :meth:`add_layout`).
 
         Returns
         -------
@@ -178,18 +200,39 @@ class SessionRecorder:
             )
         except ValueError as exc:
             raise ValueError(f"stream {name!r}: {exc}") from None
-        return self.add_layout(name, layout, source_id)
+        return self.add_layout(name, layout, source_id, clock=clock)
 
-    def add_layout(self, name: str, layout: StreamLayout, source_id: str) -> StreamHandle:
-        """Declare a stream from a layout (:func:`~.layouts.raw_layout`, …); see add_stream."""
+    def add_layout(
+        self,
+        name: str,
+        layout: StreamLayout,
+        source_id: str,
+        *,
+        clock: StreamClock = StreamClock.HOST,
+    ) -> StreamHandle:
+        """Declare a stream from a layout (:func:`~.layouts.raw_layout`, …); see add_stream.
+
+        Parameters
+        ----------
+        name, source_id : str
+            Stream name (unique in the session) and LSL source id.
+        layout : StreamLayout
+            Kind, type, channels, rate, format, units and channel types.
+        clock : StreamClock
+            ``HOST`` (default): time stamps on the host clock; the recorder writes its zero
+            clock offsets. ``PRODUCER``: time stamps as a remote producer stamped them; give
+            every ``time_correction`` measurement to :meth:`clock_offset`.
+        """
         with self._lock:
             self._check_open()
             if any(s.handle.name == name for s in self._streams.values()):
                 raise ValueError(f"stream name {name!r} is already recorded in this session")
             handle = StreamHandle(len(self._streams) + 1, name, source_id, layout)
-            state = StreamState(handle, self._flush_interval)
+            state = StreamState(handle, self._flush_interval, StreamClock(clock))
             header = state.header_chunk(self._hostname)  # raises on text XML cannot hold
             self._streams[handle.stream_id] = state
+            if state.clock is StreamClock.HOST:
+                self._add_offset(state, now(), 0.0)
             self._flush_locked(extra=[header])
             self._write_sidecar()
         return handle
@@ -258,27 +301,51 @@ class SessionRecorder:
         """
         self.write(handle, [(to_json(r),) for r in records], timestamps)
 
-    def clock_offset(self, handle: StreamHandle, collection_time: float, offset: float) -> None:
-        """Record a ClockOffset chunk for a stream (written at the next flush).
+    def clock_offset(self, handle: StreamHandle, host_time: float, offset: float) -> None:
+        """Record a clock measurement of a producer-clock stream (written at the next flush).
+
+        Written as LabRecorder writes it: a ClockOffset chunk ``(host_time − offset, offset)``
+        (collection time on the stream's clock), listed again in the footer and the sidecar.
 
         Parameters
         ----------
         handle : StreamHandle
-            The stream whose clock was measured.
-        collection_time : float
-            Host-clock time of the measurement (s).
+            A stream declared with ``clock=StreamClock.PRODUCER``.
+        host_time : float
+            Host-clock time of the measurement (s), e.g. ``now()`` right after it.
         offset : float
-            Seconds to add to the stream's time stamps to get host-clock time (XDF semantics;
-            pyxdf applies it when asked to synchronise clocks). A stream already converted to
-            the host clock (DESIGN §2) needs none: put the conversion's measurements
-            (``EpochClock.as_records()``) in the sidecar with :meth:`update_sidecar`. Every
-            offset recorded here is also listed in the sidecar's ``clock_offsets``.
+            Seconds to add to the stream's time stamps to get host-clock time (LSL's
+            ``inlet.time_correction()``; pyxdf applies it when it synchronises clocks).
+
+        Raises
+        ------
+        ValueError
+            The stream is on the host clock: its offset is 0 and the recorder writes it.
         """
         with self._lock:
-            totals = self._stream(handle).totals
-            totals.clock_offsets.append((float(collection_time), float(offset)))
-            self._misc.append(clock_offset_chunk(handle.stream_id, collection_time, offset))
+            state = self._stream(handle)
+            if state.clock is not StreamClock.PRODUCER:
+                raise ValueError(
+                    f"stream {handle.name!r} is on the host clock: its clock offsets are 0 and "
+                    "the recorder writes them (declare it with clock=StreamClock.PRODUCER to "
+                    "record producer time stamps with measured offsets)"
+                )
+            self._add_offset(state, float(host_time), float(offset))
             self._maybe_flush()
+
+    def _add_offset(self, state: StreamState, host_time: float, offset: float) -> None:
+        """Queue one ClockOffset chunk and note the pair for the footer and the sidecar."""
+        collection = host_time - offset
+        state.totals.clock_offsets.append((collection, offset))
+        self._misc.append(clock_offset_chunk(state.handle.stream_id, collection, offset))
+
+    def _host_offsets(self) -> None:
+        """A zero offset now for every host-clock stream (distinct times: pyxdf fits a line)."""
+        t = now()
+        for state in self._streams.values():
+            offsets = state.totals.clock_offsets
+            if state.clock is StreamClock.HOST and (not offsets or offsets[-1][0] < t):
+                self._add_offset(state, t, 0.0)
 
     def flushed_samples(self, handle: StreamHandle) -> int:
         """Samples of ``handle`` already in the file as complete chunks."""
@@ -302,6 +369,9 @@ class SessionRecorder:
 
     def _flush_locked(self, extra: Sequence[bytes] = ()) -> None:
         t0 = time.perf_counter()
+        if self._clock() - self._last_offsets >= self._offset_interval:
+            self._host_offsets()
+            self._last_offsets = self._clock()
         parts: list[bytes | memoryview] = list(extra)
         counts: list[tuple[StreamTotals, int]] = []
         for state in self._streams.values():
@@ -354,6 +424,7 @@ class SessionRecorder:
             if self._closed:
                 return
             try:
+                self._host_offsets()
                 self._flush_locked()
                 footers = [state.footer_chunk() for state in self._streams.values()]
                 self._emit(footers)

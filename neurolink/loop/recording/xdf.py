@@ -170,6 +170,7 @@ def stream_header_chunk(
     uid: str,
     hostname: str,
     units: Sequence[str] | None = None,
+    types: Sequence[str] | None = None,
     extra_desc: Mapping[str, object] | None = None,
 ) -> bytes:
     """StreamHeader chunk (tag 2) with the XML an LSL outlet would publish.
@@ -192,6 +193,8 @@ def stream_header_chunk(
         Unique stream id and the recording host.
     units : sequence of str, optional
         Per-channel unit (``desc/channels/channel/unit``).
+    types : sequence of str, optional
+        Per-channel type (``desc/channels/channel/type``).
     extra_desc : mapping, optional
         More ``desc`` elements (nested mappings become nested elements).
     """
@@ -217,6 +220,8 @@ def stream_header_chunk(
         _add(ch, "label", label)
         if units is not None:
             _add(ch, "unit", units[i])
+        if types is not None:
+            _add(ch, "type", types[i])
     if extra_desc:
         _add_mapping(desc, extra_desc)
     return chunk(ChunkTag.STREAM_HEADER, struct.pack("<I", stream_id) + _xml(root))
@@ -257,7 +262,8 @@ def stream_footer_chunk(
 
 
 def clock_offset_chunk(stream_id: int, collection_time: float, offset: float) -> bytes:
-    """ClockOffset chunk (tag 4): at ``collection_time`` (s), stream clock + ``offset`` = host."""
+    """ClockOffset chunk (tag 4): at ``collection_time`` (s, on the stream's clock), stream
+    clock + ``offset`` = recording host clock (LabRecorder writes ``now − offset``)."""
     return chunk(ChunkTag.CLOCK_OFFSET, struct.pack("<Idd", stream_id, collection_time, offset))
 
 
