@@ -11,7 +11,10 @@ Times run from just before the command's bytes are written to when its reply is 
   HEARTBEAT;
 * one neuromorphic-board step of a 100 → 100 dense network with ~10 % of the inputs active
   (~15 output spikes per step): NEURO_STEP → NEURO_SPIKES (all of them) → ACK, back to back;
-* PROSTHESIS_VELOCITY (2-D cursor) → ACK, with the 50 Hz PROSTHESIS_STATE frames in between::
+* PROSTHESIS_VELOCITY (2-D cursor) → ACK, with the 50 Hz PROSTHESIS_STATE frames in between;
+* the session handshake (protocol v2): HELLO → INFO, then AUTH → AUTH_OK with both HMACs
+  computed and checked, each with a fresh challenge (every case above runs in an authenticated
+  session)::
 
     python benchmarks/devices_roundtrip.py [--n 2000]
 
@@ -37,6 +40,7 @@ import serial
 from neurolink.hal import wire
 
 REPO = Path(__file__).resolve().parents[1]
+SECRET = bytes(range(32))
 
 
 class Link:
@@ -67,6 +71,18 @@ class Link:
                 if getattr(m, "ack_seq", None) == seq:
                     return time.perf_counter() - t0, m
 
+    def authenticate(self) -> float:
+        """HELLO, AUTH, check AUTH_OK; the seconds the two exchanges took."""
+        nonce = wire.auth.new_nonce()
+        dt1, info = self.exchange(wire.Hello(nonce))
+        assert isinstance(info, wire.Info)
+        mac = wire.auth.host_mac(SECRET, nonce, info.device_nonce)
+        dt2, ok = self.exchange(wire.Auth(mac))
+        expected = wire.auth.device_mac(SECRET, nonce, info.device_nonce)
+        if not (isinstance(ok, wire.AuthOk) and wire.auth.verify(expected, ok.mac)):
+            raise RuntimeError(f"AUTH answered {ok}")
+        return dt1 + dt2
+
     def ok(self, message: wire.Message) -> float:
         """Exchange and require ACK OK; the round-trip time in s."""
         dt, reply = self.exchange(message)
@@ -78,9 +94,10 @@ class Link:
 @contextmanager
 def device(module: str, *args: str) -> Iterator[Link]:
     """An emulator in a subprocess and a link to its pty."""
+    env = dict(os.environ, **{wire.auth.SECRET_ENV: SECRET.hex()})
     proc = subprocess.Popen(
         [sys.executable, "-m", module, "--pty", *args],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
     )  # fmt: skip
     try:
         assert proc.stdout is not None
@@ -88,6 +105,7 @@ def device(module: str, *args: str) -> Iterator[Link]:
         if not line.startswith("PORT "):
             raise RuntimeError(f"{module} printed {line!r}")
         link = Link(line.split(" ", 1)[1].strip())
+        link.authenticate()
         try:
             yield link
         finally:
@@ -164,6 +182,12 @@ def prosthesis_case(n: int) -> np.ndarray:
         return run(link, n, command)
 
 
+def handshake_case(n: int) -> np.ndarray:
+    """HELLO → INFO, AUTH → AUTH_OK, again and again on one session (each a fresh challenge)."""
+    with device("devices.stimulator") as link:
+        return run(link, n, lambda i: link.authenticate())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=2000, help="round trips per case")
@@ -176,6 +200,7 @@ def main() -> None:
         **stimulator_cases(args.n),
         f"NEURO_STEP 100->100 -> SPIKES+ACK ({spikes:.0f} sp)": neuro,
         "PROSTHESIS_VELOCITY -> ACK": prosthesis_case(args.n),
+        "HELLO+AUTH -> INFO+AUTH_OK (handshake)": handshake_case(args.n),
     }
     for name, t in cases.items():
         print(f"{name:<44}{np.median(t):>10.0f}{np.percentile(t, 99):>10.0f}{t.max():>10.0f}")
