@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 
 from neurolink.errors import FileFormatError
 from neurolink.loop.recording import Session, read_session, to_json
-from neurolink.loop.report import latency, raster, task, trajectory
+from neurolink.loop.report import chip, latency, raster, task, trajectory
 from neurolink.loop.report._plot import MissingData, save_png
 from neurolink.loop.report.stats import ReportStats, compute_stats
 from neurolink.loop.report.streams import ReportStreams, find_streams
@@ -38,6 +38,7 @@ FIGURES: tuple[tuple[str, Callable[[ReportStreams, ReportStats], Figure]], ...] 
     (raster.FILENAME, raster.raster_figure),
     (trajectory.FILENAME, trajectory.trajectory_figure),
     (task.FILENAME, task.task_figure),
+    (chip.FILENAME, chip.chip_figure),
 )
 #: Recording suffixes the report reads.
 SUFFIXES = (".xdf", ".xdfz")

@@ -15,6 +15,7 @@ from neurolink.loop.recording import RecordedStream, Session, StreamKind
 __all__ = [
     "CURSOR",
     "DECODED",
+    "DECODED_HOST",
     "INTENT",
     "TASK",
     "TASK_TRIAL_END",
@@ -27,6 +28,8 @@ __all__ = [
 
 #: Name of the decoder-output stream (kind ``decoded``; e.g. channels ``vx, vy``).
 DECODED = "decoded"
+#: Name of the host decoder's output beside a decoder on the chip (kind ``decoded``).
+DECODED_HOST = "decoded_host"
 #: Name of the subject's intended output (kind ``decoded``, same channel labels as ``decoded``).
 INTENT = "intent"
 #: Name of the cursor / effector position the device reports (kind ``decoded``, ``x, y``).
@@ -68,6 +71,8 @@ class ReportStreams:
         The recording.
     events, snn_spikes, decoded, intent, cursor, task, commands, acks, latencies
         The stream used for each purpose, or None.
+    decoded_host : RecordedStream or None
+        The host decoder in shadow of a decoder on the chip (``decoded`` is then the chip's).
     task_events : tuple of TaskEvent
         Parsed records of ``task`` (empty without one).
     n_unparsed_task : int
@@ -89,6 +94,7 @@ class ReportStreams:
     task_events: tuple[TaskEvent, ...]
     n_unparsed_task: int
     t0: float
+    decoded_host: RecordedStream | None = None
 
     def trial_ends(self) -> list[TaskEvent]:
         """The ``trial_end`` records, in recorded order."""
@@ -174,7 +180,10 @@ def find_streams(session: Session) -> ReportStreams:
         session=session,
         events=_by_kind(session, "events", StreamKind.EVENTS),
         snn_spikes=_by_kind(session, "snn_spikes", StreamKind.SNN_SPIKES),
-        decoded=_by_kind(session, DECODED, StreamKind.DECODED, exclude=(INTENT, CURSOR)),
+        decoded=_by_kind(
+            session, DECODED, StreamKind.DECODED, exclude=(INTENT, CURSOR, DECODED_HOST)
+        ),
+        decoded_host=_by_name(session, DECODED_HOST, StreamKind.DECODED),
         intent=_by_name(session, INTENT, StreamKind.DECODED),
         cursor=_by_name(session, CURSOR, StreamKind.DECODED),
         task=task,
