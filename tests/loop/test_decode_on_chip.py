@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from neurolink.config import parse_config
 from neurolink.decode import KalmanDecoder
+from neurolink.errors import ConfigError
 from neurolink.loop.core.tick import Tick
 from neurolink.loop.nodes.bin import Bins
 from neurolink.loop.nodes.decode import ChipPlan, DecodeNode
@@ -110,3 +112,21 @@ def test_agreement_r2_by_hand_and_undefined_for_a_constant_host() -> None:
     assert agreement_r2(chip, host) == pytest.approx(1 - 1 / 5)
     assert agreement_r2(chip, np.ones_like(host)) is None
     assert agreement_r2(chip[:1], host[:1]) is None
+
+
+def test_a_decoder_that_cannot_be_compiled_is_refused_at_load_with_its_line(tmp_path) -> None:
+    text = (
+        '[source]\nkind = "simulated"\n'
+        '[[loop.nodes]]\nname = "d"\nkind = "detect"\n'
+        '[[loop.nodes]]\nname = "b"\nkind = "bin"\n'
+        '[[loop.nodes]]\nname = "dec"\nkind = "decode"\n'
+        'decode.method = "wiener"\ndecode.on = "fixed"\n'
+        '[[loop.nodes]]\nname = "v"\nkind = "velocity"\n'
+        '[[loop.sinks]]\nname = "arm"\ndevice = "null"\ninput = "v"\n'
+        "[loop.task]\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, "x.toml", base_dir=tmp_path)
+    msg = str(info.value)
+    assert msg.startswith("x.toml:13: `loop.nodes[2].decode.on`: a 'wiener' decoder cannot run")
+    assert "compile a KalmanDecoder" in msg and "\n" not in msg

@@ -201,6 +201,17 @@ def format_summary(s: dict[str, Any]) -> str:
             f"{task.get('time_to_target_s_median')} s, path efficiency "
             f"{task.get('path_efficiency_median')}"
         )
+    chip = s.get("decoder_on_chip")
+    if chip:
+        r2 = chip.get("r2_vs_host")
+        lines.append(
+            f"decoder on the chip ({chip['on']}): {chip.get('neurons')} neurons, "
+            f"{chip.get('cores')} cores, {chip.get('energy_uj_per_s', 0):.0f} µJ/s (estimated), "
+            f"compiled in {chip.get('compile_s')} s before the closed loop; closed loop: "
+            f"{chip['steps']} chip steps, median {chip.get('step_us_median')} µs per step, "
+            f"R² vs the host decoder {'n/a' if r2 is None else f'{r2:.3f}'} over "
+            f"{chip['bins_compared']} bins"
+        )
     if "recording" in s:
         lines.append(f"recording: {s['recording']}")
     return "\n".join(lines)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Self
 
 import numpy as np
 
 from neurolink.clock import now
-from neurolink.config import setting
+from neurolink.config import Scope, setting
 from neurolink.decode import (
     BayesianDecoder,
     Decoder,
@@ -26,7 +26,7 @@ from neurolink.loop.nodes.bin import Bins
 from neurolink.loop.nodes.clocked import PLACEMENTS, StepBackend, check_step, open_backend
 from neurolink.loop.nodes.on_chip import OnChip, agreement_r2
 from neurolink.snn import ResourceError, SpecError
-from neurolink.snn.compile import compile_decoder
+from neurolink.snn.compile import NOT_COMPILABLE, compile_decoder
 
 __all__ = [
     "HOST",
@@ -77,6 +77,16 @@ class DecodeParams:
     shadow: bool = True
     neurons: int | None = setting(None, ge=8)
     chip_dt_ms: float = setting(1.0, gt=0)
+
+    def validate(self, scope: Scope) -> Self:
+        """A decoder placed on the chip must be one that compiles."""
+        kind = METHODS[self.method](self, 0.02).__class__.__name__
+        if self.on != HOST and kind in NOT_COMPILABLE:
+            raise scope.error(
+                "on",
+                f"a {self.method!r} decoder cannot run on the chip: {NOT_COMPILABLE[kind]}",
+            )
+        return self
 
 
 @dataclasses.dataclass

@@ -141,6 +141,8 @@ class CenterOutHook:
                 "decoder": type(dec).__name__,
                 "autopilot": self.task.score.as_dict(),
             }
+            if node.chip_facts:  # fit_s includes compiling onto the chip, before the loop
+                self.calibration["compile_s"] = node.chip_facts["compile_s"]
             if engine.recorder is not None:  # for replay: the model as fitted, by sample index
                 path = engine.recorder.save_model(
                     node.name, dec, engine.tick.last_index, t0, bins=node.n_calibration
