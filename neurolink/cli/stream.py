@@ -18,7 +18,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="stream one or more sources and show rate, channels, gaps and data age",
         description=(
             "Stream sources (brainflow:BOARD[?param=value&...], lsl:NAME, lsl:type=T, "
-            "file:PATH) and print a live status line and a summary."
+            "file:PATH) and print a live status line and a summary. Marker (string) streams "
+            "and irregular-rate streams are shown too, each marker printed as it arrives; "
+            "lsl:NAME?markers=NAME-annotations reads a marker stream paired with the data."
         ),
     )
     p.add_argument("sources", nargs="*", metavar="SOURCE", help="e.g. brainflow:synthetic")
@@ -33,11 +35,11 @@ def run(args: argparse.Namespace) -> int:
     """Run the ``stream`` subcommand; returns the exit code."""
     from neurolink.clock import now
     from neurolink.loop.session.config import load_config
-    from neurolink.streams.factory import source_from_config, source_from_spec
+    from neurolink.streams.factory import inspecting_source, source_from_config
     from neurolink.streams.monitor import StreamMonitor
 
     duration, interval = args.duration, args.interval
-    sources = [source_from_spec(s) for s in args.sources]
+    sources = [inspecting_source(s) for s in args.sources]
     if args.config:
         cfg = load_config(args.config)
         sources.append(source_from_config(cfg.source))
@@ -58,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
             while duration is None or now() - t0 < duration:
                 for m in monitors:
                     m.poll(timeout=0.005 / len(monitors))
+                    for line in m.marker_lines():
+                        print(("\r\x1b[K" + line) if tty else line, flush=True)
                 if all(getattr(m.source, "exhausted", False) for m in monitors):
                     break  # every source is a finished recording
                 if now() >= next_status:

@@ -196,7 +196,11 @@ class LslConfig(SourceConfig):
         Refuse a stream with another nominal sampling rate (Hz; 0 for irregular streams).
         Formerly ``expected_rate`` (still read, with a deprecation warning).
     markers : str or None
-        Name of a marker stream to read alongside.
+        Name of a marker stream to read alongside (e.g. MNE-LSL's ``"<name>-annotations"``);
+        its events are paired with this stream's sample indices.
+    unit : str or None
+        Unit of the channels when the stream declares none (``"uV"``, ``"V"`` …); a declared
+        unit always wins, and voltages are delivered in µV.
     """
 
     kind: ClassVar[str] = "lsl"
@@ -209,6 +213,7 @@ class LslConfig(SourceConfig):
     expected_channels: int | None = setting(None, gt=0)
     fs: float | None = setting(None, ge=0, was=("expected_rate",))
     markers: str | None = None
+    unit: str | None = None
 
     def validate(self, scope: Scope) -> Self:
         """Require at least one of ``name``, ``type``, ``source_id``."""

@@ -13,6 +13,7 @@ import difflib
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
+import pylsl
 from brainflow.board_shim import BoardIds
 
 from neurolink.config.loader import load_mapping
@@ -21,6 +22,8 @@ from neurolink.streams import config as source_config
 from neurolink.streams.brainflow_file import PlaybackSource
 from neurolink.streams.brainflow_source import BrainFlowSource
 from neurolink.streams.config import BrainFlowConfig, FileConfig, LslConfig
+from neurolink.streams.discovery import resolve_stream
+from neurolink.streams.lsl_markers import LSLMarkerSource
 from neurolink.streams.lsl_source import LSLSource
 from neurolink.streams.source import Source
 
@@ -202,12 +205,31 @@ def source_from_config(cfg: SourceConfig) -> Source:
             expected_rate=cfg.fs,
             resolve_timeout=cfg.resolve_timeout,
             stall_timeout=cfg.stall_timeout,
+            assume_unit=cfg.unit,
+            markers=cfg.markers,
         )
     if isinstance(cfg, FileConfig):
         from neurolink.streams.played_file import PlayedFileSource
 
         return PlayedFileSource.from_config(cfg)
     raise TypeError(f"unsupported source configuration {type(cfg).__name__}")
+
+
+def inspecting_source(spec: SourceSpec | str) -> Source:
+    """A source for looking at a stream (``neurolink stream``): like :func:`source_from_spec`,
+    except that an LSL stream of strings is read as a marker stream.
+
+    For an ``lsl:`` spec the stream is resolved first (this waits up to ``resolve_timeout``) to
+    learn its channel format.
+    """
+    cfg = config_from_spec(spec)
+    if isinstance(cfg, LslConfig):
+        info = resolve_stream(cfg.name, cfg.type, cfg.source_id, timeout=cfg.resolve_timeout)
+        if info.channel_format() == pylsl.cf_string:
+            return LSLMarkerSource(
+                cfg.name, cfg.type, cfg.source_id, resolve_timeout=cfg.resolve_timeout
+            )
+    return source_from_config(cfg)
 
 
 def source_from_spec(spec: SourceSpec | str) -> Source:

@@ -93,6 +93,10 @@ class LSLSource(LSLInlet):
     assume_unit : str, optional
         Unit of every channel when the stream declares none (``"uV"``, ``"V"`` …); without it
         such a stream is read as it comes, with a :class:`UnitWarning`.
+    markers : str, optional
+        Name of a marker stream to read alongside (MNE-LSL's player publishes
+        ``"<name>-annotations"``); opened and closed with this source, its events returned by
+        :meth:`read_markers`, each paired with the sample index of this stream at its time.
 
     Attributes
     ----------
@@ -127,6 +131,7 @@ class LSLSource(LSLInlet):
         max_samples: int | None = None,
         max_buflen: int = 30,
         assume_unit: str | None = None,
+        markers: str | None = None,
     ):
         super().__init__(name, type, source_id, resolve_timeout, clock_interval, max_buflen)
         if not stall_timeout > 0 or (max_samples is not None and max_samples < 2):
@@ -139,6 +144,9 @@ class LSLSource(LSLInlet):
         self.stall_timeout = float(stall_timeout)
         self.max_samples = max_samples
         self.assume_unit = assume_unit
+        self.marker_name = markers
+        self._markers: LSLMarkerSource | None = None
+        self._ref: tuple[int, float] | None = None  # (index, host time) of the newest sample
         self._scale: np.ndarray | None = None  # float64 (n_channels,): factor to the Block's unit
         self._buf = np.empty((0, 0), np.float32)  # (capacity, n_channels), liblsl's dtype
         self._ts = np.empty(0, np.float64)  # producer timestamps of _buf rows (s)
@@ -178,12 +186,32 @@ class LSLSource(LSLInlet):
         self._buf = np.zeros((cap, n_ch), dtype=NUMPY_DTYPES[fmt])
         self._ts = np.zeros(cap, dtype=np.float64)
         self._pending, self._next_index, self._last_ts = (0, 0), 0, None
+        self._ref = None
 
     def open(self) -> None:
-        """Resolve, check, subscribe, measure the clock offset; starts the stall clock."""
-        if not self.is_open:
-            super().open()
-            self._last_arrival = now()
+        """Resolve, check, subscribe, measure the clock offset; starts the stall clock.
+
+        With ``markers``, the marker stream is opened too (both or neither)."""
+        if self.is_open:
+            return
+        super().open()
+        self._last_arrival = now()
+        if self.marker_name is not None:
+            try:
+                self._markers = LSLMarkerSource(
+                    name=self.marker_name, resolve_timeout=self.resolve_timeout
+                )
+                self._markers.open()
+            except BaseException:
+                self.close()
+                raise
+
+    def close(self) -> None:
+        """Close the marker stream (if any) and the inlet (idempotent)."""
+        markers, self._markers = self._markers, None
+        if markers is not None:
+            markers.close()
+        super().close()
 
     def read(self, timeout: float = 0.0) -> Block | None:
         """Return the samples that arrived since the last call, or None if none arrived.
@@ -204,7 +232,8 @@ class LSLSource(LSLInlet):
         Raises
         ------
         StreamStalledError
-            No sample arrived for ``stall_timeout`` seconds.
+            No sample arrived for ``stall_timeout`` seconds (regular streams only: an irregular
+            stream may be silent for any time).
         TimestampError
             A timestamp is earlier than the one before it (the samples before it are delivered
             first; every later read raises again).
@@ -214,7 +243,7 @@ class LSLSource(LSLInlet):
             n = self._pull(inlet, timeout)
             t = now()
             if n == 0:
-                if t - self._last_arrival >= self.stall_timeout:
+                if self.rate > 0 and t - self._last_arrival >= self.stall_timeout:
                     raise StreamStalledError(
                         f"LSL stream {self.name!r} delivered no sample for "
                         f"{t - self._last_arrival:.2f} s (stall_timeout {self.stall_timeout:g} s)"
@@ -233,7 +262,9 @@ class LSLSource(LSLInlet):
             ts[: len(got)] = got
             return len(got)
         # Wait for one sample only, never beyond the stall deadline (see module docstring).
-        wait = min(timeout, self._last_arrival + self.stall_timeout - now())
+        wait = timeout
+        if self.rate > 0:
+            wait = min(timeout, self._last_arrival + self.stall_timeout - now())
         if wait <= 0:
             return 0
         _, got = inlet.pull_chunk(timeout=wait, max_samples=1, dest_obj=buf)
@@ -284,6 +315,7 @@ class LSLSource(LSLInlet):
         self._pending = (end, stop)
         self._next_index = block.stop_index
         self._last_ts = float(self._ts[end - 1])
+        self._ref = (block.stop_index - 1, float(timestamps[-1]))
         s = self.stats
         s.n_samples += block.n_samples
         s.n_blocks += 1
@@ -298,5 +330,21 @@ class LSLSource(LSLInlet):
         return int(self._require_inlet().samples_available()) + self._pending[1] - self._pending[0]
 
     def read_markers(self) -> np.ndarray:
-        """A continuous stream has no markers: always an empty ``MARKER_DTYPE`` array."""
-        return empty_markers()
+        """Events of the paired marker stream that arrived since the last call.
+
+        Returns
+        -------
+        numpy.ndarray of MARKER_DTYPE, shape (n_markers,)
+            Host-clock ``timestamp``, ``label``, and ``sample_index``: this stream's sample at
+            that time (``newest index + round((t − t_newest) · rate)``), -1 before the first
+            sample or on an irregular stream. Empty without ``markers``.
+        """
+        if self._markers is None:
+            return empty_markers()
+        events = self._markers.read_markers()
+        if len(events) and self._ref is not None and self.rate > 0:
+            index, t_ref = self._ref
+            shift = np.round((events["timestamp"] - t_ref) * self.rate).astype(np.int64)
+            events["sample_index"] = np.maximum(index + shift, 0)
+        self.stats.n_markers += len(events)
+        return events

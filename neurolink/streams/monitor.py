@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from neurolink.clock import now
+from neurolink.streams.events import empty_markers
+from neurolink.streams.lsl_markers import LSLMarkerSource
 from neurolink.streams.source import Source
 
 __all__ = ["StreamMonitor"]
@@ -24,18 +26,40 @@ class StreamMonitor:
         self.first_ts: float | None = None
         self.last_ts: float | None = None
         self.n_markers = 0
+        self.new_markers = empty_markers()  # the markers the last poll read (MARKER_DTYPE)
         self.ages: list[float] = []  # data age of every block (s): now() at read − newest stamp
 
     def describe(self) -> str:
         """One line naming the source, its nominal rate and channels."""
         s = self.source
         ch = ", ".join(s.channels[:8]) + (" …" if len(s.channels) > 8 else "")
-        return f"{s.name}: nominal {s.rate:g} Hz, {len(s.channels)} channels [{ch}]"
+        if isinstance(s, LSLMarkerSource):
+            return f"{s.name}: marker stream (irregular), events printed as they arrive"
+        rate = f"nominal {s.rate:g} Hz" if s.rate > 0 else "irregular rate"
+        units = sorted({u for u in getattr(s, "units", ()) if u})
+        unit = f", {'/'.join(units)}" if units else ""
+        return f"{s.name}: {rate}, {len(s.channels)} channels [{ch}]{unit}"
+
+    def marker_lines(self) -> list[str]:
+        """One line per marker of the last poll: stream, label, host time, paired sample."""
+        lines = []
+        for m in self.new_markers:
+            where = f" (sample {int(m['sample_index'])})" if m["sample_index"] >= 0 else ""
+            lines.append(
+                f"[{self.source.name}] marker {str(m['label'])!r} at {float(m['timestamp']):.3f} s"
+                + where
+            )
+        return lines
 
     def poll(self, timeout: float = 0.0) -> int:
         """Read whatever arrived; return the number of samples."""
-        block = self.source.read(timeout)
-        self.n_markers += len(self.source.read_markers())
+        if isinstance(self.source, LSLMarkerSource):
+            block = None
+            self.new_markers = self.source.read_markers(timeout)
+        else:
+            block = self.source.read(timeout)
+            self.new_markers = self.source.read_markers()
+        self.n_markers += len(self.new_markers)
         if block is None or block.n_samples == 0:
             return 0
         self.ages.append(now() - float(block.timestamps[-1]))

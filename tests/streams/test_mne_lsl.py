@@ -67,3 +67,35 @@ def test_player_in_volts_arrives_in_microvolts_with_annotations(
     expected = (index % 100)[:, None] + np.arange(3)[None, :]  # µV, by construction
     np.testing.assert_allclose(data[:, :3], expected, rtol=1e-5, atol=1e-4)
     assert set(labels) <= {"left", "right"} and labels
+
+
+def test_annotations_pair_with_the_data_by_name(tmp_path: Path, unique_name: str) -> None:
+    """``markers="<name>-annotations"``: each annotation gets the sample index it falls on."""
+    player = mne_lsl_player.PlayerLSL(
+        _fif(tmp_path), chunk_size=25, n_repeat=1, name=unique_name, source_id=unique_name
+    )
+    player.start()
+    try:
+        src = LSLSource(name=unique_name, markers=f"{unique_name}-annotations")
+        with src:
+            blocks, events, stop = [], [], time.monotonic() + DEADLINE
+            while len(events) < 2 or blocks[-1].stop_index <= events[-1]["sample_index"] + 1:
+                assert time.monotonic() < stop, "player data or annotations did not arrive"
+                block = src.read(timeout=0.05)
+                if block is not None:
+                    blocks.append(block)
+                events.extend(src.read_markers())
+    finally:
+        player.stop()
+    data = np.concatenate([b.data for b in blocks])
+    first = blocks[0].first_index
+    checked = 0
+    for e in events:
+        k = int(e["sample_index"]) - first
+        if k < 0:
+            continue  # an annotation before the first sample this inlet received
+        checked += 1
+        file_index = int(data[k, 3])
+        # annotations sit at 0.5 s multiples of the file: samples 125·j (±1 for rounding)
+        assert min(file_index % 125, 125 - file_index % 125) <= 1, (e, file_index)
+    assert checked >= 1
