@@ -30,6 +30,7 @@ from typing import Any, Literal, Self
 
 from neurolink.config.tables import Scope, setting
 from neurolink.loop.calibration.config import CalibrationConfig, check_calibration
+from neurolink.loop.core.realtime import RealtimeConfig
 from neurolink.loop.core.registry import node_kinds
 from neurolink.loop.core.wiring import check_loop
 from neurolink.sim.source_config import SimulatedConfig
@@ -156,7 +157,8 @@ class RecordingConfig:
 @dataclasses.dataclass(frozen=True)
 class LoopConfig:
     """``[loop]``: deadline and fault tolerances, the graph, the sinks, the task, recording,
-    and ``calibration`` (what ``neurolink calibrate`` does)."""
+    ``calibration`` (what ``neurolink calibrate`` does) and ``realtime`` (measures for the engine
+    thread: :mod:`neurolink.loop.core.realtime`)."""
 
     deadline_ms: float = setting(5.0, gt=0)
     max_consecutive_misses: int = setting(250, ge=1)
@@ -169,6 +171,7 @@ class LoopConfig:
     task: TaskConfig | None = None
     recording: RecordingConfig = dataclasses.field(default_factory=RecordingConfig)
     calibration: CalibrationConfig = dataclasses.field(default_factory=CalibrationConfig)
+    realtime: RealtimeConfig = dataclasses.field(default_factory=RealtimeConfig)
 
     def node(self, name: str) -> NodeConfig:
         """The node called ``name``."""

@@ -22,7 +22,6 @@ back and the deadline not checked, until the data are fresh again (:meth:`Engine
 
 from __future__ import annotations
 
-import gc
 import signal
 import sys
 import threading
@@ -40,6 +39,7 @@ from neurolink.loop.core.graph import Graph
 from neurolink.loop.core.hooks import Hook
 from neurolink.loop.core.latency import DeadlinePolicy, LatencyBook
 from neurolink.loop.core.ports import Stage
+from neurolink.loop.core.realtime import Realtime
 from neurolink.loop.core.record import LoopRecorder
 from neurolink.loop.core.settings import EngineSettings
 from neurolink.loop.core.sinks import DeviceSink, stop_order
@@ -95,6 +95,7 @@ class Engine:
         self.source, self.graph, self.estop = source, graph, estop
         self.sinks = list(sinks)
         self.settings = s = settings or EngineSettings()
+        self.realtime = Realtime(s.realtime)
         self.recorder, self.hooks, self.clock = recorder, list(hooks), clock
         self.book = LatencyBook(s.capacity_blocks, s.capacity_commands)
         self.deadline = DeadlinePolicy(s.deadline_s, s.max_consecutive_misses)
@@ -190,8 +191,9 @@ class Engine:
             An exception from the loop, after the shutdown (the summary says what happened).
         """
         old = self._install_signals()
-        gc.collect()
-        gc.freeze()  # what exists now is never scanned again: no long collector pauses
+        # GC frozen (what exists now is never scanned again), and whatever else
+        # ``settings.realtime`` asks for (pinning, SCHED_FIFO, locked memory)
+        self.realtime.enter()
         self.t_start = self.clock()
         try:
             self.stop_reason = self._loop(duration)
@@ -205,7 +207,7 @@ class Engine:
             raise
         finally:
             self._restore_signals(old)
-            gc.unfreeze()
+            self.realtime.exit()
         self._shutdown(why=self._why(duration))
         return self.result
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from neurolink.loop.core.realtime import RealtimeConfig
+
 __all__ = ["EngineSettings"]
 
 
@@ -29,6 +31,8 @@ class EngineSettings:
         Seconds between status lines.
     capacity_blocks, capacity_commands : int
         Rows preallocated for the latency tables.
+    realtime : RealtimeConfig or None
+        Real-time measures for the engine thread (default: only the GC freeze).
     """
 
     deadline_s: float = 0.005
@@ -40,6 +44,7 @@ class EngineSettings:
     status_interval_s: float = 0.5
     capacity_blocks: int = 1 << 16
     capacity_commands: int = 1 << 13
+    realtime: RealtimeConfig | None = None
 
     def __post_init__(self) -> None:
         if not (self.deadline_s > 0 and self.poll_s > 0 and self.status_interval_s > 0):

@@ -138,6 +138,7 @@ def build_summary(engine: Engine, why: str) -> dict[str, Any]:
             "source": trip.source if trip else "",
         },
         "nodes": nodes,
+        "realtime": engine.realtime.summary(),
     }
     for node in engine.graph.nodes:
         chip = getattr(node, "chip_summary", None)

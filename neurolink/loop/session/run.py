@@ -171,6 +171,7 @@ class Session:
             poll_s=loop.poll_ms * 1e-3,
             max_chunk=loop.max_chunk,
             status_interval_s=cfg.session.status_interval,
+            realtime=loop.realtime,
         )
         self.engine = Engine(
             source,
