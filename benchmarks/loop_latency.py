@@ -1,12 +1,15 @@
 """Closed-loop latency: 96 channels at 30 kHz in 1 ms blocks, the subject in another process.
 
     python benchmarks/loop_latency.py [--seconds 60] [--neuroboard] [--record] [--json PATH]
+        [--decoder-on host|fixed] [--gc-off] [--cpu N] [--fifo PRIORITY] [--lock-memory]
 
 Runs the demo's loop (``neurolink demo``): the simulated subject streams a 96-channel Utah
 array at 30 kHz on LSL in 1 ms chunks from its own process; the engine filters, re-references,
-detects, bins (20 ms), decodes (Bayesian, calibrated during the first part of the run), runs
-the spiking relay (host ``fixed`` backend, or ``--neuroboard``: the emulated board over a
-pty) and drives the emulated prosthesis on a pty, closed-loop on the center-out task.
+detects, bins (20 ms), decodes (Bayesian, calibrated during the first part of the run; on the
+host, or with ``--decoder-on fixed`` compiled onto the chip's arithmetic) and drives the
+emulated prosthesis on a pty, closed-loop on the center-out task. ``--gc-off``, ``--cpu``,
+``--fifo`` and ``--lock-memory`` apply the real-time measures of ``[loop.realtime]``
+(:mod:`neurolink.loop.core.realtime`); the run prints which were applied.
 
 Prints, per command (``t_wire − t_sample``, DESIGN §2) and per block (newest sample → block
 done): median, p99, max, misses of the 5 ms deadline and counts above 1 and 3 ms, the
@@ -52,18 +55,36 @@ def main(argv: list[str] | None = None) -> int:
         help="seconds of calibration first (default a third, at most 15)",
     )
     p.add_argument("--neuroboard", action="store_true", help="SNN on the emulated board")
+    p.add_argument("--decoder-on", default="host", choices=("host", "fixed", "neuroboard"))
+    p.add_argument("--gc-off", action="store_true", help="cyclic GC off in the loop")
+    p.add_argument("--cpu", type=int, default=None, help="pin the engine thread to this CPU")
+    p.add_argument("--fifo", type=int, default=None, help="SCHED_FIFO priority (1-99)")
+    p.add_argument("--lock-memory", action="store_true", help="mlockall the process")
     p.add_argument("--record", action="store_true", help="also record (raw included)")
     p.add_argument("--json", metavar="PATH", help="write the engine's summary as JSON")
     args = p.parse_args(argv)
     cal = args.calibration if args.calibration is not None else min(15.0, args.seconds / 3)
     cfg = demo_config(
-        duration=args.seconds, calibration=cal, neuroboard=args.neuroboard, record_raw=args.record
+        duration=args.seconds,
+        calibration=cal,
+        neuroboard=args.neuroboard,
+        record_raw=args.record,
+        decoder_on=args.decoder_on,
     )
+    import dataclasses
+
+    from neurolink.loop.core.realtime import RealtimeConfig
+
+    rt = RealtimeConfig(
+        gc="off" if args.gc_off else "freeze",
+        cpu=args.cpu,
+        fifo_priority=args.fifo,
+        lock_memory=args.lock_memory,
+    )
+    cfg = dataclasses.replace(cfg, loop=dataclasses.replace(cfg.loop, realtime=rt))
     with tempfile.TemporaryDirectory() as tmp:
         rec = Path(tmp) / "bench.xdf" if args.record else None
         if not args.record:
-            import dataclasses
-
             loop = dataclasses.replace(
                 cfg.loop, recording=dataclasses.replace(cfg.loop.recording, enabled=False)
             )
@@ -73,12 +94,14 @@ def main(argv: list[str] | None = None) -> int:
     eng = session.engine
     assert eng is not None
     blocks, cmds = eng.book.blocks, eng.book.commands
-    snn = "neuromorphic board over a pty (5 ms steps)" if args.neuroboard else "host fixed"
+    snn = f"decoder on {args.decoder_on}"
     print(
         f"closed-loop latency: 96 ch x 30 kHz, 1 ms chunks, {args.seconds:g} s of data "
-        f"({cal:g} s calibration), SNN on {snn}; {os.cpu_count()} CPUs, "
+        f"({cal:g} s calibration), {snn}; {os.cpu_count()} CPUs, load "
+        f"{os.getloadavg()[0]:.2f}, "
         f"{platform.processor() or platform.machine()}, Python {sys.version.split()[0]}"
     )
+    print(f"real-time measures: {summary['realtime']['applied']}")
     print(
         f"stop: {summary['stop_reason']} ({summary['why']}); faults: "
         f"{[f['kind'] for f in summary['faults']] or 'none'}"
