@@ -29,6 +29,7 @@ COMMANDS = (
     "node",
     "sweep",
     "snn",
+    "export",
 )
 
 
