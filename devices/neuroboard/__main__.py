@@ -1,6 +1,8 @@
 """``python -m devices.neuroboard``: an emulated neuromorphic board on a pty or a socket.
 
 Options: ``--profile`` (default ``neuroboard``), ``--pty`` | ``--socket HOST:PORT``, ``--baud``.
+The chip's kernels are warmed (:mod:`devices.neuroboard.warm`) before the port opens, so the
+board answers HELLO only once its first step will not compile anything.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from devices.core.model import DeviceModel
 from devices.core.profile import DeviceHeader, Table
 from devices.neuroboard.model import NeuroBoard
 from devices.neuroboard.profile import parse_board_profile
+from devices.neuroboard.warm import warm_chip
 
 
 def _build(top: Table, args: argparse.Namespace) -> tuple[DeviceHeader, DeviceModel]:
     profile = parse_board_profile(top)
+    warm_chip()  # before the port exists: no HELLO is answered by a cold board
     return profile.header, NeuroBoard(profile)
 
 

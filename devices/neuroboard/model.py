@@ -112,6 +112,7 @@ class NeuroBoard(DeviceModel):
         {
             _MT.NEURO_LOAD,
             _MT.NEURO_STEP,
+            _MT.NEURO_STEP_BATCH,
             _MT.NEURO_READ_PROBE,
             _MT.NEURO_READ_COUNTERS,
             _MT.NEURO_RESET,
@@ -157,6 +158,8 @@ class NeuroBoard(DeviceModel):
                 raise LoadRefused(wire.Status.BAD_STATE, "no network loaded: send NEURO_LOAD")
             if isinstance(message, wire.NeuroStep):
                 return self._step(self.chip, message, ack_seq, ctx)
+            if isinstance(message, wire.NeuroStepBatch):
+                return self._step_batch(self.chip, message, ack_seq, ctx)
             if isinstance(message, wire.NeuroReadProbe):
                 return self._probe(self.chip, message, ack_seq)
             if isinstance(message, wire.NeuroReadCounters):
@@ -208,15 +211,17 @@ class NeuroBoard(DeviceModel):
         )
         return wire.Ack(ack_seq)
 
-    def _step(self, chip: Chip, m: wire.NeuroStep, ack_seq: int, ctx: Context) -> wire.Message:
-        if m.n_steps > self.profile.max_steps:
+    def _check_steps(self, n_steps: int) -> None:
+        if n_steps > self.profile.max_steps:
             raise LoadRefused(
                 wire.Status.OUT_OF_LIMITS,
-                f"NEURO_STEP of {m.n_steps} steps; at most {self.profile.max_steps} per command "
+                f"{n_steps} steps in one command; at most {self.profile.max_steps} per command "
                 f"(send several)",
                 wire.limit_detail(wire.Limit.STEP_COUNT),
             )
-        for port, indices in m.inputs:
+
+    def _check_inputs(self, inputs: tuple[wire.SpikeGroup, ...]) -> None:
+        for port, indices in inputs:
             if port >= len(self.inputs):
                 raise LoadRefused(
                     wire.Status.OUT_OF_LIMITS,
@@ -235,25 +240,48 @@ class NeuroBoard(DeviceModel):
                     f"axon {indices[-1]} of port {port} ({name!r}): it has {size}",
                     wire.limit_detail(wire.Limit.NEURON_INDEX, port),
                 )
-        for port, indices in m.inputs:
-            self.pending.setdefault(port, set()).update(indices)
+
+    def _step(self, chip: Chip, m: wire.NeuroStep, ack_seq: int, ctx: Context) -> wire.Message:
+        self._check_steps(m.n_steps)
+        self._check_inputs(m.inputs)
+        self._queue(m.inputs)
         for k in range(m.n_steps):
-            if k == 0:
-                for port, axons in self.pending.items():
-                    name, size = self.inputs[port]
-                    row = np.zeros(size, dtype=np.uint8)
-                    row[sorted(axons)] = 1
-                    chip.set_inputs(name, row)
-                self.pending.clear()
-            rasters = chip.step(1)
-            groups = [
-                (i, np.flatnonzero(rasters[name][0]).tolist())
-                for i, (name, _) in enumerate(self.populations)
-            ]
-            for frame in spike_frames(chip.time_step, [g for g in groups if g[1]]):
-                ctx.emit(frame)
-            self.steps_run += 1
+            self._run_one(chip, ctx, with_inputs=k == 0)
         return wire.Ack(ack_seq)
+
+    def _step_batch(
+        self, chip: Chip, m: wire.NeuroStepBatch, ack_seq: int, ctx: Context
+    ) -> wire.Message:
+        """Every record checked first; then step i with the inputs of record i."""
+        self._check_steps(m.n_steps)
+        for inputs in m.steps:
+            self._check_inputs(inputs)
+        for inputs in m.steps:
+            self._queue(inputs)
+            self._run_one(chip, ctx, with_inputs=True)
+        return wire.Ack(ack_seq)
+
+    def _queue(self, inputs: tuple[wire.SpikeGroup, ...]) -> None:
+        for port, indices in inputs:
+            self.pending.setdefault(port, set()).update(indices)
+
+    def _run_one(self, chip: Chip, ctx: Context, *, with_inputs: bool) -> None:
+        """One step (the queued inputs go in when ``with_inputs``); its NEURO_SPIKES sent."""
+        if with_inputs:
+            for port, axons in self.pending.items():
+                name, size = self.inputs[port]
+                row = np.zeros(size, dtype=np.uint8)
+                row[sorted(axons)] = 1
+                chip.set_inputs(name, row)
+            self.pending.clear()
+        rasters = chip.step(1)
+        groups = [
+            (i, np.flatnonzero(rasters[name][0]).tolist())
+            for i, (name, _) in enumerate(self.populations)
+        ]
+        for frame in spike_frames(chip.time_step, [g for g in groups if g[1]]):
+            ctx.emit(frame)
+        self.steps_run += 1
 
     def _probe(self, chip: Chip, m: wire.NeuroReadProbe, ack_seq: int) -> wire.Message:
         if m.population >= len(self.populations):

@@ -136,6 +136,10 @@ STRATEGIES: dict[type, st.SearchStrategy] = {
     wire.NeuroLoad: neuro_load(),
     # group sizes bounded so that the payload stays within 1,024 bytes
     wire.NeuroStep: st.builds(wire.NeuroStep, u16, groups(4, 120)),
+    # at most 4 steps of ≤ 2 groups of ≤ 60 indices: ≤ 2 + 4 × (1 + 2 × 123) bytes
+    wire.NeuroStepBatch: st.builds(
+        wire.NeuroStepBatch, st.lists(groups(2, 60), min_size=1, max_size=4).map(tuple)
+    ),
     wire.NeuroSpikes: st.builds(
         wire.NeuroSpikes, u32, groups(4, 120), st.sampled_from(list(wire.SpikesFlags))
     ),

@@ -19,14 +19,24 @@ device and do not go through the audit log; :meth:`NeuroboardDriver.exchange` do
 :class:`~neurolink.hal.commands.SpikeInput` through the safety layer (e-stop latch, audit,
 ``t_wire``) that returns a :class:`~neurolink.hal.commands.SpikeOutput`.
 
+Batches (for 1 ms chip steps in a closed loop, :mod:`.neuroboard_batch`).
+:meth:`NeuroboardDriver.step_batch` runs several steps, each with its own inputs, in
+NEURO_STEP_BATCH frames: one round trip per frame instead of per step. :meth:`submit` hands a
+batch to the driver's stepping thread and returns at once; :meth:`collect` returns the spikes
+of the oldest batch handed over, waiting only if they have not arrived yet. Every other call
+(``step``, probes, counters, ``reset``) first lets the batches in flight finish, so the board's
+state is never read in the middle of one; ``reset`` and ``load`` forget their spikes.
+:attr:`batch_rtt` keeps each batch frame's round trip.
+
 The board drives nothing physical: it needs no ARM (it ACKs ARM and DISARM), has no watchdog,
 and its e-stop callback sends nothing.
 """
 
 from __future__ import annotations
 
+import collections
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -35,6 +45,13 @@ from numpy.typing import ArrayLike
 from neurolink.hal import wire
 from neurolink.hal.commands import Command, SpikeInput, SpikeOutput
 from neurolink.hal.device import Lifecycle, Sent, register_device
+from neurolink.hal.drivers.neuroboard_batch import (
+    MAX_INDICES_PER_STEP_FRAME,
+    BatchJob,
+    StepPipeline,
+    batch_frames,
+    step_frames,
+)
 from neurolink.hal.drivers.serial_base import SerialDevice
 from neurolink.hal.errors import DeviceError, NackError
 from neurolink.hal.safety import SafetyLayer
@@ -44,9 +61,6 @@ from neurolink.snn.errors import NotSupportedError, ResourceError
 from neurolink.snn.spec import NetworkSpec
 
 __all__ = ["MAX_INDICES_PER_STEP_FRAME", "NeuroboardDriver"]
-
-MAX_INDICES_PER_STEP_FRAME = (wire.MAX_PAYLOAD - 3 - 3) // 2
-"""Most axon indices one NEURO_STEP carries in one group (509)."""
 
 _RESOURCE_LIMITS = {"NETWORK_RESOURCES", "NETWORK_SIZE"}
 
@@ -82,6 +96,10 @@ class NeuroboardDriver(SerialDevice):
         self._pops: dict[str, tuple[int, int]] = {}
         self._pop_names: list[str] = []
         self._t = 0
+        self._t_sent = 0  # steps handed to the board (pipelined batches included)
+        self._pipe = StepPipeline(self._run_job)
+        #: Round trip (s) and steps of each NEURO_STEP_BATCH frame, newest last.
+        self.batch_rtt: collections.deque[tuple[float, int]] = collections.deque(maxlen=1 << 16)
 
     # --- identify / load ------------------------------------------------------------------------
     def _configure(self, info: wire.Info) -> None:
@@ -128,6 +146,7 @@ class NeuroboardDriver(SerialDevice):
     def load_network(self, document: Mapping[str, Any]) -> None:
         """Send a plain network dict (``firmware_sim/README.md``) in NEURO_LOAD chunks."""
         self._require(Lifecycle.IDENTIFIED, Lifecycle.ARMED, action="load a network")
+        self._pipe.discard(self._wait_s)
         doc = dict(document)
         data = json.dumps(doc, separators=(",", ":")).encode("utf-8")
         limit = self.neuro_limits.max_network_bytes
@@ -151,7 +170,7 @@ class NeuroboardDriver(SerialDevice):
         self._ports = {p["name"]: (i, int(p["size"])) for i, p in enumerate(doc["inputs"])}
         self._pops = {p["name"]: (i, int(p["size"])) for i, p in enumerate(doc["populations"])}
         self._pop_names = [p["name"] for p in doc["populations"]]
-        self._t = 0
+        self._t = self._t_sent = 0
 
     def _loaded(self) -> None:
         if self.document is None:
@@ -181,41 +200,39 @@ class NeuroboardDriver(SerialDevice):
     @staticmethod
     def _frames(groups: list[wire.SpikeGroup], n_steps: int) -> list[wire.NeuroStep]:
         """NEURO_STEP frames: all but the last queue inputs only (``n_steps = 0``)."""
-        pieces = [
-            (n, idx[k : k + MAX_INDICES_PER_STEP_FRAME])
-            for n, idx in groups
-            for k in range(0, len(idx), MAX_INDICES_PER_STEP_FRAME)
-        ]
-        frames: list[list[wire.SpikeGroup]] = [[]]
-        size = 3
-        for n, idx in pieces:
-            need = 3 + 2 * len(idx)
-            if size + need > wire.MAX_PAYLOAD or len(frames[-1]) == 255:
-                frames.append([])
-                size = 3
-            frames[-1].append((n, idx))
-            size += need
-        return [
-            wire.NeuroStep(n_steps if i == len(frames) - 1 else 0, f) for i, f in enumerate(frames)
-        ]
+        return step_frames(groups, n_steps)
 
     def _spikes(self, collected: tuple[wire.Frame, ...], step: int) -> dict[str, np.ndarray]:
-        out = {name: np.zeros(n, dtype=bool) for name, (_, n) in self._pops.items()}
-        complete = False
+        return self._spikes_of(collected, step, 1)[0]
+
+    def _spikes_of(
+        self, collected: tuple[wire.Frame, ...], first: int, n: int
+    ) -> list[dict[str, np.ndarray]]:
+        """The spikes of steps ``first … first + n − 1`` from their NEURO_SPIKES frames (each
+        step's complete: its last frame without flag MORE)."""
+        out = [
+            {name: np.zeros(k, dtype=bool) for name, (_, k) in self._pops.items()} for _ in range(n)
+        ]
+        done = 0  # steps whose frames are complete
         for frame in collected:
             msg = frame.message
             assert isinstance(msg, wire.NeuroSpikes)
-            if msg.step != step:
-                raise DeviceError(f"{self.url}: NEURO_SPIKES of step {msg.step}, expected {step}")
+            if msg.step != first + done:
+                raise DeviceError(
+                    f"{self.url}: NEURO_SPIKES of step {msg.step}, expected {first + done}"
+                )
             for number, idx in msg.spikes:
                 if number >= len(self._pop_names):
                     raise DeviceError(f"{self.url}: spikes of unknown population {number}")
-                out[self._pop_names[number]][list(idx)] = True
-            complete = not (msg.flags & SpikesFlags.MORE)
-        if not complete:
+                out[done][self._pop_names[number]][list(idx)] = True
+            if not msg.flags & SpikesFlags.MORE:
+                done += 1
+                if done > n:
+                    raise DeviceError(f"{self.url}: NEURO_SPIKES of more than {n} step(s)")
+        if done != n:
             raise DeviceError(
-                f"{self.url}: the spikes of step {step} did not all arrive "
-                f"({len(collected)} NEURO_SPIKES frame(s))"
+                f"{self.url}: the spikes of steps {first}..{first + n - 1} did not all arrive "
+                f"({done} step(s) complete in {len(collected)} NEURO_SPIKES frame(s))"
             )
         return out
 
@@ -232,12 +249,73 @@ class NeuroboardDriver(SerialDevice):
         dict of population name to bool array, shape (n_neurons,)
         """
         self._loaded()
-        frames = self._frames(self._groups(inputs), 1)
-        for f in frames[:-1]:
-            self._checked(self._request(f))
-        ex = self._checked(self._request(frames[-1], collect=(MsgType.NEURO_SPIKES,)))
-        self._t += 1
-        return self._spikes(ex.collected, self._t)
+        self._pipe.settle(self._wait_s)
+        frames = [(f, f.n_steps) for f in self._frames(self._groups(inputs), 1)]
+        return self._run_job(self._job(frames, 1))[0]
+
+    def step_batch(
+        self, inputs: Sequence[Mapping[str, ArrayLike] | None]
+    ) -> list[dict[str, np.ndarray]]:
+        """Run ``len(inputs)`` steps, step ``i`` with ``inputs[i]``, in NEURO_STEP_BATCH frames
+        (one round trip per frame); the spikes of every population at each step.
+
+        Returns
+        -------
+        list of dict of population name to bool array, shape (n_neurons,)
+        """
+        self._loaded()
+        self._pipe.settle(self._wait_s)
+        return self._run_job(self._batch_job(inputs))
+
+    def submit(self, inputs: Sequence[Mapping[str, ArrayLike] | None]) -> None:
+        """Hand ``len(inputs)`` steps to the board without waiting for them (their frames are
+        written by the driver's stepping thread, in order); :meth:`collect` returns their
+        spikes. The inputs are read before this returns: the caller may reuse its arrays."""
+        self._loaded()
+        self._pipe.submit(self._batch_job(inputs))
+
+    def collect(self) -> list[dict[str, np.ndarray]]:
+        """The spikes of each step of the oldest batch :meth:`submit` ted and not collected,
+        waiting for them if they have not arrived.
+
+        Raises
+        ------
+        DeviceError
+            No batch in flight, or running one failed (a NACK, the device lost: chained).
+        """
+        return self._pipe.collect(self._wait_s * max(1, self._pipe.in_flight))
+
+    @property
+    def _wait_s(self) -> float:
+        """Longest a batch can take before the link gives up on one of its frames (s)."""
+        return self.link.timeout * (1 + self.link.retries) + self.load_timeout
+
+    def _batch_job(self, inputs: Sequence[Mapping[str, ArrayLike] | None]) -> BatchJob:
+        rows = [self._groups(i) for i in inputs]
+        if not rows:
+            raise DeviceError("a batch needs at least one step")
+        return self._job(batch_frames(rows, self.neuro_limits.max_steps), len(rows))
+
+    def _job(self, frames: list[tuple[wire.Message, int]], n: int) -> BatchJob:
+        job = BatchJob(frames, self._t_sent + 1, n)
+        self._t_sent += n
+        return job
+
+    def _run_job(self, job: BatchJob) -> list[dict[str, np.ndarray]]:
+        """Write a job's frames in turn, each after the previous one's ACK; its spikes."""
+        out: list[dict[str, np.ndarray]] = []
+        first = job.first_step
+        for message, n in job.frames:
+            if n == 0:
+                self._checked(self._request(message))
+                continue
+            ex = self._checked(self._request(message, collect=(MsgType.NEURO_SPIKES,)))
+            if isinstance(message, wire.NeuroStepBatch):
+                self.batch_rtt.append((ex.rtt_s, n))
+            out += self._spikes_of(ex.collected, first, n)
+            first += n
+            self._t = first - 1
+        return out
 
     def run(
         self, T: int, inputs: Mapping[str, ArrayLike] | ArrayLike | None = None
@@ -297,12 +375,14 @@ class NeuroboardDriver(SerialDevice):
         number, size = self._ports[port]
         if cmd.neurons and cmd.neurons[-1] >= size:
             raise DeviceError(f"SpikeInput neuron {cmd.neurons[-1]} >= port {port!r} size {size}")
+        self._pipe.settle(self._wait_s)
         frames = self._frames([(number, cmd.neurons)] if cmd.neurons else [], 1)
         for f in frames[:-1]:
             self._checked(self._request(f))
         sent, ex = self._send_command(cmd, lambda _: frames[-1], collect=(MsgType.NEURO_SPIKES,))
         assert ex is not None
         self._t += 1
+        self._t_sent = self._t
         spikes = self._spikes(ex.collected, self._t)[population]
         out = SpikeOutput(cmd.step, tuple(int(i) for i in np.flatnonzero(spikes)), cmd.origin)
         return sent, out
@@ -324,6 +404,7 @@ class NeuroboardDriver(SerialDevice):
     ) -> np.ndarray:
         """Current ``u`` or ``v`` of neurons ``first …`` of ``population`` (int64)."""
         self._loaded()
+        self._pipe.settle(self._wait_s)
         if population not in self._pops:
             raise DeviceError(f"no population named {population!r}; {self._pop_names}")
         number, size = self._pops[population]
@@ -346,19 +427,30 @@ class NeuroboardDriver(SerialDevice):
 
     def counters(self, scope: CounterScope = CounterScope.RUN) -> wire.NeuroCounters:
         """NEURO_READ_COUNTERS: activity counts and the chip's energy/time estimates."""
+        self._pipe.settle(self._wait_s)
         reply = self._checked(self._request(wire.NeuroReadCounters(scope))).reply
         assert isinstance(reply, wire.NeuroCounters)
         return reply
 
     def reset(self) -> None:
-        """Initial state, step counter 0; the network stays loaded."""
+        """Initial state, step counter 0; the network stays loaded. Batches in flight are run
+        to their end first and their spikes forgotten."""
+        self._pipe.discard(self._wait_s)
         self._checked(self._request(wire.NeuroReset(ResetScope.STATE)))
-        self._t = 0
+        self._t = self._t_sent = 0
 
     def unload(self) -> None:
         """Reset and unload the network."""
+        self._pipe.discard(self._wait_s)
         self._checked(self._request(wire.NeuroReset(ResetScope.UNLOAD)))
-        self.spec, self.document, self._t = None, None, 0
+        self.spec, self.document, self._t, self._t_sent = None, None, 0, 0
+
+    def close(self) -> None:
+        """Stop the stepping thread (after the batches in flight), then close the port."""
+        try:
+            self._pipe.close(self._wait_s)
+        finally:
+            super().close()
 
     def get_state(self) -> dict[str, np.ndarray]:
         """Not supported (the chip cannot save its pending synaptic input)."""

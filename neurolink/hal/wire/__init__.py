@@ -110,6 +110,7 @@ from neurolink.hal.wire.neuro import (
     NeuroStep,
     SpikeGroup,
 )
+from neurolink.hal.wire.neuro_batch import NeuroStepBatch
 from neurolink.hal.wire.neuro_load import MAX_LOAD_CHUNK, NeuroLoad
 from neurolink.hal.wire.prosthesis import ProsthesisState, ProsthesisVelocity
 from neurolink.hal.wire.seq import (
@@ -195,6 +196,7 @@ __all__ = [
     "NeuroReset",
     "NeuroSpikes",
     "NeuroStep",
+    "NeuroStepBatch",
     "PayloadError",
     "PayloadLengthError",
     "Polarity",

@@ -31,6 +31,7 @@ from neurolink.hal.wire.neuro import (
     NeuroSpikes,
     NeuroStep,
 )
+from neurolink.hal.wire.neuro_batch import NeuroStepBatch
 from neurolink.hal.wire.neuro_load import NeuroLoad
 from neurolink.hal.wire.prosthesis import ProsthesisState, ProsthesisVelocity
 from neurolink.hal.wire.stim import (
@@ -78,6 +79,7 @@ MESSAGES: dict[MsgType, type[Message]] = {
         NeuroReadCounters,
         NeuroCounters,
         NeuroReset,
+        NeuroStepBatch,
     )
 }
 """Every message class by its type; one per :class:`MsgType` member."""

@@ -69,6 +69,7 @@ class MsgType(IntEnum):
     NEURO_READ_COUNTERS = 0x45
     NEURO_COUNTERS = 0x46
     NEURO_RESET = 0x47
+    NEURO_STEP_BATCH = 0x48
 
 
 class Status(IntEnum):
@@ -165,7 +166,7 @@ class Limit(IntEnum):
     POPULATION = 34
     NEURON_INDEX = 35
     NETWORK_SIZE = 36
-    STEP_COUNT = 37  # NEURO_STEP of more steps than INFO's max_steps
+    STEP_COUNT = 37  # NEURO_STEP(_BATCH) of more steps than INFO's max_steps
 
 
 def limit_detail(limit: Limit, index: int = 0) -> int:

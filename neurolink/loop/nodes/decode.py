@@ -23,7 +23,13 @@ from neurolink.loop.core.ports import Port, Stage, Vector
 from neurolink.loop.core.registry import BuildContext, register_node
 from neurolink.loop.core.tick import Tick
 from neurolink.loop.nodes.bin import Bins
-from neurolink.loop.nodes.clocked import PLACEMENTS, StepBackend, check_step, open_backend
+from neurolink.loop.nodes.clocked import (
+    NEUROBOARD,
+    PLACEMENTS,
+    StepBackend,
+    check_step,
+    open_backend,
+)
 from neurolink.loop.nodes.on_chip import OnChip, agreement_r2
 from neurolink.snn import ResourceError, SpecError
 from neurolink.snn.compile import NOT_COMPILABLE, compile_decoder
@@ -63,7 +69,8 @@ class DecodeParams:
     """``decode``: a bin decoder, loaded from ``model`` or calibrated by the task; with ``on``
     other than ``host`` it is compiled onto the chip once fitted (``neurons``: most neurons the
     network may use; ``chip_dt_ms``: the chip step) and fed the detected spikes; ``shadow`` runs
-    the host decoder beside it and records both."""
+    the host decoder beside it and records both. On the ``neuroboard``, ``chip_batch`` steps go
+    in one frame and a batch is read out when the next one is sent (:mod:`.on_chip`)."""
 
     method: str = setting("bayes", choices=tuple(METHODS))
     model: Path | None = dataclasses.field(default=None, metadata={"exists": True})
@@ -77,6 +84,7 @@ class DecodeParams:
     shadow: bool = True
     neurons: int | None = setting(None, ge=8)
     chip_dt_ms: float = setting(1.0, gt=0)
+    chip_batch: int = setting(5, ge=1, le=100)
 
     def validate(self, scope: Scope) -> Self:
         """A decoder placed on the chip must be one that compiles."""
@@ -108,6 +116,9 @@ class ChipPlan:
         Chip step (ms).
     seed : int
         Seed of the compiler.
+    batch, in_flight : int
+        Chip steps per batch, and batches handed over before one is read out
+        (:class:`~neurolink.loop.nodes.on_chip.OnChip`).
     """
 
     on: str
@@ -117,6 +128,8 @@ class ChipPlan:
     max_neurons: int | None = None
     dt_ms: float = 1.0
     seed: int = 0
+    batch: int = 1
+    in_flight: int = 0
 
 
 def make_decoder(params: DecodeParams, bin_s: float) -> Decoder:
@@ -183,6 +196,8 @@ class DecodeNode:
                 ctx.max_samples,
                 max_neurons=p.neurons,
                 dt_ms=p.chip_dt_ms,
+                # the board's schedule also when a replay runs it on the host: same outputs
+                **({"batch": p.chip_batch, "in_flight": 1} if p.on == NEUROBOARD else {}),
             )
         node = cls(ctx.node.name, dec, p.dims, ctx.n_channels, chip=chip, shadow=p.shadow)
         if chip is not None and dec.is_fitted:
@@ -349,7 +364,14 @@ class DecodeNode:
         compiled = compile_decoder(
             self.decoder, max_neurons=plan.max_neurons, dt_ms=plan.dt_ms, seed=plan.seed
         )
-        self.on_chip = OnChip(compiled, plan.backend, plan.fs, plan.max_samples)
+        self.on_chip = OnChip(
+            compiled,
+            plan.backend,
+            plan.fs,
+            plan.max_samples,
+            batch=plan.batch,
+            in_flight=plan.in_flight,
+        )
         self.on_chip.warm_up()
         self.chip_facts = {"on": plan.on, "compile_s": round(now() - t0, 3)}
         self.chip_facts.update(_cost(compiled))
@@ -396,6 +418,7 @@ class DecodeNode:
             if pairs.shape[0] < 2
             else _round(agreement_r2(pairs[:, 0], pairs[:, 1])),
             "bins_compared": int(pairs.shape[0]),
+            **chip.figures(),
         }
 
 
