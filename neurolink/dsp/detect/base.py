@@ -51,6 +51,7 @@ from neurolink.dsp.defaults import (
 from neurolink.dsp.detect.noise import (
     MAD_TO_SIGMA,
     calibrate_mad,
+    ingest_fixed,
     ingest_raw,
     ingest_track,
     normalize_rows,
@@ -171,6 +172,7 @@ class PeakDetector:
             self.n_calibration = 0
             self._noise0 = nz
         self._eta, self._up, self._down = tracker_rates(noise_tau_s, self.fs)
+        self._frozen = noise_tau_s is None
         self.noise_tau_s = noise_tau_s
         self._scale = MAD_TO_SIGMA / self.threshold
         self._sign_code = _SIGN_CODE[self.sign]
@@ -178,6 +180,8 @@ class PeakDetector:
         cap = self._chunk + self.delay + self.lookback + 1
         self._bx = np.empty((cap, self.n_channels), np.float32)
         self._bz = np.empty((cap, self.n_channels), np.float32)
+        self._hit = np.zeros(cap, np.bool_)  # rows holding a z > 1 (the rows a scan visits)
+        self._prev = np.empty(self.n_channels, np.float64)
         self._scratch = np.empty(self._chunk * self.n_channels // (self.dead + 1) + 1, SPIKE_DTYPE)
         self.waveforms: np.ndarray | None = None
         self.reset()
@@ -318,6 +322,7 @@ class PeakDetector:
             if kept > 0 and k > 0:
                 self._bx[:kept] = self._bx[k : self._rows]
                 self._bz[:kept] = self._bz[k : self._rows]
+                self._hit[:kept] = self._hit[k : self._rows]
             self._base = keep_from
             self._rows = kept
         return self._rows
@@ -335,16 +340,29 @@ class PeakDetector:
             if data is None:
                 self._bx[pos : pos + m] = np.nan
                 self._bz[pos : pos + m] = np.nan
+                self._hit[pos : pos + m] = False
             elif not self._calibrated:
                 part = data[done : done + m]
-                self.n_invalid += ingest_raw(part, self._bx, self._bz, pos)
+                self.n_invalid += ingest_raw(part, self._bx, self._bz, self._hit, pos)
                 c0 = self._next - self._first
                 self._cal[c0 : c0 + m] = part
+            elif self._frozen:
+                self.n_invalid += ingest_fixed(
+                    data[done : done + m],
+                    self._bx,
+                    self._bz,
+                    self._hit,
+                    pos,
+                    self._sign_code,
+                    self._scale,
+                    self._mad,
+                )
             else:
                 self.n_invalid += ingest_track(
                     data[done : done + m],
                     self._bx,
                     self._bz,
+                    self._hit,
                     pos,
                     self._sign_code,
                     self._scale,
@@ -353,6 +371,7 @@ class PeakDetector:
                     self._eta,
                     self._up,
                     self._down,
+                    self._prev,
                 )
             self._rows += m
             self._next += m
@@ -364,7 +383,9 @@ class PeakDetector:
         self._med, self._mad = calibrate_mad(self._cal)
         self._cal = None
         self._calibrated = True
-        normalize_rows(self._bx, self._bz, 0, self._rows, self._sign_code, self._scale, self._mad)
+        normalize_rows(
+            self._bx, self._bz, self._hit, 0, self._rows, self._sign_code, self._scale, self._mad
+        )
 
     def _gap(self, n: int, parts: list[np.ndarray], waves: list[np.ndarray]) -> None:
         """Treat ``n`` missing samples as NaN rows; only the last ``delay + lookback`` matter."""

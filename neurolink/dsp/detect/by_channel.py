@@ -25,7 +25,17 @@ def is_channel_peak(bz: np.ndarray, t: int, ch: int, v: float, back: int, dead: 
     """True when ``bz[t, ch] = v`` beats its own channel within ``[t - back, t + dead]``.
 
     Ties: the earliest wins. A non-finite value in the window (``w != w``) rejects the candidate.
+    The two adjacent samples are read first: most samples over threshold lie on a flank of a
+    spike and fail there (the answer does not depend on the order of the reads).
     """
+    if dead > 0:
+        w = bz[t + 1, ch]
+        if w > v or w != w:
+            return False
+    if back > 0:
+        w = bz[t - 1, ch]
+        if w >= v or w != w:
+            return False
     for s in range(t - back, t):
         w = bz[s, ch]
         if w >= v or w != w:
@@ -41,6 +51,7 @@ def is_channel_peak(bz: np.ndarray, t: int, ch: int, v: float, back: int, dead: 
 def scan_by_channel(
     bx: np.ndarray,
     bz: np.ndarray,
+    hit: np.ndarray,
     lo: int,
     hi: int,
     back: int,
@@ -56,6 +67,8 @@ def scan_by_channel(
         Filtered samples (for the amplitude).
     bz : numpy.ndarray of float32, shape (n_rows, n_channels)
         Normalised samples; rows ``lo - back`` to ``hi + dead`` must be valid.
+    hit : numpy.ndarray of bool, shape (n_rows,)
+        Rows holding a value ``> 1`` (the others cannot hold a peak and are skipped).
     lo, hi : int
         Rows to decide.
     back : int
@@ -76,6 +89,8 @@ def scan_by_channel(
     c = bz.shape[1]
     n = 0
     for t in range(lo, hi):
+        if not hit[t]:
+            continue
         for ch in range(c):
             v = bz[t, ch]
             if v > 1.0 and is_channel_peak(bz, t, ch, v, back, dead):
@@ -100,5 +115,5 @@ class ByChannelDetector(PeakDetector):
 
     def _scan(self, lo: int, hi: int) -> int:
         return scan_by_channel(
-            self._bx, self._bz, lo, hi, self.back, self.dead, self._base, self._scratch
+            self._bx, self._bz, self._hit, lo, hi, self.back, self.dead, self._base, self._scratch
         )

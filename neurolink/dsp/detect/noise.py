@@ -37,6 +37,7 @@ from numba import njit
 __all__ = [
     "MAD_TO_SIGMA",
     "calibrate_mad",
+    "ingest_fixed",
     "ingest_raw",
     "ingest_track",
     "normalize_rows",
@@ -104,8 +105,28 @@ def _signed(v: float, sign: int) -> float:
     return abs(v)
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _exact_row(
+    x: np.ndarray, t: int, bz: np.ndarray, r: int, sign: int, scale: float, mad: np.ndarray
+) -> bool:
+    """Second pass over one row: the exact ``z`` where ``s(x) * scale > mad``; True if one is > 1.
+
+    ``mad`` holds the MAD in force before the row (the tracker's previous values).
+    """
+    hit = False
+    for ch in range(x.shape[1]):
+        v = np.float64(x[t, ch])
+        d = mad[ch]
+        zp = _signed(v, sign) * scale
+        if (v - v) == 0.0 and d > 0.0 and zp > d:
+            z = np.float32(zp / d)
+            bz[r, ch] = z
+            hit |= z > 1.0
+    return hit
+
+
 @njit(nogil=True, cache=True)
-def ingest_raw(x: np.ndarray, bx: np.ndarray, bz: np.ndarray, pos: int) -> int:
+def ingest_raw(x: np.ndarray, bx: np.ndarray, bz: np.ndarray, hit: np.ndarray, pos: int) -> int:
     """Copy a block into the buffer without normalising it (calibration phase, ``bz`` = NaN).
 
     Parameters
@@ -113,6 +134,8 @@ def ingest_raw(x: np.ndarray, bx: np.ndarray, bz: np.ndarray, pos: int) -> int:
     x : numpy.ndarray of float32, shape (n, n_channels)
     bx, bz : numpy.ndarray of float32, shape (capacity, n_channels)
         Filtered-signal and normalised-signal buffers; rows ``pos:pos + n`` are written.
+    hit : numpy.ndarray of bool, shape (capacity,)
+        Row flags (see :func:`ingest_track`); rows ``pos:pos + n`` are cleared.
     pos : int
 
     Returns
@@ -127,37 +150,75 @@ def ingest_raw(x: np.ndarray, bx: np.ndarray, bz: np.ndarray, pos: int) -> int:
             v = x[t, ch]
             bx[pos + t, ch] = v
             bz[pos + t, ch] = np.nan
-            if not np.isfinite(v):
-                n_bad += 1
+            n_bad += not ((v - v) == 0.0)
+        hit[pos + t] = False
     return n_bad
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def normalize_rows(
-    bx: np.ndarray, bz: np.ndarray, lo: int, hi: int, sign: int, scale: float, mad: np.ndarray
+    bx: np.ndarray,
+    bz: np.ndarray,
+    hit: np.ndarray,
+    lo: int,
+    hi: int,
+    sign: int,
+    scale: float,
+    mad: np.ndarray,
 ) -> None:
-    """Fill ``bz[lo:hi]`` with the signed signal over the threshold, with a fixed MAD.
+    """Fill ``bz[lo:hi]`` and ``hit[lo:hi]`` from ``bx`` with a fixed MAD (the calibration's).
 
-    ``z = s(x) * scale / mad`` where ``s`` is the sign map (neg: -x, pos: x, both: |x|) and
-    ``scale = 0.6745 / k``, so ``z > 1`` means beyond the threshold ``k * noise``. NaN where the
-    sample is non-finite or the channel inactive.
+    ``bz`` and ``hit`` are as :func:`ingest_track` writes them.
     """
     c = bx.shape[1]
     for t in range(lo, hi):
         for ch in range(c):
+            v = np.float64(bx[t, ch])
+            live = (v - v) == 0.0 and mad[ch] > 0.0
+            bz[t, ch] = 0.0 if live else np.nan
+        hit[t] = _exact_row(bx, t, bz, t, sign, scale, mad)
+
+
+@njit(nogil=True, cache=True, error_model="numpy")
+def ingest_fixed(
+    x: np.ndarray,
+    bx: np.ndarray,
+    bz: np.ndarray,
+    hit: np.ndarray,
+    pos: int,
+    sign: int,
+    scale: float,
+    mad: np.ndarray,
+) -> int:
+    """:func:`ingest_track` with the tracker frozen (``noise_tau_s=None``): the MAD never moves.
+
+    The same output as :func:`ingest_track` with ``eta = 0`` and ``up = down = 1``, faster.
+    """
+    n, c = x.shape
+    n_bad = 0
+    for t in range(n):
+        r = pos + t
+        near = False
+        for ch in range(c):  # vectorised over channels: no branch
+            xv = x[t, ch]
+            bx[r, ch] = xv
+            v = np.float64(xv)
             d = mad[ch]
-            v = bx[t, ch]
-            if d > 0.0 and np.isfinite(v):
-                bz[t, ch] = _signed(v, sign) * scale / d
-            else:
-                bz[t, ch] = np.nan
+            fin = (v - v) == 0.0
+            live = fin & (d > 0.0)
+            bz[r, ch] = 0.0 if live else np.nan
+            near |= live & (_signed(v, sign) * scale > d)
+            n_bad += not fin
+        hit[r] = near and _exact_row(x, t, bz, r, sign, scale, mad)
+    return n_bad
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def ingest_track(
     x: np.ndarray,
     bx: np.ndarray,
     bz: np.ndarray,
+    hit: np.ndarray,
     pos: int,
     sign: int,
     scale: float,
@@ -166,6 +227,7 @@ def ingest_track(
     eta: float,
     up: float,
     down: float,
+    prev: np.ndarray,
 ) -> int:
     """Copy a block into the buffers, normalise it and update the noise trackers sample by sample.
 
@@ -174,8 +236,15 @@ def ingest_track(
     x : numpy.ndarray of float32, shape (n, n_channels)
         Filtered samples.
     bx, bz : numpy.ndarray of float32, shape (capacity, n_channels)
-        Buffers; rows ``pos:pos + n`` receive ``x`` and its normalised form ``z`` (see
-        :func:`normalize_rows`), computed with the MAD in force before the sample.
+        Buffers; rows ``pos:pos + n`` receive ``x`` and its normalised form
+        ``z = float32(s(x) * scale / mad)`` (``s`` the sign map: neg -x, pos x, both |x|), with
+        the MAD in force before the sample, so ``z > 1`` means beyond the threshold
+        ``k * noise``. ``z`` is stored only where it can exceed 1 (``s(x) * scale > mad``); below
+        that ``bz`` holds 0, which compares with a candidate peak (``z > 1``) exactly as the
+        true value would (it is smaller), and saves a division per sample. NaN where the sample
+        is non-finite or the channel inactive.
+    hit : numpy.ndarray of bool, shape (capacity,)
+        ``hit[pos + t]`` is True when row ``t`` holds a ``z > 1`` (the only rows a scan visits).
     pos : int
     sign : int
         -1 (neg), +1 (pos) or 0 (both).
@@ -185,6 +254,8 @@ def ingest_track(
         Tracker state, updated in place (unchanged when ``eta == 0`` and ``up == down == 1``).
     eta, up, down : float
         Tracker steps from :func:`tracker_rates`.
+    prev : numpy.ndarray of float64, shape (n_channels,)
+        Scratch row (the MAD before the current sample).
 
     Returns
     -------
@@ -194,24 +265,24 @@ def ingest_track(
     n, c = x.shape
     n_bad = 0
     for t in range(n):
-        for ch in range(c):
-            v = np.float64(x[t, ch])
-            bx[pos + t, ch] = x[t, ch]
+        r = pos + t
+        near = False
+        for ch in range(c):  # vectorised over channels: no branch
+            xv = x[t, ch]
+            bx[r, ch] = xv
+            v = np.float64(xv)
             d = mad[ch]
-            if not np.isfinite(v):
-                n_bad += 1
-                bz[pos + t, ch] = np.nan
-                continue
-            if d > 0.0:
-                bz[pos + t, ch] = _signed(v, sign) * scale / d
-                m = med[ch]
-                step = eta * d
-                if v > m:
-                    m += step
-                elif v < m:
-                    m -= step
-                med[ch] = m
-                mad[ch] = d * (up if abs(v - m) > d else down)
-            else:
-                bz[pos + t, ch] = np.nan
+            prev[ch] = d
+            fin = (v - v) == 0.0
+            live = fin & (d > 0.0)
+            bz[r, ch] = 0.0 if live else np.nan
+            near |= live & (_signed(v, sign) * scale > d)
+            m = med[ch]
+            step = eta * d
+            m1 = m + step if v > m else (m - step if v < m else m)
+            d1 = d * (up if abs(v - m1) > d else down)
+            med[ch] = m1 if live else m
+            mad[ch] = d1 if live else d
+            n_bad += not fin
+        hit[r] = near and _exact_row(x, t, bz, r, sign, scale, prev)
     return n_bad
