@@ -1,12 +1,14 @@
-"""NEURO_STEP_BATCH on the wire and how the driver cuts steps into frames: payload bytes by hand,
-refusals, truncated records, and frames that respect the payload and ``max_steps`` limits."""
+"""NEURO_STEP_BATCH on the wire and how the driver cuts steps into frames and reads the replies:
+payload bytes by hand, refusals, truncated records, frames that respect the payload and
+``max_steps`` limits, and NEURO_SPIKES frames joined into steps."""
 
 from __future__ import annotations
 
 import pytest
 
 from neurolink.hal import wire
-from neurolink.hal.drivers.neuroboard_batch import batch_frames
+from neurolink.hal.drivers.neuroboard_batch import batch_frames, spikes_of
+from neurolink.hal.errors import DeviceError
 
 
 def test_payload_bytes_by_hand() -> None:
@@ -94,3 +96,41 @@ def test_a_step_too_large_for_a_record_goes_as_neuro_step_pieces() -> None:
 def test_batch_frames_refuse_a_max_steps_below_one() -> None:
     with pytest.raises(ValueError, match="max_steps"):
         batch_frames([()], max_steps=0)
+
+
+def _frames(*spikes: wire.NeuroSpikes) -> tuple[wire.Frame, ...]:
+    return tuple(wire.Frame(i, m) for i, m in enumerate(spikes))
+
+
+def test_spikes_of_joins_more_frames_and_numbers_steps() -> None:
+    more = wire.SpikesFlags.MORE
+    got = spikes_of(
+        _frames(
+            wire.NeuroSpikes(7, ((0, (1,)),), more),  # step 7 continues …
+            wire.NeuroSpikes(7, ((1, (0, 2)),)),  # … here
+            wire.NeuroSpikes(8),
+        ),
+        7,
+        2,
+        ["a", "b"],
+        [2, 3],
+        "pty",
+    )
+    assert [{k: v.tolist() for k, v in d.items()} for d in got] == [
+        {"a": [False, True], "b": [True, False, True]},
+        {"a": [False, False], "b": [False, False, False]},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("frames", "match"),
+    [
+        ((wire.NeuroSpikes(2),), "step 2, expected 1"),
+        ((wire.NeuroSpikes(1), wire.NeuroSpikes(2), wire.NeuroSpikes(3)), "step 3, expected 3"),
+        ((wire.NeuroSpikes(1, (), wire.SpikesFlags.MORE),), "did not all arrive"),
+        ((wire.NeuroSpikes(1, ((5, (0,)),)),), "unknown population 5"),
+    ],
+)
+def test_spikes_of_refuses_frames_that_do_not_add_up(frames, match: str) -> None:
+    with pytest.raises(DeviceError, match=match):
+        spikes_of(_frames(*frames), 1, 2 if len(frames) > 1 else 1, ["a"], [2], "pty")

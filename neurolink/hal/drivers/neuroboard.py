@@ -50,12 +50,13 @@ from neurolink.hal.drivers.neuroboard_batch import (
     BatchJob,
     StepPipeline,
     batch_frames,
+    spikes_of,
     step_frames,
 )
 from neurolink.hal.drivers.serial_base import SerialDevice
 from neurolink.hal.errors import DeviceError, NackError
 from neurolink.hal.safety import SafetyLayer
-from neurolink.hal.wire import CounterScope, MsgType, ProbeVariable, ResetScope, SpikesFlags
+from neurolink.hal.wire import CounterScope, MsgType, ProbeVariable, ResetScope
 from neurolink.snn.enums import BackendKind, Feature, Variable
 from neurolink.snn.errors import NotSupportedError, ResourceError
 from neurolink.snn.spec import NetworkSpec
@@ -208,33 +209,9 @@ class NeuroboardDriver(SerialDevice):
     def _spikes_of(
         self, collected: tuple[wire.Frame, ...], first: int, n: int
     ) -> list[dict[str, np.ndarray]]:
-        """The spikes of steps ``first … first + n − 1`` from their NEURO_SPIKES frames (each
-        step's complete: its last frame without flag MORE)."""
-        out = [
-            {name: np.zeros(k, dtype=bool) for name, (_, k) in self._pops.items()} for _ in range(n)
-        ]
-        done = 0  # steps whose frames are complete
-        for frame in collected:
-            msg = frame.message
-            assert isinstance(msg, wire.NeuroSpikes)
-            if msg.step != first + done:
-                raise DeviceError(
-                    f"{self.url}: NEURO_SPIKES of step {msg.step}, expected {first + done}"
-                )
-            for number, idx in msg.spikes:
-                if number >= len(self._pop_names):
-                    raise DeviceError(f"{self.url}: spikes of unknown population {number}")
-                out[done][self._pop_names[number]][list(idx)] = True
-            if not msg.flags & SpikesFlags.MORE:
-                done += 1
-                if done > n:
-                    raise DeviceError(f"{self.url}: NEURO_SPIKES of more than {n} step(s)")
-        if done != n:
-            raise DeviceError(
-                f"{self.url}: the spikes of steps {first}..{first + n - 1} did not all arrive "
-                f"({done} step(s) complete in {len(collected)} NEURO_SPIKES frame(s))"
-            )
-        return out
+        """The spikes of steps ``first … first + n − 1`` (:func:`.neuroboard_batch.spikes_of`)."""
+        sizes = [self._pops[name][1] for name in self._pop_names]
+        return spikes_of(collected, first, n, self._pop_names, sizes, self.url)
 
     def step(self, inputs: Mapping[str, ArrayLike] | None = None) -> dict[str, np.ndarray]:
         """Run one step with these input spikes; the spikes of every population.

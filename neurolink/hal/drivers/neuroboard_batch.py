@@ -23,6 +23,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from neurolink.hal import wire
 from neurolink.hal.errors import DeviceError
 from neurolink.hal.wire.neuro_batch import BATCH_HEAD_BYTES, record_bytes
@@ -32,6 +34,7 @@ __all__ = [
     "BatchJob",
     "StepPipeline",
     "batch_frames",
+    "spikes_of",
     "step_frames",
 ]
 
@@ -102,6 +105,60 @@ def batch_frames(
         run.append(record)
         size += need
     flush()
+    return out
+
+
+def spikes_of(
+    collected: Sequence[wire.Frame],
+    first: int,
+    n: int,
+    names: Sequence[str],
+    sizes: Sequence[int],
+    url: str,
+) -> list[dict[str, np.ndarray]]:
+    """The spikes of steps ``first … first + n − 1`` from their NEURO_SPIKES frames.
+
+    Parameters
+    ----------
+    collected : sequence of Frame
+        The NEURO_SPIKES frames that came before the ACK, in order.
+    first, n : int
+        Number of the first step (from 1 since load or reset) and steps expected.
+    names, sizes : sequences
+        Population names and sizes, in the order the wire numbers them.
+    url : str
+        The port (for messages).
+
+    Returns
+    -------
+    list of dict of population name to bool array, shape (size,)
+        One per step.
+
+    Raises
+    ------
+    DeviceError
+        A frame of an unexpected step or unknown population, or a step not complete (its last
+        frame still flagged MORE, or missing).
+    """
+    pops = list(zip(names, sizes, strict=True))
+    out = [{name: np.zeros(k, dtype=bool) for name, k in pops} for _ in range(n)]
+    done = 0  # steps whose frames are complete
+    for frame in collected:
+        msg = frame.message
+        assert isinstance(msg, wire.NeuroSpikes)
+        if done == n or msg.step != first + done:
+            raise DeviceError(f"{url}: NEURO_SPIKES of step {msg.step}, expected {first + done}")
+        for number, idx in msg.spikes:
+            if number >= len(names):
+                raise DeviceError(f"{url}: spikes of unknown population {number}")
+            out[done][names[number]][list(idx)] = True
+        if not msg.flags & wire.SpikesFlags.MORE:
+            done += 1
+    if done != n:
+        raise DeviceError(
+            f"{url}: the spikes of steps {first}..{first + n - 1} did not all arrive "
+            f"({done} step(s) complete in {len(collected)} NEURO_SPIKES frame(s))"
+        )
     return out
 
 
