@@ -100,6 +100,10 @@ def xylo_config(spec: NetworkSpec) -> tuple[dict[str, Any], dict[str, tuple[str,
     )
     n_in, n_h = sum(p.n for p in spec.inputs), sum(s.stop - s.start for s in hidden.values())
     n_out = sum(s.stop - s.start for s in output.values())
+    # The core has at least one input channel, hidden and output neuron, but a spec may leave a
+    # layer empty (fixed runs it): an empty layer gets one idle unit (zero weights, threshold
+    # 32767, bias 0), which never spikes and changes nothing that the spec can probe.
+    n_in, n_h, n_out = max(n_in, 1), max(n_h, 1), max(n_out, 1)
     n_syn = 2 if any(c.synapse == 1 for c in spec.connections) else 1
     w_in = np.zeros((n_in, n_h, n_syn), dtype=np.int64)
     w_rec = np.zeros((n_h, n_h, n_syn), dtype=np.int64)
@@ -118,13 +122,11 @@ def xylo_config(spec: NetworkSpec) -> tuple[dict[str, Any], dict[str, tuple[str,
             w_out[pre, post], shifts["out"] = w, c.weight_exp
 
     def layer(names: dict[str, slice], key: str) -> list[int]:
-        return (
-            np.concatenate([np.asarray(getattr(pops[n], key)) for n in names] or [[]])
-            .astype(np.int64)
-            .tolist()
-        )
+        if not names:  # the idle unit of an empty layer
+            return [32767 if key == "vth" else 0]
+        return np.concatenate([np.asarray(getattr(pops[n], key)) for n in names]).tolist()
 
-    aliases: list[list[int]] = []
+    aliases: list[list[int]] = [] if hidden else [[]]
     for name, sl in hidden.items():
         aliases += [[] if a < 0 else [int(a) + sl.start] for a in np.asarray(pops[name].alias)]
     config: dict[str, Any] = {
@@ -209,7 +211,7 @@ class XyloChipBackend:
         self.spec, self._chip = spec, chip
         self._ports = {p.name: p for p in spec.inputs}
         self._port_at = _offsets([(p.name, p.n) for p in spec.inputs])
-        self._n_in = sum(p.n for p in spec.inputs)
+        self._n_in = len(config["weights_in"])  # with the idle channel of a portless spec
 
     def _loaded(self) -> Any:
         if self._chip is None:
