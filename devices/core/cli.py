@@ -10,6 +10,13 @@ the environment variable ``NEUROLINK_DEVICE_SECRET`` (hex) or ``NEUROLINK_DEVICE
 with none of them a fresh secret is generated and printed as the second stdout line,
 ``SECRET <hex>``. A socket listens on loopback only unless ``--socket-public`` is given, which
 prints a warning.
+
+Testing options (:mod:`devices.core.harness`): ``--record FILE`` (the device's own records,
+JSON lines), ``--control PATH`` (the control channel, a Unix socket), ``--fault-script FILE``
+(a timeline of scripted faults, TOML or JSON), ``--persist`` (outlive host disconnects, safe
+state on each), ``--virtual-clock`` (device time moves only when the control channel says so),
+``--lifeline`` (stop when stdin closes), ``--link PATH`` (a pty reached through a symlink that
+follows it when ``--persist`` plugs the device in again).
 """
 
 from __future__ import annotations
@@ -19,9 +26,12 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
+from devices.core.faults import FaultError
+from devices.core.harness import Harness
 from devices.core.model import DeviceModel
 from devices.core.port import Port, PtyPort, SocketPort, is_loopback, parse_socket_address
 from devices.core.profile import DeviceHeader, ProfileError, Table, load_profile
+from devices.core.script import load_fault_script
 from devices.core.server import DeviceServer
 from neurolink.hal.wire import auth
 
@@ -65,6 +75,24 @@ def make_parser(prog: str, default_profile: str, description: str) -> argparse.A
         metavar="S",
         help="a connection that has not authenticated after S seconds yields to the next host",
     )
+    t = p.add_argument_group("testing (see devices/README.md)")
+    t.add_argument("--record", metavar="FILE", help="write the device's own records (JSON lines)")
+    t.add_argument("--control", metavar="PATH", help="serve the control channel on this socket")
+    t.add_argument(
+        "--fault-script", metavar="FILE", help="scripted faults on a timeline (TOML or JSON)"
+    )
+    t.add_argument(
+        "--persist",
+        action="store_true",
+        help="outlive host disconnects: safe state on each, then wait for the next host",
+    )
+    t.add_argument(
+        "--virtual-clock",
+        action="store_true",
+        help="device time moves only by the control channel's 'advance'",
+    )
+    t.add_argument("--lifeline", action="store_true", help="stop when stdin closes")
+    t.add_argument("--link", metavar="PATH", help="keep a symlink to the pty here")
     return p
 
 
@@ -91,7 +119,7 @@ def open_port(args: argparse.Namespace) -> Port:
                 flush=True,
             )
         return SocketPort(host, port)
-    return PtyPort()
+    return PtyPort(link=getattr(args, "link", None))
 
 
 def device_secret(args: argparse.Namespace) -> tuple[bytes, bool]:
@@ -146,22 +174,43 @@ def run_device(
         print(f"{parser.prog}: bad secret: {e}", file=sys.stderr)
         return 2
     try:
+        script = load_fault_script(args.fault_script) if args.fault_script else None
+    except FaultError as e:
+        print(f"{parser.prog}: bad fault script: {e}", file=sys.stderr)
+        return 2
+    if args.link and args.socket:
+        parser.error("--link is for a pty; a socket keeps its address")
+    try:
         port = open_port(args)
     except (ValueError, OSError) as e:
         print(f"{parser.prog}: cannot open the port: {e}", file=sys.stderr)
         return 2
+    harness = Harness(
+        record=args.record,
+        control=args.control,
+        script=script,
+        persist=args.persist,
+        virtual_clock=args.virtual_clock,
+        lifeline=args.lifeline,
+    )
+    try:
+        server = DeviceServer(
+            model,
+            header,
+            port,
+            secret,
+            baud=args.baud,
+            name=parser.prog,
+            auth_timeout_s=args.auth_timeout,
+            harness=harness,
+        )
+    except OSError as e:
+        port.close()
+        print(f"{parser.prog}: cannot open the control channel: {e}", file=sys.stderr)
+        return 2
     print(f"PORT {port.url}", file=out, flush=True)
     if generated:
         print(f"SECRET {secret.hex()}", file=out, flush=True)
-    server = DeviceServer(
-        model,
-        header,
-        port,
-        secret,
-        baud=args.baud,
-        name=parser.prog,
-        auth_timeout_s=args.auth_timeout,
-    )
     server.say(f"{header.identity!r} (profile {args.profile}) on {port.url}")
     server.run()
     return 0

@@ -2,7 +2,8 @@
 
 At ``baud`` b/s with 8N1 framing each byte takes 10 bit times, so a frame of ``n`` bytes
 occupies the line for ``n * 10 / baud`` s after the line is free; its bytes are handed to the
-port when the last one would have arrived. With ``baud = 0`` frames go out at once.
+port when the last one would have arrived. With ``baud = 0`` frames go out at once. A frame
+may be held back (a scripted reply delay); the line stays in order, so frames behind it wait.
 """
 
 from __future__ import annotations
@@ -28,14 +29,14 @@ class TxLine:
         self._free_at_us = 0
         self._queue: deque[tuple[int, bytes]] = deque()
 
-    def push(self, data: bytes, now_us: int) -> None:
-        """Queue one encoded frame sent at device time ``now_us``."""
+    def push(self, data: bytes, now_us: int, hold_us: int = 0) -> None:
+        """Queue one encoded frame sent at device time ``now_us``, held back ``hold_us``."""
+        start = max(now_us + hold_us, self._free_at_us)
         if self.baud:
-            start = max(now_us, self._free_at_us)
             self._free_at_us = start + -(-len(data) * 10_000_000 // self.baud)  # ceil, µs
-            self._queue.append((self._free_at_us, data))
         else:
-            self._queue.append((now_us, data))
+            self._free_at_us = start
+        self._queue.append((self._free_at_us, data))
 
     def due(self, now_us: int) -> bytes:
         """All bytes whose release time has come, in order (removed from the queue)."""
@@ -51,3 +52,4 @@ class TxLine:
     def clear(self) -> None:
         """Drop everything queued (the connection went away)."""
         self._queue.clear()
+        self._free_at_us = 0

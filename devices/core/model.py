@@ -9,7 +9,7 @@ no clock: every call carries the device time, so a test can drive one with chose
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 from neurolink.hal import wire
 
@@ -115,3 +115,15 @@ class DeviceModel(ABC):
     def summary(self) -> str:
         """One line about the run, written to stderr when the device exits."""
         return ""
+
+    def take_records(self) -> list[dict[str, Any]]:
+        """What the model did since the last call, for the device's records
+        (:mod:`devices.core.records`): dicts with ``kind`` and ``t_us`` (device time, µs).
+
+        The default has nothing to report (the server records commands, states and frames).
+        """
+        return []
+
+    def describe(self) -> dict[str, Any]:
+        """The profile as this device enforces it (the control channel's ``info``)."""
+        return {"limits": self.limits_block()}

@@ -8,6 +8,12 @@ pty: the device keeps the master side. The slave is set to raw mode (no echo, no
 discipline, 8 bits) and closed, so that the kernel reports a hang-up on the master until a host
 opens the slave, and again when the host closes it: that is how the device sees a host connect
 and a cable being pulled.
+
+A pty port may keep a symlink to its slave (``link``), as udev keeps ``/dev/serial/by-id/...``:
+a host opens the link, and after :meth:`PtyPort.replug` (a new pty, the device "plugged in
+again") the same path leads to the device. :meth:`Port.unplug` is the device pulling its own
+cable: a pty's master is closed (the host's reads and writes fail with EIO), a socket's
+connections are reset and new ones closed at once until :meth:`Port.replug`.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import ipaddress
 import os
 import select
 import socket
+import struct
 import time
 import tty
 from abc import ABC, abstractmethod
@@ -44,6 +51,14 @@ class Port(ABC):
     def close(self) -> None:
         """Release the port."""
 
+    @abstractmethod
+    def unplug(self) -> None:
+        """The line goes dead: the host loses the connection; no host can connect."""
+
+    @abstractmethod
+    def replug(self) -> None:
+        """The line is back (after :meth:`unplug`): hosts may connect again at :attr:`url`."""
+
     @property
     def listen_fd(self) -> int | None:
         """An fd that polls readable when another host knocks while one is served (sockets);
@@ -52,11 +67,23 @@ class Port(ABC):
 
 
 class PtyPort(Port):
-    """A pseudo-terminal: the host opens :attr:`url` (``/dev/pts/N``) as a serial port."""
+    """A pseudo-terminal: the host opens :attr:`url` (``/dev/pts/N``, or ``link``) as a serial
+    port.
+
+    Parameters
+    ----------
+    link : str, optional
+        Keep a symlink at this path to the current slave (:attr:`url` is then the link).
+    """
 
     _IDLE_POLL_S = 0.005  # how often to look for a host while none is connected
 
-    def __init__(self) -> None:
+    def __init__(self, link: str | None = None) -> None:
+        self._link = link
+        self._master = -1
+        self._open()
+
+    def _open(self) -> None:
         self._master, slave = os.openpty()
         try:
             tty.setraw(slave)  # the line carries bytes: no echo, no CR/LF mangling
@@ -66,9 +93,20 @@ class PtyPort(Port):
         os.set_blocking(self._master, False)
         self._poll = select.poll()
         self._poll.register(self._master, select.POLLIN)
+        if self._link is not None:
+            tmp = f"{self._link}.{os.getpid()}.tmp"
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            os.symlink(self._path, tmp)
+            os.replace(tmp, self._link)  # atomic: the link never points nowhere
 
     @property
     def url(self) -> str:
+        return self._link if self._link is not None else self._path
+
+    @property
+    def device_path(self) -> str:
+        """The pty slave itself (``/dev/pts/N``)."""
         return self._path
 
     def _host_present(self) -> bool:
@@ -78,7 +116,7 @@ class PtyPort(Port):
         """Return the master fd once a host holds the slave open (polled every 5 ms)."""
         deadline = time.monotonic() + max(0.0, timeout_s)
         while True:
-            if self._host_present():
+            if self._master >= 0 and self._host_present():
                 return self._master
             left = deadline - time.monotonic()
             if left <= 0:
@@ -88,9 +126,24 @@ class PtyPort(Port):
     def hang_up(self, fd: int) -> None:
         """Nothing to release: the master stays open until :meth:`close`."""
 
+    def unplug(self) -> None:
+        """Close the master: the host's port fails (EIO), the slave path goes away."""
+        if self._master >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self._master)
+            self._master = -1
+
+    def replug(self) -> None:
+        """A new pty (a new ``/dev/pts/N``); the link, if any, now leads to it."""
+        self.unplug()
+        self._open()
+
     def close(self) -> None:
-        with contextlib.suppress(OSError):
-            os.close(self._master)
+        self.unplug()
+        if self._link is not None:
+            with contextlib.suppress(OSError):
+                if os.readlink(self._link) == self._path:
+                    os.unlink(self._link)
 
 
 def is_loopback(host: str) -> bool:
@@ -135,6 +188,7 @@ class SocketPort(Port):
         self._host = host
         self._port = self._server.getsockname()[1]
         self._conns: dict[int, socket.socket] = {}
+        self._unplugged = False
 
     @property
     def url(self) -> str:
@@ -153,6 +207,9 @@ class SocketPort(Port):
             conn, _ = self._server.accept()
         except (BlockingIOError, ConnectionAbortedError):
             return None
+        if self._unplugged:  # the line is dead: nobody gets through
+            conn.close()
+            return None
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         conn.setblocking(False)
         self._conns[conn.fileno()] = conn
@@ -162,6 +219,19 @@ class SocketPort(Port):
         conn = self._conns.pop(fd, None)
         if conn is not None:
             conn.close()
+
+    def unplug(self) -> None:
+        """Reset every connection; until :meth:`replug`, new ones are closed at once."""
+        self._unplugged = True
+        for conn in self._conns.values():
+            with contextlib.suppress(OSError):  # RST, as a pulled cable looks to TCP peers
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()
+        self._conns.clear()
+
+    def replug(self) -> None:
+        """Take connections again (same address)."""
+        self._unplugged = False
 
     def close(self) -> None:
         for conn in self._conns.values():

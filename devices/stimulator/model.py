@@ -21,7 +21,7 @@ each pulse is also written there as a CSV line as it is delivered, and each stop
 from __future__ import annotations
 
 from array import array
-from typing import ClassVar, TextIO
+from typing import Any, ClassVar, TextIO
 
 from devices.core.model import Context, DeviceModel, output_refusal
 from devices.stimulator.checks import check_stim
@@ -61,6 +61,8 @@ class Stimulator(DeviceModel):
         self._onsets = array("q")
         self._stims: list[wire.Stim] = []
         self.cancelled = 0
+        self._reported = 0  # pulses handed to take_records so far
+        self._stops: list[dict[str, Any]] = []
         self._file = pulse_log
         if pulse_log is not None:
             print(PULSE_LOG_HEADER, file=pulse_log, flush=True)
@@ -126,6 +128,16 @@ class Stimulator(DeviceModel):
         stopped = [self.trains.pop(c) for c in channels if c in self.trains]
         cancelled = sum(t.remaining for t in stopped)
         self.cancelled += cancelled
+        if stopped:
+            self._stops.append(
+                {
+                    "kind": "stop",
+                    "t_us": now_us,
+                    "reason": reason,
+                    "channels": [t.channel for t in stopped],
+                    "cancelled": cancelled,
+                }
+            )
         if self._file is not None and stopped:
             print(
                 f"# stop device_time_us={now_us} reason={reason} trains={len(stopped)} "
@@ -140,6 +152,35 @@ class Stimulator(DeviceModel):
 
     def summary(self) -> str:
         return f"{self.delivered} pulse(s) delivered in all, {self.cancelled} cancelled"
+
+    def take_records(self) -> list[dict[str, Any]]:
+        """Pulses delivered and trains stopped since the last call (``pulse``: ``index`` in
+        the pulse log, ``t_us`` = onset, the phases; ``stop``: ``reason``, ``channels``,
+        ``cancelled``)."""
+        out: list[dict[str, Any]] = []
+        for i in range(self._reported, self.delivered):
+            p = self.pulse(i)
+            out.append(
+                {
+                    "kind": "pulse",
+                    "t_us": p.device_time_us,
+                    "index": i,
+                    "channel": p.channel,
+                    "polarity": p.polarity.name,
+                    "amplitude_ua": p.amplitude_ua,
+                    "phase_width_us": p.phase_width_us,
+                    "interphase_gap_us": p.interphase_gap_us,
+                    "amplitude2_ua": p.amplitude2_ua,
+                    "phase_width2_us": p.phase_width2_us,
+                }
+            )
+        self._reported = self.delivered
+        out += self._stops
+        self._stops = []
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        return {"limits": self.profile.limits, "channels": self.profile.channels}
 
     # ------------------------------------------------------------------ commands
 
