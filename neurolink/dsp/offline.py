@@ -176,15 +176,16 @@ def detect_spikes(
     det: PeakDetector = make_detector(method, c, fs, **common)
     spikes: list[np.ndarray] = []
     waves: list[np.ndarray] = []
+    in_place = filt is not None or reref is not None
     for i in range(0, n, block_size):
-        x = np.array(
-            data[i : i + block_size], dtype=np.float32, order="C"
-        )  # a copy: filtered in place
-        if filt is not None:
-            x = filt.step(x, out=x)
-        if reref is not None:
-            x = reref.step(x, out=x)
-        spikes.append(det.step(x, start_index + i))
+        x = data[i : i + block_size]
+        if in_place:  # a float32 copy, filtered and re-referenced in place
+            x = np.array(x, dtype=np.float32, order="C")
+            if filt is not None:
+                x = filt.step(x, out=x)
+            if reref is not None:
+                x = reref.step(x, out=x)
+        spikes.append(det.step(x, start_index + i))  # the detector copies what it keeps
         if snippet is not None and det.waveforms is not None:
             waves.append(det.waveforms)
     out = np.concatenate(spikes) if spikes else det.step(np.empty((0, c), np.float32))

@@ -48,15 +48,15 @@ from neurolink.dsp.defaults import (
     PEAK_SIGN,
     REFRACTORY_MS,
 )
-from neurolink.dsp.detect.noise import (
-    MAD_TO_SIGMA,
-    calibrate_mad,
+from neurolink.dsp.detect.ingest import (
+    FLAG_NAN,
+    fixed_thresholds,
     ingest_fixed,
     ingest_raw,
     ingest_track,
     normalize_rows,
-    tracker_rates,
 )
+from neurolink.dsp.detect.noise import MAD_TO_SIGMA, calibrate_mad, tracker_rates
 from neurolink.streams.block import Block
 from neurolink.streams.events import SPIKE_DTYPE
 
@@ -180,7 +180,7 @@ class PeakDetector:
         cap = self._chunk + self.delay + self.lookback + 1
         self._bx = np.empty((cap, self.n_channels), np.float32)
         self._bz = np.empty((cap, self.n_channels), np.float32)
-        self._hit = np.zeros(cap, np.bool_)  # rows holding a z > 1 (the rows a scan visits)
+        self._flags = np.zeros(cap, np.uint8)  # row flags (.ingest): the rows a scan visits
         self._prev = np.empty(self.n_channels, np.float64)
         self._scratch = np.empty(self._chunk * self.n_channels // (self.dead + 1) + 1, SPIKE_DTYPE)
         self.waveforms: np.ndarray | None = None
@@ -200,6 +200,7 @@ class PeakDetector:
         self._mad = np.zeros(self.n_channels, np.float64)
         if self._noise0 is not None:
             self._mad[:] = self._noise0 * MAD_TO_SIGMA
+            self._set_constants()
             self._calibrated = True
             self._cal = None
         else:
@@ -322,7 +323,7 @@ class PeakDetector:
             if kept > 0 and k > 0:
                 self._bx[:kept] = self._bx[k : self._rows]
                 self._bz[:kept] = self._bz[k : self._rows]
-                self._hit[:kept] = self._hit[k : self._rows]
+                self._flags[:kept] = self._flags[k : self._rows]
             self._base = keep_from
             self._rows = kept
         return self._rows
@@ -340,10 +341,10 @@ class PeakDetector:
             if data is None:
                 self._bx[pos : pos + m] = np.nan
                 self._bz[pos : pos + m] = np.nan
-                self._hit[pos : pos + m] = False
+                self._flags[pos : pos + m] = FLAG_NAN
             elif not self._calibrated:
                 part = data[done : done + m]
-                self.n_invalid += ingest_raw(part, self._bx, self._bz, self._hit, pos)
+                self.n_invalid += ingest_raw(part, self._bx, self._bz, self._flags, pos)
                 c0 = self._next - self._first
                 self._cal[c0 : c0 + m] = part
             elif self._frozen:
@@ -351,18 +352,20 @@ class PeakDetector:
                     data[done : done + m],
                     self._bx,
                     self._bz,
-                    self._hit,
+                    self._flags,
                     pos,
                     self._sign_code,
                     self._scale,
                     self._mad,
+                    self._thr,
+                    self._zero,
                 )
             else:
                 self.n_invalid += ingest_track(
                     data[done : done + m],
                     self._bx,
                     self._bz,
-                    self._hit,
+                    self._flags,
                     pos,
                     self._sign_code,
                     self._scale,
@@ -371,6 +374,7 @@ class PeakDetector:
                     self._eta,
                     self._up,
                     self._down,
+                    self._active,
                     self._prev,
                 )
             self._rows += m
@@ -379,12 +383,18 @@ class PeakDetector:
             if not self._calibrated and self._next >= self._first + self.n_calibration:
                 self._finish_calibration()
 
+    def _set_constants(self) -> None:
+        """Per-channel constants of the ingest kernels, from the calibrated MAD."""
+        self._active = self._mad > 0.0
+        self._thr, self._zero = fixed_thresholds(self._mad, self._scale)
+
     def _finish_calibration(self) -> None:
         self._med, self._mad = calibrate_mad(self._cal)
+        self._set_constants()
         self._cal = None
         self._calibrated = True
         normalize_rows(
-            self._bx, self._bz, self._hit, 0, self._rows, self._sign_code, self._scale, self._mad
+            self._bx, self._bz, self._flags, 0, self._rows, self._sign_code, self._scale, self._mad
         )
 
     def _gap(self, n: int, parts: list[np.ndarray], waves: list[np.ndarray]) -> None:

@@ -16,17 +16,16 @@ import numpy as np
 from numba import njit
 
 from neurolink.dsp.detect.base import PeakDetector
+from neurolink.dsp.detect.ingest import FLAG_PEAK
 
-__all__ = ["ByChannelDetector", "is_channel_peak", "scan_by_channel"]
+__all__ = ["ByChannelDetector", "is_channel_peak", "is_local_peak", "scan_by_channel"]
 
 
 @njit(nogil=True, cache=True, inline="always")
-def is_channel_peak(bz: np.ndarray, t: int, ch: int, v: float, back: int, dead: int) -> bool:
-    """True when ``bz[t, ch] = v`` beats its own channel within ``[t - back, t + dead]``.
+def is_local_peak(bz: np.ndarray, t: int, ch: int, v: float, back: int, dead: int) -> bool:
+    """The first test of :func:`is_channel_peak`, on the two adjacent samples only.
 
-    Ties: the earliest wins. A non-finite value in the window (``w != w``) rejects the candidate.
-    The two adjacent samples are read first: most samples over threshold lie on a flank of a
-    spike and fail there (the answer does not depend on the order of the reads).
+    Most samples over threshold lie on a flank of a spike and fail here, after two reads.
     """
     if dead > 0:
         w = bz[t + 1, ch]
@@ -36,14 +35,32 @@ def is_channel_peak(bz: np.ndarray, t: int, ch: int, v: float, back: int, dead: 
         w = bz[t - 1, ch]
         if w >= v or w != w:
             return False
+    return True
+
+
+@njit(nogil=True, cache=True, inline="always")
+def is_channel_peak(
+    bz: np.ndarray, flags: np.ndarray, t: int, ch: int, v: float, back: int, dead: int
+) -> bool:
+    """True when ``bz[t, ch] = v`` (> 1) beats its own channel within ``[t - back, t + dead]``.
+
+    Ties: the earliest wins. A non-finite value in the window (``w != w``) rejects the candidate.
+    Only rows with flags are read (:mod:`.ingest`): a row without holds no value above 1 and no
+    NaN on an active channel, so it cannot reject. The adjacent samples are read first
+    (:func:`is_local_peak`); the answer does not depend on the order of the reads.
+    """
+    if not is_local_peak(bz, t, ch, v, back, dead):
+        return False
     for s in range(t - back, t):
-        w = bz[s, ch]
-        if w >= v or w != w:
-            return False
+        if flags[s]:
+            w = bz[s, ch]
+            if w >= v or w != w:
+                return False
     for s in range(t + 1, t + dead + 1):
-        w = bz[s, ch]
-        if w > v or w != w:
-            return False
+        if flags[s]:
+            w = bz[s, ch]
+            if w > v or w != w:
+                return False
     return True
 
 
@@ -51,7 +68,7 @@ def is_channel_peak(bz: np.ndarray, t: int, ch: int, v: float, back: int, dead: 
 def scan_by_channel(
     bx: np.ndarray,
     bz: np.ndarray,
-    hit: np.ndarray,
+    flags: np.ndarray,
     lo: int,
     hi: int,
     back: int,
@@ -67,8 +84,9 @@ def scan_by_channel(
         Filtered samples (for the amplitude).
     bz : numpy.ndarray of float32, shape (n_rows, n_channels)
         Normalised samples; rows ``lo - back`` to ``hi + dead`` must be valid.
-    hit : numpy.ndarray of bool, shape (n_rows,)
-        Rows holding a value ``> 1`` (the others cannot hold a peak and are skipped).
+    flags : numpy.ndarray of uint8, shape (n_rows,)
+        Row flags (:mod:`.ingest`): rows without :data:`~.ingest.FLAG_PEAK` hold no value
+        above 1 and are skipped.
     lo, hi : int
         Rows to decide.
     back : int
@@ -89,11 +107,11 @@ def scan_by_channel(
     c = bz.shape[1]
     n = 0
     for t in range(lo, hi):
-        if not hit[t]:
+        if not flags[t] & FLAG_PEAK:
             continue
         for ch in range(c):
             v = bz[t, ch]
-            if v > 1.0 and is_channel_peak(bz, t, ch, v, back, dead):
+            if v > 1.0 and is_channel_peak(bz, flags, t, ch, v, back, dead):
                 out[n]["sample_index"] = base + t
                 out[n]["channel"] = ch
                 out[n]["amplitude"] = bx[t, ch]
@@ -115,5 +133,5 @@ class ByChannelDetector(PeakDetector):
 
     def _scan(self, lo: int, hi: int) -> int:
         return scan_by_channel(
-            self._bx, self._bz, self._hit, lo, hi, self.back, self.dead, self._base, self._scratch
+            self._bx, self._bz, self._flags, lo, hi, self.back, self.dead, self._base, self._scratch
         )

@@ -29,7 +29,8 @@ from neurolink.dsp.defaults import (
     REFRACTORY_MS,
 )
 from neurolink.dsp.detect.base import PeakDetector, PeakSign
-from neurolink.dsp.detect.by_channel import is_channel_peak
+from neurolink.dsp.detect.by_channel import is_channel_peak, is_local_peak
+from neurolink.dsp.detect.ingest import FLAG_PEAK
 
 __all__ = ["LocallyExclusiveDetector", "neighbours_within", "scan_locally_exclusive"]
 
@@ -59,22 +60,31 @@ def neighbours_within(positions: np.ndarray, radius_um: float) -> tuple[np.ndarr
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _beaten(bz: np.ndarray, t: int, ch: int, v: float, dead: int, nbrs: np.ndarray) -> bool:
+def _beaten(
+    bz: np.ndarray, flags: np.ndarray, t: int, ch: int, v: float, dead: int, nbrs: np.ndarray
+) -> bool:
     """True when a neighbour ``nb`` holds ``bz[s, nb] > v`` within ``|s - t| <= dead``, or an equal
     value earlier (same sample: lower channel).
 
-    Rows are read outwards from ``t`` (a larger neighbour is nearly always within a few samples)
-    and all neighbours of a row together (one cache line); the answer does not depend on the
-    order.
+    ``v > 1``, so only rows flagged :data:`~.ingest.FLAG_PEAK` can hold such a value. Rows are
+    read outwards from ``t`` (a larger neighbour is nearly always within a sample or two), all
+    neighbours of a row together; the answer does not depend on the order.
     """
-    for k in range(dead + 1):
-        for s in (t - k, t + k):
+    for nb in nbrs:
+        w = bz[t, nb]
+        if w > v or (w == v and nb < ch):
+            return True
+    for k in range(1, dead + 1):
+        s = t - k
+        if flags[s] & FLAG_PEAK:
             for nb in nbrs:
-                w = bz[s, nb]
-                if w > v or (w == v and (s < t or (s == t and nb < ch))):
+                if bz[s, nb] >= v:
                     return True
-            if k == 0:
-                break
+        s = t + k
+        if flags[s] & FLAG_PEAK:
+            for nb in nbrs:
+                if bz[s, nb] > v:
+                    return True
     return False
 
 
@@ -82,7 +92,7 @@ def _beaten(bz: np.ndarray, t: int, ch: int, v: float, dead: int, nbrs: np.ndarr
 def scan_locally_exclusive(
     bx: np.ndarray,
     bz: np.ndarray,
-    hit: np.ndarray,
+    flags: np.ndarray,
     lo: int,
     hi: int,
     back: int,
@@ -105,13 +115,17 @@ def scan_locally_exclusive(
     c = bz.shape[1]
     n = 0
     for t in range(lo, hi):
-        if not hit[t]:
+        if not flags[t] & FLAG_PEAK:
             continue
         for ch in range(c):
             v = bz[t, ch]
-            if not (v > 1.0 and is_channel_peak(bz, t, ch, v, back, dead)):
+            # cheapest test first: a larger neighbour is found in a few reads on all but the
+            # best channel of a spike; the own-channel window (back + dead reads) comes last
+            if not (v > 1.0 and is_local_peak(bz, t, ch, v, back, dead)):
                 continue
-            if not _beaten(bz, t, ch, v, dead, indices[indptr[ch] : indptr[ch + 1]]):
+            if _beaten(bz, flags, t, ch, v, dead, indices[indptr[ch] : indptr[ch + 1]]):
+                continue
+            if is_channel_peak(bz, flags, t, ch, v, back, dead):
                 out[n]["sample_index"] = base + t
                 out[n]["channel"] = ch
                 out[n]["amplitude"] = bx[t, ch]
@@ -187,7 +201,7 @@ class LocallyExclusiveDetector(PeakDetector):
         return scan_locally_exclusive(
             self._bx,
             self._bz,
-            self._hit,
+            self._flags,
             lo,
             hi,
             self.back,
