@@ -11,6 +11,13 @@ uses the secret in FILE (creating FILE, mode 0600, with a new secret if it does 
 generated and printed as the second line, ``SECRET <hex>``: give it to the host as
 ``NEUROLINK_DEVICE_SECRET=<hex>``. ``--socket`` listens on loopback only unless
 ``--socket-public`` is given (a warning is printed).
+
+For testing outside pytest: ``--fault-script FILE`` runs a timeline of scripted faults (TOML or
+JSON; times from the first authenticated session; see ``docs/testing_with_emulated_hardware.md``),
+``--persist`` keeps the device alive across host disconnects (safe state on each),
+``--record FILE`` writes the device's own records (JSON lines), ``--control PATH`` serves the
+control channel on a Unix socket, ``--virtual-clock`` moves device time only on the control
+channel's ``advance``.
 """
 
 from __future__ import annotations
@@ -50,6 +57,22 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         metavar="FILE",
         help="session secret (hex); created with a new secret if missing",
     )
+    t = p.add_argument_group("testing")
+    t.add_argument(
+        "--fault-script", metavar="FILE", help="scripted faults on a timeline (TOML or JSON)"
+    )
+    t.add_argument(
+        "--persist",
+        action="store_true",
+        help="outlive host disconnects (safe state on each), wait for the next host",
+    )
+    t.add_argument("--record", metavar="FILE", help="write the device's records (JSON lines)")
+    t.add_argument("--control", metavar="PATH", help="serve the control channel on this socket")
+    t.add_argument(
+        "--virtual-clock",
+        action="store_true",
+        help="device time moves only by the control channel's 'advance'",
+    )
     return p
 
 
@@ -86,6 +109,11 @@ def run(args: argparse.Namespace) -> int:
         capture_stderr=False,
         secret=secret,
         socket_public=args.socket_public,
+        fault_script=args.fault_script,
+        persist=args.persist,
+        record=args.record,
+        control=args.control,
+        virtual_clock=args.virtual_clock,
     ).start()
     assert emu.process is not None
     print(f"PORT {emu.port}", flush=True)

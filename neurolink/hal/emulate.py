@@ -11,6 +11,12 @@ process generated (in its environment, ``NEUROLINK_DEVICE_SECRET``, never on its
 and the secret is registered for its port (:func:`~neurolink.hal.secrets_store.register_secret`),
 so a driver opened on ``emu.port`` in this process authenticates with nothing to configure.
 
+The emulators' testing options pass through (see ``devices/README.md``): ``fault_script``
+(a timeline of scripted faults), ``persist`` (outlive host disconnects), ``virtual_clock``,
+``record`` (the device's own records), ``control`` (the control channel's socket), ``link``
+(a stable symlink to the pty) and ``lifeline`` (the emulator stops when this process ends,
+however it ends). :mod:`neurolink.testing` builds its fixtures on them.
+
 Examples
 --------
 >>> with Emulator("stimulator") as emu:                                # doctest: +SKIP
@@ -21,6 +27,7 @@ Examples
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
 import signal
 import subprocess
@@ -33,13 +40,43 @@ from neurolink.hal.errors import DeviceError
 from neurolink.hal.secrets_store import forget_secret, register_secret
 from neurolink.hal.wire import auth
 
-__all__ = ["EMULATORS", "Emulator", "start_emulator", "stop_emulator"]
+__all__ = ["EMULATORS", "Emulator", "start_emulator", "stop_emulator", "testing_args"]
 
 EMULATORS = ("stimulator", "prosthesis", "neuroboard")
 """Names of the emulators in ``devices/`` (``python -m devices.<name>``)."""
 
 _PACKAGE = "devices"
 _STDERR_LINES = 200
+
+
+def testing_args(
+    *,
+    fault_script: str | os.PathLike[str] | None = None,
+    persist: bool = False,
+    virtual_clock: bool = False,
+    record: str | os.PathLike[str] | None = None,
+    control: str | os.PathLike[str] | None = None,
+    link: str | os.PathLike[str] | None = None,
+    lifeline: bool = False,
+) -> list[str]:
+    """The emulator options for its testing features (see ``devices/README.md``)."""
+    args: list[str] = []
+    for flag, path in (
+        ("--fault-script", fault_script),
+        ("--record", record),
+        ("--control", control),
+        ("--link", link),
+    ):
+        if path is not None:
+            args += [flag, os.fspath(path)]
+    for flag, on in (
+        ("--persist", persist),
+        ("--virtual-clock", virtual_clock),
+        ("--lifeline", lifeline),
+    ):
+        if on:
+            args.append(flag)
+    return args
 
 
 def _command(
@@ -93,6 +130,12 @@ class Emulator:
         The session secret to start it with (default: a fresh random one).
     socket_public : bool
         Let ``socket`` be an address other machines can reach (the emulator warns).
+    fault_script, record, control, link : path, optional
+        Testing options passed through: a fault-script file, the records file (JSON lines),
+        the control channel's socket path, a symlink kept to the pty.
+    persist, virtual_clock, lifeline : bool
+        Testing options passed through: outlive host disconnects; device time moved only by
+        the control channel; stop when this process ends (stdin is a pipe held open here).
 
     Attributes
     ----------
@@ -116,10 +159,27 @@ class Emulator:
         capture_stderr: bool = True,
         secret: bytes | None = None,
         socket_public: bool = False,
+        fault_script: str | os.PathLike[str] | None = None,
+        persist: bool = False,
+        virtual_clock: bool = False,
+        record: str | os.PathLike[str] | None = None,
+        control: str | os.PathLike[str] | None = None,
+        link: str | os.PathLike[str] | None = None,
+        lifeline: bool = False,
     ) -> None:
         self.name = name
         self.capture_stderr = capture_stderr
-        self.command = _command(name, profile, socket, baud, extra_args, socket_public)
+        testing = testing_args(
+            fault_script=fault_script,
+            persist=persist,
+            virtual_clock=virtual_clock,
+            record=record,
+            control=control,
+            link=link,
+            lifeline=lifeline,
+        )
+        self.lifeline = lifeline
+        self.command = _command(name, profile, socket, baud, [*testing, *extra_args], socket_public)
         self.secret = auth.new_secret() if secret is None else bytes(secret)
         self.start_timeout = float(start_timeout)
         self.process: subprocess.Popen[str] | None = None
@@ -140,7 +200,7 @@ class Emulator:
         env[auth.SECRET_ENV] = self.secret.hex()
         proc = subprocess.Popen(
             self.command,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE if self.lifeline else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE if self.capture_stderr else None,
             text=True,
@@ -215,7 +275,11 @@ class Emulator:
             return None
         if self.port:
             forget_secret(self.port)
-        return stop_emulator(self.process, timeout)
+        code = stop_emulator(self.process, timeout)
+        if self.process.stdin is not None:  # the lifeline: closed once the process is gone
+            with contextlib.suppress(OSError):
+                self.process.stdin.close()
+        return code
 
     def __enter__(self) -> Self:
         return self.start()

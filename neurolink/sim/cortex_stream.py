@@ -19,6 +19,7 @@ import threading
 
 from neurolink.sim.config import CortexConfig
 from neurolink.sim.cortex import CortexSimulator
+from neurolink.sim.geometry import UTAH_PITCH_UM, grid_positions
 from neurolink.sim.streamer import CortexStreamer
 
 __all__ = ["build_parser", "main"]
@@ -34,6 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--duration", type=float, default=0.0, help="seconds (0: until Ctrl-C)")
     p.add_argument("--seed", type=int, default=0, help="random seed")
     p.add_argument("--units", type=int, default=60, help="number of tuned units")
+    p.add_argument(
+        "--channels",
+        type=int,
+        default=0,
+        help="electrodes on a grid at the Utah pitch (default 0: the 96-site Utah array)",
+    )
     p.add_argument("--fs", type=float, default=30_000.0, help="sampling rate (Hz)")
     p.add_argument("--chunk-ms", type=float, default=1.0, help="chunk length (ms)")
     p.add_argument("--no-truth", action="store_true", help="do not publish ground truth")
@@ -43,8 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the streamer until the duration elapses, Ctrl-C or SIGTERM; return the exit code."""
-    args = build_parser().parse_args(argv)
-    sim = CortexSimulator(CortexConfig(fs=args.fs, n_units=args.units), seed=args.seed)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.channels < 0:
+        parser.error(f"--channels {args.channels} must be >= 1 (or 0 for the Utah array)")
+    positions = grid_positions(args.channels, UTAH_PITCH_UM) if args.channels else None
+    config = CortexConfig(fs=args.fs, n_units=args.units, positions=positions)
+    sim = CortexSimulator(config, seed=args.seed)
     streamer = CortexStreamer(
         sim,
         args.name,

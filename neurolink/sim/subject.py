@@ -55,6 +55,8 @@ class SimulatedSubject:
         Seed of the simulated cortex.
     units : int
         Tuned units.
+    channels : int, optional
+        Electrodes, on a grid at the Utah pitch (default: the 96-site Utah array).
     fs : float
         Sampling rate (Hz).
     chunk_ms : float
@@ -71,6 +73,7 @@ class SimulatedSubject:
         *,
         seed: int = 0,
         units: int = 60,
+        channels: int | None = None,
         fs: float = 30_000.0,
         chunk_ms: float = 1.0,
         duration: float | None = None,
@@ -78,6 +81,7 @@ class SimulatedSubject:
     ) -> None:
         self.name = name or f"neurolink-subject-{uuid.uuid4().hex[:10]}"
         self.seed, self.units, self.fs, self.chunk_ms = int(seed), int(units), float(fs), chunk_ms
+        self.channels = None if channels is None else int(channels)
         self.duration = duration
         self.truth = truth
         self.process: subprocess.Popen[str] | None = None
@@ -101,6 +105,8 @@ class SimulatedSubject:
             "--chunk-ms",
             f"{self.chunk_ms:g}",
         ]
+        if self.channels is not None:
+            cmd += ["--channels", str(self.channels)]
         if self.duration is not None:
             cmd += ["--duration", f"{self.duration:g}"]
         if not self.truth:
