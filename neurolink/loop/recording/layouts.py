@@ -32,6 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from neurolink.bounded.json_text import loads_bounded
+from neurolink.errors import FileFormatError
 from neurolink.loop.recording.xdf import NUMERIC_DTYPES
 from neurolink.streams.events import SPIKE_DTYPE
 from neurolink.streams.meta.channels import MARKER_TYPE
@@ -278,5 +280,11 @@ def to_json(obj: Any) -> str:
 
 
 def from_json(text: str) -> Any:
-    """Parse one recorded JSON value."""
-    return json.loads(text)
+    """Parse one recorded JSON value, its size and nesting bounded.
+
+    Raises
+    ------
+    FileFormatError
+        Not JSON, or over the limits of :func:`neurolink.bounded.loads_bounded`.
+    """
+    return loads_bounded(text, "a recorded JSON record", FileFormatError)

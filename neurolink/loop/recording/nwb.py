@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from neurolink.errors import FileFormatError
+from neurolink.loop.recording.layouts import from_json
 from neurolink.loop.recording.reader import RecordedStream, Session, read_session
 
 __all__ = ["export_nwb"]
@@ -61,7 +62,7 @@ def _records(stream: RecordedStream | None) -> list[tuple[float, dict[str, Any]]
     out = []
     for t, text in zip(stream.timestamps, stream.labels(), strict=True):
         try:
-            value = json.loads(text)
+            value = from_json(text)
         except ValueError:
             continue
         if isinstance(value, dict):

@@ -2,17 +2,20 @@
 
 :func:`read_session` parses with ``pyxdf.load_xdf`` (a runtime dependency)
 with clock synchronisation and de-jittering off by default, so time stamps come back exactly as
-written. A file cut short (a killed session) is first checked chunk by chunk; when it ends inside
-a chunk, only the complete chunks are handed to pyxdf and :attr:`Session.truncated` is set.
-(pyxdf by itself reads past a partial Samples chunk but raises on a file cut inside a header,
-a chunk tag or a ClockOffset chunk.)
+written. The file is first checked chunk by chunk (:func:`neurolink.bounded.xdf_scan.scan_xdf`):
+a chunk that breaks the format or declares more than the limits allow (a channel count, a sample
+count its bytes cannot hold) is refused as "corrupt chunk at byte N" before pyxdf allocates
+anything, so pyxdf never skips damage silently. A file cut short (a killed session) ends inside
+a chunk: only the complete chunks are handed to pyxdf, :attr:`Session.truncated` is set and
+:attr:`Session.truncated_at` says where the partial chunk starts. The sidecar is read with its
+size and JSON depth bounded, and the types of the keys the recorder writes checked.
 """
 
 from __future__ import annotations
 
+import gzip
 import importlib
 import io
-import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,10 +23,12 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from neurolink.bounded.limits import gib, memory_budget
+from neurolink.bounded.xdf_scan import CorruptChunk, NotXdf, XdfScan, scan_xdf
 from neurolink.errors import FileFormatError
 from neurolink.loop.recording.layouts import StreamKind, from_json, rows_to_events
 from neurolink.loop.recording.sidecar import read_sidecar
-from neurolink.loop.recording.xdf import MAGIC, NUMERIC_DTYPES
+from neurolink.loop.recording.xdf import NUMERIC_DTYPES
 
 __all__ = ["RecordedStream", "Session", "complete_length", "read_session"]
 
@@ -109,6 +114,8 @@ class Session:
         The XDF file header as pyxdf parses it.
     truncated : bool
         True when the file ended inside a chunk (the partial chunk was ignored).
+    truncated_at : int or None
+        Byte offset where the partial chunk starts (None when not truncated).
     """
 
     path: Path
@@ -116,6 +123,17 @@ class Session:
     sidecar: dict[str, Any] | None
     file_header: dict[str, Any] | None
     truncated: bool
+    truncated_at: int | None = None
+
+    @property
+    def damage(self) -> str | None:
+        """``"truncated at byte N"`` with what was ignored, or None for a whole file."""
+        if not self.truncated:
+            return None
+        return (
+            f"truncated at byte {self.truncated_at}: the file ends inside a chunk, which was "
+            "ignored (the session did not close: killed, or the disk filled)"
+        )
 
     def __getitem__(self, name: str) -> RecordedStream:
         try:
@@ -140,7 +158,7 @@ class Session:
 def complete_length(f: BinaryIO) -> int:
     """Length of the longest prefix of an XDF file that ends on a chunk boundary.
 
-    Only the length prefixes are read (one seek per chunk), not the chunk contents.
+    Every chunk is checked (:func:`~neurolink.bounded.xdf_scan.scan_xdf`), not only framed.
 
     Parameters
     ----------
@@ -150,26 +168,65 @@ def complete_length(f: BinaryIO) -> int:
     Returns
     -------
     int
-        Byte count: the magic plus every complete chunk; the rest is a partial chunk or garbage.
+        Byte count: the magic plus every complete chunk; the rest is a partial chunk.
+
+    Raises
+    ------
+    FileFormatError
+        Not an XDF file, or a corrupt chunk (its byte offset in the message).
     """
-    size = f.seek(0, io.SEEK_END)
-    f.seek(0)
-    if f.read(4) != MAGIC:
-        raise FileFormatError("not an XDF file (no 'XDF:' magic)")
-    pos = 4
-    widths = {1: "<B", 4: "<I", 8: "<Q"}
-    while pos < size:
-        f.seek(pos)
-        head = f.read(9)
-        fmt = widths.get(head[0])
-        if fmt is None or 1 + struct.calcsize(fmt) > len(head):
-            break
-        (length,) = struct.unpack_from(fmt, head, 1)
-        end = pos + 1 + struct.calcsize(fmt) + length
-        if length < 2 or end > size:
-            break
-        pos = end
-    return pos
+    return _scan(f).end
+
+
+def _scan(f: BinaryIO) -> XdfScan:
+    try:
+        return scan_xdf(f)
+    except (NotXdf, CorruptChunk) as exc:
+        raise FileFormatError(str(exc)) from None
+
+
+#: Bytes of memory reading a recording may take per byte of file (pyxdf's lists and arrays,
+#: their concatenation, the copy into a RecordedStream).
+_MEMORY_PER_BYTE = 3
+
+
+def _open(path: Path) -> tuple[io.BytesIO | None, XdfScan]:
+    """Scan the file (a ``.xdfz`` decompressed first, bounded by memory): a copy of its
+    complete chunks when it must be cut or was compressed, else None (pyxdf reads the file)."""
+    budget = memory_budget()
+    limit = budget // _MEMORY_PER_BYTE if budget else None
+    with open(path, "rb") as f:
+        if path.suffix.lower() == ".xdfz":
+            data = _gunzip(path, f, limit)
+            scan = _scan(data)
+            return io.BytesIO(data.getbuffer()[: scan.end]), scan
+        scan = _scan(f)
+        if limit is not None and scan.end > limit:
+            raise FileFormatError(
+                f"{path}: {gib(scan.end)} of recording needs about "
+                f"{gib(scan.end * _MEMORY_PER_BYTE)} of memory to read; this process may use "
+                f"{gib(budget or 0)}"
+            )
+        if not scan.truncated:
+            return None, scan
+        f.seek(0)
+        return io.BytesIO(f.read(scan.end)), scan
+
+
+def _gunzip(path: Path, f: BinaryIO, limit: int | None) -> io.BytesIO:
+    out = io.BytesIO()
+    try:
+        with gzip.GzipFile(fileobj=f) as z:
+            while piece := z.read(1 << 24):
+                out.write(piece)
+                if limit is not None and out.tell() > limit:
+                    raise FileFormatError(
+                        f"{path}: decompresses to more than {gib(limit)}, more than this "
+                        "process can read into memory"
+                    )
+    except (OSError, EOFError) as exc:
+        raise FileFormatError(f"{path}: not a readable gzip-compressed XDF file: {exc}") from None
+    return out
 
 
 def read_session(
@@ -180,7 +237,8 @@ def read_session(
     Parameters
     ----------
     path : str or pathlib.Path
-        The ``.xdf`` file; its sidecar is read from ``path.with_suffix(".json")`` if present.
+        The ``.xdf`` file (``.xdfz``: gzip-compressed); its sidecar is read from
+        ``path.with_suffix(".json")`` if present.
     synchronize_clocks : bool
         Apply the ClockOffset chunks to the time stamps (pyxdf's synchronisation).
     dejitter : bool
@@ -189,38 +247,41 @@ def read_session(
     Returns
     -------
     Session
+
+    Raises
+    ------
+    FileFormatError
+        One line naming the file: not XDF, a corrupt chunk (with its byte offset), more than
+        memory allows, an unreadable sidecar.
     """
     path = Path(path)
     try:
         pyxdf = importlib.import_module("pyxdf")
     except ImportError as exc:
         raise FileFormatError(f"{path}: reading XDF needs pyxdf (pip install pyxdf)") from exc
-    source: Path | io.BytesIO = path
-    truncated = False
-    if path.suffix.lower() == ".xdf":  # compressed files go to pyxdf as they are
-        try:
-            with open(path, "rb") as f:
-                end = complete_length(f)
-                truncated = end < f.seek(0, io.SEEK_END)
-                if truncated:
-                    f.seek(0)
-                    source = io.BytesIO(f.read(end))
-        except OSError as exc:
-            raise FileFormatError(f"{path}: cannot read: {exc}") from exc
-        except FileFormatError as exc:
-            raise FileFormatError(f"{path}: {exc}") from None
+    try:
+        copy, scan = _open(path)
+    except OSError as exc:
+        raise FileFormatError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except FileFormatError as exc:
+        if str(exc).startswith(str(path)):
+            raise
+        raise FileFormatError(f"{path}: {exc}") from None
     try:
         streams, header = pyxdf.load_xdf(
-            source, synchronize_clocks=synchronize_clocks, dejitter_timestamps=dejitter
+            path if copy is None else copy,
+            synchronize_clocks=synchronize_clocks,
+            dejitter_timestamps=dejitter,
         )
-    except Exception as exc:  # pyxdf raises anything on a corrupt file
-        raise FileFormatError(f"{path}: cannot read as XDF: {exc}") from exc
-    try:
-        sidecar = read_sidecar(path)
-    except ValueError as exc:
-        raise FileFormatError(f"{path}: sidecar is not valid JSON: {exc}") from exc
-    by_name = {rs.name: rs for rs in map(_recorded, streams)}
-    return Session(path, by_name, sidecar, header, truncated)
+        by_name = {rs.name: rs for rs in map(_recorded, streams)}
+    except MemoryError:
+        raise FileFormatError(f"{path}: not enough memory to read the recording") from None
+    except Exception as exc:  # pyxdf raises anything on a file it cannot read
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise FileFormatError(f"{path}: cannot read as XDF: {first}") from None
+    sidecar = read_sidecar(path)
+    at = scan.end if scan.truncated else None
+    return Session(path, by_name, sidecar, header, scan.truncated, at)
 
 
 def _first(d: dict[str, Any], key: str, default: Any = None) -> Any:
@@ -254,11 +315,21 @@ def _footer(s: dict[str, Any]) -> dict[str, float] | None:
     if not footer:
         return None
     info = footer.get("info") or {}
-    return {
-        "first_timestamp": float(_first(info, "first_timestamp", "nan")),
-        "last_timestamp": float(_first(info, "last_timestamp", "nan")),
-        "sample_count": int(_first(info, "sample_count", "0")),
-    }
+    out: dict[str, float] = {}
+    for key, kind, default in (
+        ("first_timestamp", float, "nan"),
+        ("last_timestamp", float, "nan"),
+        ("sample_count", int, "0"),
+    ):
+        text = _first(info, key, default)
+        try:
+            out[key] = kind(text)
+        except (TypeError, ValueError):
+            name = _first(s["info"], "name", "")
+            raise FileFormatError(
+                f"the footer of stream {name!r} holds {key} = {str(text)[:40]!r}, not a number"
+            ) from None
+    return out
 
 
 def _recorded(s: dict[str, Any]) -> RecordedStream:

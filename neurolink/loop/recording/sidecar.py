@@ -19,12 +19,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from neurolink.bounded.json_text import read_json_file
 from neurolink.clock import now
+from neurolink.errors import FileFormatError
 from neurolink.loop.recording.layouts import to_json
 
 __all__ = [
     "RESERVED_KEYS",
     "SIDECAR_FORMAT",
+    "SIDECAR_TYPES",
     "Sidecar",
     "host_time_record",
     "read_sidecar",
@@ -95,14 +98,65 @@ def write_sidecar(path: Path, content: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+#: Keys the recorder and the session write, and the JSON types a sidecar may give them.
+SIDECAR_TYPES: dict[str, tuple[type, ...]] = {
+    "format": (str,),
+    "xdf": (str,),
+    "session_id": (str,),
+    "status": (str,),
+    "start": (dict, type(None)),
+    "stop": (dict, type(None)),
+    "versions": (dict,),
+    "streams": (list,),
+    "clock_offsets": (dict,),
+    "summary": (dict,),
+    "config": (dict,),
+    "source": (dict, type(None)),
+    "limits": (dict, type(None)),
+    "seeds": (dict, list, type(None)),
+    "deadline_s": (int, float, type(None)),
+}
+
+
 def read_sidecar(xdf_path: Path) -> dict[str, Any] | None:
-    """The sidecar of ``xdf_path`` as a dict, or None when there is none."""
+    """The sidecar of ``xdf_path`` as a dict, or None when there is none.
+
+    Read with its size and nesting bounded (:func:`neurolink.bounded.read_json_file`); the
+    keys of :data:`SIDECAR_TYPES` must have their JSON types.
+
+    Raises
+    ------
+    FileFormatError
+        One line naming the sidecar: unreadable, over a limit, not JSON, not an object, or a
+        key of the wrong type.
+    """
     path = sidecar_path(xdf_path)
     if not path.exists():
         return None
-    with open(path, encoding="utf-8") as f:
-        result: dict[str, Any] = json.load(f)
-    return result
+    content = read_json_file(path, FileFormatError)
+    if not isinstance(content, dict):
+        raise FileFormatError(
+            f"{path}: a sidecar is a JSON object, this one is a {type(content).__name__}"
+        )
+    for key, types in SIDECAR_TYPES.items():
+        if key in content and not isinstance(content[key], types):
+            want = " or ".join(_JSON_NAMES[t] for t in types)
+            raise FileFormatError(
+                f"{path}: sidecar key {key!r} is a {_JSON_NAMES.get(type(content[key]), '?')}, "
+                f"expected {want}"
+            )
+    return content
+
+
+_JSON_NAMES = {
+    dict: "object",
+    list: "array",
+    str: "string",
+    int: "number",
+    float: "number",
+    bool: "boolean",
+    type(None): "null",
+}
 
 
 def host_time_record() -> dict[str, Any]:

@@ -6,11 +6,10 @@ the package docstring (:mod:`neurolink.loop.report`) for the full convention.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
-from neurolink.loop.recording import RecordedStream, Session, StreamKind
+from neurolink.loop.recording import RecordedStream, Session, StreamKind, from_json
 
 __all__ = [
     "CURSOR",
@@ -147,7 +146,7 @@ def parse_task_events(stream: RecordedStream) -> tuple[tuple[TaskEvent, ...], in
     bad = 0
     for label, ts in zip(stream.labels(), stream.timestamps, strict=True):
         try:
-            obj = json.loads(label)
+            obj = from_json(label)
         except ValueError:
             obj = None
         if isinstance(obj, dict) and isinstance(obj.get("event"), str):
