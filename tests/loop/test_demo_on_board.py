@@ -1,0 +1,94 @@
+"""The demo with the decoder compiled onto the emulated neuromorphic board
+(``--decoder-on neuroboard``): the board steps the decoder at 1 ms chip steps over a real pty,
+in batches of 5 steps with one batch in flight, and the closed loop solves the center-out task;
+the summary says where the decoder ran and how the board kept up, and a replay (which runs the
+board's network on the host's ``fixed`` backend with the board's schedule) reproduces the
+decoder's outputs exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from neurolink.cli.demo import demo_config
+from neurolink.decode import BayesianDecoder
+from neurolink.loop.recording import read_session
+from neurolink.loop.replay.report import format_replay
+from neurolink.loop.replay.run import replay
+from neurolink.loop.session.run import Session
+from neurolink.sim.task import CenterOutParams
+from tests.loop.test_demo_e2e import GAIN, TASK, closed_loop_bins, offline_closed_loop
+
+
+@pytest.fixture(scope="module")
+def on_board(tmp_path_factory):
+    path = tmp_path_factory.mktemp("board") / "board.xdf"
+    cfg = demo_config(
+        duration=20.0,
+        calibration=8.0,
+        seed=3,
+        gain=GAIN,
+        task=TASK,
+        decoder_on="neuroboard",
+        record_raw=True,
+    )
+    session = Session(cfg, status_out=None, recording=path)
+    summary = session.run()
+    assert summary["stop_reason"] == "duration" and not summary["faults"], summary["faults"]
+    return session, summary, path
+
+
+def test_the_task_is_solved_with_the_decoder_on_the_board(on_board) -> None:
+    session, summary, path = on_board
+    task = summary["task"]
+    assert task["phase"] == "closed_loop" and task["trials"] >= 4
+    # Control, as for the host decoder: the float decoder fitted on shuffled labels drives the
+    # cursor offline on closed-loop counts it was not fitted on.
+    node = session.engine.graph["decoder"]
+    X, Y = node.calibration_data()
+    C, intent = closed_loop_bins(read_session(path), X.shape[1])
+    params = CenterOutParams(**task["params"], slow_radius=TASK["slow_radius"])
+    rates = [
+        offline_closed_loop(
+            BayesianDecoder(bin_s=0.02, grid_shape=25, prior="continuity").fit(
+                X, Y[np.random.default_rng(seed).permutation(len(Y))]
+            ),
+            C,
+            intent,
+            params,
+            40.0,
+            seed,
+        )
+        for seed in range(8)
+    ]
+    chance = float(np.mean(rates))
+    assert task["success_rate"] >= max(0.7, chance + 0.4), (task, rates)
+
+
+def test_the_summary_says_the_decoder_ran_on_the_board_and_kept_up(on_board) -> None:
+    _, summary, path = on_board
+    chip = summary["decoder_on_chip"]
+    assert chip["node"] == "decoder" and chip["on"] == "neuroboard"
+    assert chip["fits"] and chip["cores"] >= 1 and 0 < chip["neurons"] <= 2048
+    assert chip["batch_steps"] == 5 and chip["batches_in_flight"] == 1
+    # one 1 ms chip step per ms of closed-loop data (12 s), read out but for the batch in flight
+    assert abs(chip["steps"] - 12_000) < 50
+    assert chip["board_rtt_us_median"] > 0 and chip["wait_us_median"] >= 0
+    assert chip["r2_vs_host"] is not None and chip["r2_vs_host"] > 0.5
+    rec = read_session(path)
+    host, decoded = rec["decoded_host"], rec["decoded"]
+    assert host.data.shape[0] == chip["bins_compared"] >= 550  # one per 20 ms bin
+    # the board's output drove the loop: a value per block in which a batch was read out, so
+    # at most one per 5 ms (fewer when a late block read out several), 4 per 20 ms bin at best
+    assert 2 * host.data.shape[0] < decoded.data.shape[0] <= chip["steps"] // 5 + 1
+
+
+def test_replay_reproduces_the_board_decoder_exactly(on_board) -> None:
+    _, summary, path = on_board
+    result = replay(path)
+    assert result.identical, format_replay(result.summary)
+    s = result.streams
+    assert (
+        s["decoded"].recorded == s["decoded"].replayed > 0.1 * summary["decoder_on_chip"]["steps"]
+    )
+    assert s["commands"].recorded == s["commands"].replayed == summary["commands"]["sent"]
