@@ -48,15 +48,9 @@ from neurolink.dsp.defaults import (
     PEAK_SIGN,
     REFRACTORY_MS,
 )
-from neurolink.dsp.detect.ingest import (
-    FLAG_NAN,
-    fixed_thresholds,
-    ingest_fixed,
-    ingest_raw,
-    ingest_track,
-    normalize_rows,
-)
+from neurolink.dsp.detect.ingest import FLAG_NAN, fixed_thresholds, ingest_raw, normalize_rows
 from neurolink.dsp.detect.noise import MAD_TO_SIGMA, calibrate_mad, tracker_rates
+from neurolink.dsp.detect.scan import ingest_scan, scan_peaks
 from neurolink.streams.block import Block
 from neurolink.streams.events import SPIKE_DTYPE
 
@@ -78,7 +72,7 @@ _SIGN_CODE = {PeakSign.NEG: -1, PeakSign.POS: 1, PeakSign.BOTH: 0}
 
 
 class PeakDetector:
-    """Base of the streaming detectors; subclasses supply :meth:`_scan` (a numba kernel).
+    """Base of the streaming detectors; a method is its neighbour lists (none: by channel).
 
     Parameters
     ----------
@@ -171,18 +165,24 @@ class PeakDetector:
                 )
             self.n_calibration = 0
             self._noise0 = nz
-        self._eta, self._up, self._down = tracker_rates(noise_tau_s, self.fs)
-        self._frozen = noise_tau_s is None
         self.noise_tau_s = noise_tau_s
+        self._frozen = noise_tau_s is None
         self._scale = MAD_TO_SIGMA / self.threshold
+        self._fparams = np.array([self._scale, *tracker_rates(noise_tau_s, self.fs)])
         self._sign_code = _SIGN_CODE[self.sign]
+        # everything a block needs is allocated here, once
         self._chunk = max(1024, (1 << 18) // self.n_channels)
         cap = self._chunk + self.delay + self.lookback + 1
         self._bx = np.empty((cap, self.n_channels), np.float32)
         self._bz = np.empty((cap, self.n_channels), np.float32)
         self._flags = np.zeros(cap, np.uint8)  # row flags (.ingest): the rows a scan visits
-        self._prev = np.empty(self.n_channels, np.float64)
+        self._state = np.zeros((3, self.n_channels), np.float64)  # median, MAD, scratch
+        self._med, self._mad = self._state[0], self._state[1]
+        self._consts = np.zeros((2, self.n_channels), np.float32)  # ingest_fixed's thr, zero
         self._scratch = np.empty(self._chunk * self.n_channels // (self.dead + 1) + 1, SPIKE_DTYPE)
+        # neighbour lists (scan.scan_peaks); a method with neighbours sets them once
+        self._indptr = np.zeros(self.n_channels + 1, np.int64)
+        self._indices = np.zeros(0, np.int64)
         self.waveforms: np.ndarray | None = None
         self.reset()
 
@@ -196,8 +196,7 @@ class PeakDetector:
         self._rows = 0
         self._decided = 0
         self.n_invalid = 0
-        self._med = np.zeros(self.n_channels, np.float64)
-        self._mad = np.zeros(self.n_channels, np.float64)
+        self._state[:] = 0.0
         if self._noise0 is not None:
             self._mad[:] = self._noise0 * MAD_TO_SIGMA
             self._set_constants()
@@ -289,13 +288,24 @@ class PeakDetector:
                 f"{type(self).__name__}: block starts at sample {start}, before the next "
                 f"expected sample {self._next}"
             )
+        if (
+            self._calibrated
+            and self.snippet is None
+            and data.shape[0] <= self._chunk
+            and (start is None or start == self._next)
+        ):  # the closed loop's case: one kernel call, no list
+            n = self._step_calibrated(data)
+            return self._scratch[:n].copy() if n else _EMPTY
         parts: list[np.ndarray] = []
         waves: list[np.ndarray] = []
         if start is not None and start > self._next:
             self._gap(int(start) - self._next, parts, waves)
         for i in range(0, data.shape[0], self._chunk):
-            self._push(data[i : i + self._chunk])
-            self._decide(parts, waves)
+            if self._calibrated:
+                self._emit(self._step_calibrated(data[i : i + self._chunk]), parts, waves)
+            else:
+                self._push(data[i : i + self._chunk])
+                self._decide(parts, waves)
         return self._collect(parts, waves)
 
     # ----------------------------------------------------------------------------- internals
@@ -347,36 +357,8 @@ class PeakDetector:
                 self.n_invalid += ingest_raw(part, self._bx, self._bz, self._flags, pos)
                 c0 = self._next - self._first
                 self._cal[c0 : c0 + m] = part
-            elif self._frozen:
-                self.n_invalid += ingest_fixed(
-                    data[done : done + m],
-                    self._bx,
-                    self._bz,
-                    self._flags,
-                    pos,
-                    self._sign_code,
-                    self._scale,
-                    self._mad,
-                    self._thr,
-                    self._zero,
-                )
             else:
-                self.n_invalid += ingest_track(
-                    data[done : done + m],
-                    self._bx,
-                    self._bz,
-                    self._flags,
-                    pos,
-                    self._sign_code,
-                    self._scale,
-                    self._med,
-                    self._mad,
-                    self._eta,
-                    self._up,
-                    self._down,
-                    self._active,
-                    self._prev,
-                )
+                self.n_invalid += self._ingest_scan(data[done : done + m], pos, 0, 0)[0]
             self._rows += m
             self._next += m
             done += m
@@ -385,11 +367,10 @@ class PeakDetector:
 
     def _set_constants(self) -> None:
         """Per-channel constants of the ingest kernels, from the calibrated MAD."""
-        self._active = self._mad > 0.0
-        self._thr, self._zero = fixed_thresholds(self._mad, self._scale)
+        self._consts[0], self._consts[1] = fixed_thresholds(self._mad, self._scale)
 
     def _finish_calibration(self) -> None:
-        self._med, self._mad = calibrate_mad(self._cal)
+        self._med[:], self._mad[:] = calibrate_mad(self._cal)
         self._set_constants()
         self._cal = None
         self._calibrated = True
@@ -418,11 +399,21 @@ class PeakDetector:
         t0 = self._decided
         if not self._calibrated or t1 <= t0:
             return
-        need = ((t1 - t0) // (self.dead + 1) + 1) * self.n_channels
+        self._fit_scratch(t1 - t0)
+        n = scan_peaks(
+            self._bx, self._bz, self._flags, t0 - self._base, t1 - self._base, self.back,
+            self.dead, self._base, self._indptr, self._indices, self._scratch,
+        )  # fmt: skip
+        self._decided = t1
+        self._emit(n, parts, waves)
+
+    def _fit_scratch(self, n_rows: int) -> None:
+        """Grow the spike scratch for ``n_rows`` decided rows (only after a long gap)."""
+        need = (n_rows // (self.dead + 1) + 1) * self.n_channels
         if need > self._scratch.size:
             self._scratch = np.empty(need, SPIKE_DTYPE)
-        n = self._scan(t0 - self._base, t1 - self._base)
-        self._decided = t1
+
+    def _emit(self, n: int, parts: list[np.ndarray], waves: list[np.ndarray]) -> None:
         if n == 0:
             return
         out = self._scratch[:n].copy()
@@ -431,6 +422,25 @@ class PeakDetector:
             rows = (out["sample_index"] - self._base)[:, None] + self._offsets
             waves.append(self._bx[rows])
 
-    def _scan(self, lo: int, hi: int) -> int:
-        """Decide buffer rows ``lo:hi``: write spikes into ``self._scratch``, return how many."""
-        raise NotImplementedError
+    def _ingest_scan(self, x: np.ndarray, pos: int, lo: int, hi: int) -> tuple[int, int]:
+        """Ingest a calibrated block at row ``pos`` and decide rows ``lo:hi``, in one call."""
+        return ingest_scan(
+            x, self._bx, self._bz, self._flags, pos, self._sign_code, self._frozen,
+            self._fparams, self._state, self._consts, lo, hi, self.back, self.dead, self._base,
+            self._indptr, self._indices, self._scratch,
+        )  # fmt: skip
+
+    def _step_calibrated(self, x: np.ndarray) -> int:
+        """Push and decide a calibrated block of at most ``chunk`` rows; spikes in the scratch."""
+        n = x.shape[0]
+        pos = self._reserve(n)
+        self._rows += n
+        self._next += n
+        t1 = self._next - self.delay
+        lo = self._decided - self._base
+        hi = max(lo, t1 - self._base)
+        self._fit_scratch(hi - lo)
+        n_bad, n_spk = self._ingest_scan(x, pos, lo, hi)
+        self.n_invalid += n_bad
+        self._decided = max(self._decided, t1)
+        return n_spk

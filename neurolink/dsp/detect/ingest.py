@@ -220,7 +220,7 @@ def ingest_track(
     eta: float,
     up: float,
     down: float,
-    active: np.ndarray,
+    zero: np.ndarray,
     prev: np.ndarray,
 ) -> int:
     """Copy a block into the buffers, normalise it and update the noise trackers sample by sample.
@@ -242,8 +242,9 @@ def ingest_track(
         Tracker state, updated in place (unchanged when ``eta == 0`` and ``up == down == 1``).
     eta, up, down : float
         Tracker steps from :func:`~neurolink.dsp.detect.noise.tracker_rates`.
-    active : numpy.ndarray of bool, shape (n_channels,)
-        Channels active at calibration (a NaN there flags the row).
+    zero : numpy.ndarray of float32, shape (n_channels,)
+        0 on the channels active at calibration (a NaN there flags the row), NaN on the others
+        (:func:`fixed_thresholds`).
     prev : numpy.ndarray of float64, shape (n_channels,)
         Scratch row (the MAD before the current sample).
 
@@ -268,7 +269,7 @@ def ingest_track(
             live = fin & (d > 0.0)
             bz[r, ch] = 0.0 if live else np.nan
             near |= live & (_signed(v, sign) * scale > d)
-            nan_active |= (not live) & active[ch]
+            nan_active |= (not live) & (zero[ch] == 0.0)
             m = med[ch]
             step = eta * d
             m1 = m + step if v > m else (m - step if v < m else m)

@@ -10,7 +10,8 @@ sample, then the lowest channel, so the result is deterministic and block-indepe
 
 The comparison is with every neighbour sample in the window (as in SpikeInterface), not only with
 the neighbours' peaks: a neighbour rising towards a larger peak just outside the window also
-suppresses. Non-finite neighbour values and inactive neighbours never suppress.
+suppresses. Non-finite neighbour values and inactive neighbours never suppress. The kernels are in
+:mod:`.scan`; this method only builds the neighbour lists, once.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from numba import njit
 
 from neurolink.dsp.defaults import (
     CALIBRATION_S,
@@ -29,10 +29,8 @@ from neurolink.dsp.defaults import (
     REFRACTORY_MS,
 )
 from neurolink.dsp.detect.base import PeakDetector, PeakSign
-from neurolink.dsp.detect.by_channel import is_channel_peak, is_local_peak
-from neurolink.dsp.detect.ingest import FLAG_PEAK
 
-__all__ = ["LocallyExclusiveDetector", "neighbours_within", "scan_locally_exclusive"]
+__all__ = ["LocallyExclusiveDetector", "neighbours_within"]
 
 
 def neighbours_within(positions: np.ndarray, radius_um: float) -> tuple[np.ndarray, np.ndarray]:
@@ -57,81 +55,6 @@ def neighbours_within(positions: np.ndarray, radius_um: float) -> tuple[np.ndarr
     indptr = np.concatenate([[0], np.cumsum(adj.sum(1))]).astype(np.int64)
     indices = np.nonzero(adj)[1].astype(np.int64)
     return indptr, indices
-
-
-@njit(nogil=True, cache=True, inline="always")
-def _beaten(
-    bz: np.ndarray, flags: np.ndarray, t: int, ch: int, v: float, dead: int, nbrs: np.ndarray
-) -> bool:
-    """True when a neighbour ``nb`` holds ``bz[s, nb] > v`` within ``|s - t| <= dead``, or an equal
-    value earlier (same sample: lower channel).
-
-    ``v > 1``, so only rows flagged :data:`~.ingest.FLAG_PEAK` can hold such a value. Rows are
-    read outwards from ``t`` (a larger neighbour is nearly always within a sample or two), all
-    neighbours of a row together; the answer does not depend on the order.
-    """
-    for nb in nbrs:
-        w = bz[t, nb]
-        if w > v or (w == v and nb < ch):
-            return True
-    for k in range(1, dead + 1):
-        s = t - k
-        if flags[s] & FLAG_PEAK:
-            for nb in nbrs:
-                if bz[s, nb] >= v:
-                    return True
-        s = t + k
-        if flags[s] & FLAG_PEAK:
-            for nb in nbrs:
-                if bz[s, nb] > v:
-                    return True
-    return False
-
-
-@njit(nogil=True, cache=True)
-def scan_locally_exclusive(
-    bx: np.ndarray,
-    bz: np.ndarray,
-    flags: np.ndarray,
-    lo: int,
-    hi: int,
-    back: int,
-    dead: int,
-    base: int,
-    indptr: np.ndarray,
-    indices: np.ndarray,
-    out: np.ndarray,
-) -> int:
-    """Find the locally exclusive peaks of buffer rows ``lo:hi``.
-
-    Parameters are those of :func:`~neurolink.dsp.detect.by_channel.scan_by_channel`, plus the
-    neighbour lists ``indptr``/``indices`` (:func:`neighbours_within`).
-
-    Returns
-    -------
-    int
-        Number of spikes written to ``out``, in (sample, channel) order.
-    """
-    c = bz.shape[1]
-    n = 0
-    for t in range(lo, hi):
-        if not flags[t] & FLAG_PEAK:
-            continue
-        for ch in range(c):
-            v = bz[t, ch]
-            # cheapest test first: a larger neighbour is found in a few reads on all but the
-            # best channel of a spike; the own-channel window (back + dead reads) comes last
-            if not (v > 1.0 and is_local_peak(bz, t, ch, v, back, dead)):
-                continue
-            if _beaten(bz, flags, t, ch, v, dead, indices[indptr[ch] : indptr[ch + 1]]):
-                continue
-            if is_channel_peak(bz, flags, t, ch, v, back, dead):
-                out[n]["sample_index"] = base + t
-                out[n]["channel"] = ch
-                out[n]["amplitude"] = bx[t, ch]
-                out[n]["unit"] = -1
-                n += 1
-    return n
 
 
 class LocallyExclusiveDetector(PeakDetector):
@@ -196,18 +119,3 @@ class LocallyExclusiveDetector(PeakDetector):
         self.positions = pos
         self.radius_um = float(radius_um)
         self._indptr, self._indices = neighbours_within(pos, self.radius_um)
-
-    def _scan(self, lo: int, hi: int) -> int:
-        return scan_locally_exclusive(
-            self._bx,
-            self._bz,
-            self._flags,
-            lo,
-            hi,
-            self.back,
-            self.dead,
-            self._base,
-            self._indptr,
-            self._indices,
-            self._scratch,
-        )

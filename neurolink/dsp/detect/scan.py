@@ -1,0 +1,206 @@
+"""Peak scan kernels of the detectors, and the fused kernel of a calibrated block.
+
+The rules (the methods' modules state them in full): a sample ``t`` of channel ``c`` with
+normalised value ``v = bz[t, c] > 1`` is a *channel peak* when it is larger than every other
+sample of its channel within ``[t - back, t + dead]`` (ties: the earliest wins; a non-finite
+sample in the window rejects it), :func:`is_channel_peak`; it is kept when no neighbour ``c'``
+(a list per channel, empty for ``by_channel``) holds ``bz[s, c'] > v`` within ``|s - t| <= dead``,
+or an equal value earlier (same sample: lower channel), :func:`beaten`.
+
+Each test is a conjunction or disjunction of comparisons, so the order of the reads does not
+change the answer; they are ordered so that most candidates are settled after a few: the two
+adjacent samples first (most samples over threshold lie on a flank of a spike), then the
+neighbours outwards from ``t`` (on all but the best channel of a spike a larger neighbour is
+within a sample or two), the own-channel window last. Rows without flags (:mod:`.ingest`) hold
+neither a value above 1 nor a NaN on an active channel, so they can neither hold nor reject a
+peak and are not read.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from neurolink.dsp.detect.ingest import FLAG_PEAK, ingest_fixed, ingest_track
+
+__all__ = ["beaten", "ingest_scan", "is_channel_peak", "is_local_peak", "scan_peaks"]
+
+
+@njit(nogil=True, cache=True, inline="always")
+def is_local_peak(bz: np.ndarray, t: int, ch: int, v: float, back: int, dead: int) -> bool:
+    """The first test of :func:`is_channel_peak`, on the two adjacent samples only."""
+    if dead > 0:
+        w = bz[t + 1, ch]
+        if w > v or w != w:
+            return False
+    if back > 0:
+        w = bz[t - 1, ch]
+        if w >= v or w != w:
+            return False
+    return True
+
+
+@njit(nogil=True, cache=True, inline="always")
+def is_channel_peak(
+    bz: np.ndarray, flags: np.ndarray, t: int, ch: int, v: float, back: int, dead: int
+) -> bool:
+    """True when ``bz[t, ch] = v`` (> 1) beats its own channel within ``[t - back, t + dead]``."""
+    if not is_local_peak(bz, t, ch, v, back, dead):
+        return False
+    for s in range(t - back, t):
+        if flags[s]:
+            w = bz[s, ch]
+            if w >= v or w != w:
+                return False
+    for s in range(t + 1, t + dead + 1):
+        if flags[s]:
+            w = bz[s, ch]
+            if w > v or w != w:
+                return False
+    return True
+
+
+@njit(nogil=True, cache=True, inline="always")
+def beaten(
+    bz: np.ndarray, flags: np.ndarray, t: int, ch: int, v: float, dead: int, nbrs: np.ndarray
+) -> bool:
+    """True when a neighbour in ``nbrs`` beats ``bz[t, ch] = v`` (> 1) within ``±dead``."""
+    for nb in nbrs:
+        w = bz[t, nb]
+        if w > v or (w == v and nb < ch):
+            return True
+    for k in range(1, dead + 1):
+        s = t - k
+        if flags[s] & FLAG_PEAK:
+            for nb in nbrs:
+                if bz[s, nb] >= v:
+                    return True
+        s = t + k
+        if flags[s] & FLAG_PEAK:
+            for nb in nbrs:
+                if bz[s, nb] > v:
+                    return True
+    return False
+
+
+@njit(nogil=True, cache=True)
+def scan_peaks(
+    bx: np.ndarray,
+    bz: np.ndarray,
+    flags: np.ndarray,
+    lo: int,
+    hi: int,
+    back: int,
+    dead: int,
+    base: int,
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    out: np.ndarray,
+) -> int:
+    """Find the peaks of buffer rows ``lo:hi``.
+
+    Parameters
+    ----------
+    bx : numpy.ndarray of float32, shape (n_rows, n_channels)
+        Filtered samples (for the amplitude).
+    bz : numpy.ndarray of float32, shape (n_rows, n_channels)
+        Normalised samples (:mod:`.ingest`); rows ``lo - back`` to ``hi + dead`` must be valid.
+    flags : numpy.ndarray of uint8, shape (n_rows,)
+        Row flags (:mod:`.ingest`).
+    lo, hi : int
+        Rows to decide.
+    back : int
+        Look-back (samples), ``>= dead``.
+    dead : int
+        Dead time (samples).
+    base : int
+        Running sample index of row 0.
+    indptr, indices : numpy.ndarray of int64
+        Neighbours of channel ``c``: ``indices[indptr[c]:indptr[c + 1]]`` (none: by channel).
+    out : numpy.ndarray of SPIKE_DTYPE
+        Receives the spikes in (sample, channel) order; large enough for
+        ``((hi - lo) // (dead + 1) + 1) * n_channels``.
+
+    Returns
+    -------
+    int
+        Number of spikes written.
+    """
+    c = bz.shape[1]
+    n = 0
+    for t in range(lo, hi):
+        if not flags[t] & FLAG_PEAK:
+            continue
+        for ch in range(c):
+            v = bz[t, ch]
+            if not (v > 1.0 and is_local_peak(bz, t, ch, v, back, dead)):
+                continue
+            j0, j1 = indptr[ch], indptr[ch + 1]
+            if j1 > j0 and beaten(bz, flags, t, ch, v, dead, indices[j0:j1]):
+                continue
+            if is_channel_peak(bz, flags, t, ch, v, back, dead):
+                out[n]["sample_index"] = base + t
+                out[n]["channel"] = ch
+                out[n]["amplitude"] = bx[t, ch]
+                out[n]["unit"] = -1
+                n += 1
+    return n
+
+
+@njit(nogil=True, cache=True)
+def ingest_scan(
+    x: np.ndarray,
+    bx: np.ndarray,
+    bz: np.ndarray,
+    flags: np.ndarray,
+    pos: int,
+    sign: int,
+    frozen: bool,
+    fparams: np.ndarray,
+    state: np.ndarray,
+    consts: np.ndarray,
+    lo: int,
+    hi: int,
+    back: int,
+    dead: int,
+    base: int,
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    out: np.ndarray,
+) -> tuple[int, int]:
+    """One calibrated block in one call: ingest it at row ``pos``, then decide rows ``lo:hi``.
+
+    Parameters
+    ----------
+    x, bx, bz, flags, pos, sign
+        As in :func:`~neurolink.dsp.detect.ingest.ingest_track`.
+    frozen : bool
+        The noise does not move (:func:`~neurolink.dsp.detect.ingest.ingest_fixed`).
+    fparams : numpy.ndarray of float64, shape (4,)
+        ``scale, eta, up, down``.
+    state : numpy.ndarray of float64, shape (3, n_channels)
+        Tracker median, MAD, and a scratch row.
+    consts : numpy.ndarray of float32, shape (2, n_channels)
+        ``thr`` and ``zero`` (:func:`~neurolink.dsp.detect.ingest.fixed_thresholds`).
+    lo, hi, back, dead, base, indptr, indices, out
+        As in :func:`scan_peaks` (nothing is decided when ``hi <= lo``).
+
+    Returns
+    -------
+    n_bad : int
+        Non-finite values in ``x``.
+    n_spikes : int
+        Spikes written to ``out``.
+    """
+    if frozen:
+        n_bad = ingest_fixed(
+            x, bx, bz, flags, pos, sign, fparams[0], state[1], consts[0], consts[1]
+        )
+    else:
+        n_bad = ingest_track(
+            x, bx, bz, flags, pos, sign, fparams[0], state[0], state[1], fparams[1],
+            fparams[2], fparams[3], consts[1], state[2],
+        )  # fmt: skip
+    if hi <= lo:
+        return n_bad, 0
+    return n_bad, scan_peaks(bx, bz, flags, lo, hi, back, dead, base, indptr, indices, out)
