@@ -21,12 +21,14 @@ peak within ±1 ms).
 Rows: SpikeInterface ``detect_peaks(method="locally_exclusive")`` (1 s chunks); neurolink's
 offline path (:func:`neurolink.dsp.detect_spikes`, ``band=None``) with the noise fixed (like for
 like) and with the loop's running noise tracker (``noise_tau_s`` = 10 s, its default); and the
-streaming path (a :class:`~neurolink.dsp.LocallyExclusiveDetector` fed 1 ms blocks), fixed and
-tracked. Speed is × real time (recording duration / wall time), the median over ``--repeat``
-runs taken in turn (min–max beside it); accuracy is scored with :mod:`neurolink.dsp.evaluate`
-(±0.4 ms around each true spike's trough, detections on channels within 50 µm of the unit's best
-channel, one to one) for units with SNR >= 5 (template trough on the best channel / its noise).
-Figures only; nothing is asserted.
+streaming path (a :class:`~neurolink.dsp.LocallyExclusiveDetector` fed 1 ms blocks, the closed
+loop's, and 10 ms blocks; ``--block-ms``), fixed and tracked. Speed is × real time (recording
+duration / wall time), the median over ``--repeat`` runs taken in turn (min–max beside it);
+accuracy is scored with :mod:`neurolink.dsp.evaluate` (±0.4 ms around each true spike's trough,
+detections on channels within 50 µm of the unit's best channel, one to one) for units with
+SNR >= 5 (template trough on the best channel / its noise). Figures only; nothing is asserted.
+To time another checkout's neurolink against the same SpikeInterface run, put it first on the
+path: ``PYTHONPATH=/path/to/checkout python benchmarks/dsp_vs_spikeinterface.py``.
 """
 
 from __future__ import annotations
@@ -148,11 +150,11 @@ def run_offline(
 
 
 def run_streaming(
-    traces: np.ndarray, noise: np.ndarray, pos: np.ndarray, tracked: bool
+    traces: np.ndarray, noise: np.ndarray, pos: np.ndarray, tracked: bool, block: int = BLOCK
 ) -> np.ndarray:
-    """neurolink's streaming detector fed 1 ms blocks (the closed loop's path)."""
+    """neurolink's streaming detector fed ``block``-sample blocks (1 ms: the closed loop's)."""
     det = make_detector("locally_exclusive", traces.shape[1], FS, **_params(noise, pos, tracked))
-    out = [det.step(traces[i : i + BLOCK]) for i in range(0, len(traces), BLOCK)]
+    out = [det.step(traces[i : i + block]) for i in range(0, len(traces), block)]
     return np.concatenate(out)
 
 
@@ -175,6 +177,7 @@ def main() -> None:
     ap.add_argument("--units", type=int, default=20)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--block-ms", type=float, nargs="+", default=[1.0, 10.0])
     args = ap.parse_args()
     load0 = os.getloadavg()
     rec, traces, sorting, pos = make_recording(args.seconds, args.units, args.seed)
@@ -188,9 +191,13 @@ def main() -> None:
         "SpikeInterface locally_exclusive": lambda: run_spikeinterface(rec, noise),
         "neurolink offline, noise fixed": lambda: run_offline(traces, noise, pos, False),
         "neurolink offline, noise tracked": lambda: run_offline(traces, noise, pos, True),
-        "neurolink streaming 1 ms, fixed": lambda: run_streaming(traces, noise, pos, False),
-        "neurolink streaming 1 ms, tracked": lambda: run_streaming(traces, noise, pos, True),
     }
+    for ms in args.block_ms:
+        b = round(ms * 1e-3 * FS)
+        for tracked in (False, True):
+            runs[f"neurolink streaming {ms:g} ms, {'tracked' if tracked else 'fixed'}"] = (
+                lambda b=b, tr=tracked: run_streaming(traces, noise, pos, tr, b)
+            )
     # warm up every path (numba compilation) on a short slice
     short = traces[: int(FS)]
     run_offline(short, noise, pos, False)
@@ -229,9 +236,10 @@ def main() -> None:
             f"{name:36s} {med:12.0f} {f'({sp.min():.0f}-{sp.max():.0f})':>15s} "
             f"{med / si_speed:6.2f} {score(results[name], gt, pos, n)}"
         )
-    fixed = results["neurolink offline, noise fixed"]
-    same = np.array_equal(fixed, results["neurolink streaming 1 ms, fixed"])
-    print(f"offline and streaming spikes identical (noise fixed): {same}")
+    for kind in ("fixed", "tracked"):
+        ref = results[f"neurolink offline, noise {kind}"]
+        same = all(np.array_equal(ref, v) for k, v in results.items() if k.endswith(kind))
+        print(f"offline and streaming spikes identical (noise {kind}): {same}")
 
 
 if __name__ == "__main__":
