@@ -44,6 +44,7 @@ from collections.abc import Callable  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+import neurolink  # noqa: E402
 from neurolink.dsp import detect_spikes, make_detector  # noqa: E402
 from neurolink.dsp.evaluate import score_detection, unit_neighbourhoods  # noqa: E402
 from neurolink.streams.events import SPIKE_DTYPE  # noqa: E402
@@ -220,6 +221,7 @@ def main() -> None:
         f"threshold {THRESHOLD:g}, radius {RADIUS_UM:g} µm, no filter, one thread; "
         f"{args.repeat} runs each"
     )
+    print(f"neurolink from {os.path.dirname(os.path.dirname(neurolink.__file__))}")
     print(
         f"load average before {load0[0]:.2f} {load0[1]:.2f}, after {load1[0]:.2f} {load1[1]:.2f} "
         f"({os.cpu_count()} CPUs)"
