@@ -18,8 +18,10 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any, Self
@@ -32,6 +34,7 @@ from neurolink.testing.records import DeviceRecords
 __all__ = ["EmulatedDevice", "Faults", "live_emulator_pids"]
 
 _LIVE: dict[int, EmulatedDevice] = {}
+_EXIT_WAIT_S = 10.0  # how long a device that dropped its control channel may take to exit
 _DEFAULT_PROFILES = {
     "stimulator": "stimulator",
     "prosthesis": "prosthesis_cursor",
@@ -236,6 +239,11 @@ class EmulatedDevice:
         try:
             return int(self._control.request("sync")["now_us"])
         except ControlError:
+            # the device may be exiting (its host closed the port): its records are complete
+            # once it has gone
+            if self._emu.process is not None:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self._emu.process.wait(_EXIT_WAIT_S)
             if self.running:
                 raise
             return -1
