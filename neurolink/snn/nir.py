@@ -26,7 +26,11 @@ Xylo ``d = round(−log2(1 − keep))``) and weights/thresholds into mantissas a
 
 Supported: Input, Output, Affine, Linear, LIF, CubaLIF, IF, LI, I (NIR's integrator). Refused
 with the node's name and type: Threshold and Delay (neither profile can express a bare
-threshold or a programmable synaptic delay), sub-graphs, convolutions and anything else.
+threshold or a programmable synaptic delay), sub-graphs, convolutions and anything else; a
+parameter no profile can take (a time constant ≤ 0, a value that is not finite, a negative
+threshold), naming the parameter and the neuron; an edge into a neuron node that does not come
+from a weight node. The quantizer then refuses a threshold that rounds to 0 and a graph larger
+than the chip, naming the population (= the node).
 """
 
 from __future__ import annotations
@@ -102,11 +106,40 @@ def _size(node: nir.NIRNode) -> int:
     return int(np.size(node.r))
 
 
+#: What each neuron parameter must be: taus > 0 s (inf: no leak), the rest finite; thresholds
+#: of spiking nodes ≥ 0 (both profiles' quantizers map thresholds ≥ 0 only).
+_PARAM_RULES = {
+    "tau": (lambda x: x > 0, "> 0 s (inf: no leak)"),
+    "tau_mem": (lambda x: x > 0, "> 0 s (inf: no leak)"),
+    "tau_syn": (lambda x: x > 0, "> 0 s (inf: no decay)"),
+    "r": (np.isfinite, "finite"),
+    "w_in": (np.isfinite, "finite"),
+    "v_leak": (np.isfinite, "finite"),
+    "v_threshold": (lambda x: np.isfinite(x) & (x >= 0), "finite and ≥ 0"),
+}
+
+
+def _check_params(name: str, node: nir.NIRNode, n: int) -> None:
+    """Refuse a neuron parameter no profile can take, naming the node, parameter and neuron."""
+    for key, (ok, what) in _PARAM_RULES.items():
+        if not hasattr(node, key) or (key == "v_threshold" and isinstance(node, nir.LI | nir.I)):
+            continue
+        x = _arr(node, key, n)
+        bad = np.flatnonzero(~ok(x))  # NaN fails every rule
+        if bad.size:
+            i = int(bad[0])
+            raise SpecError(
+                f"NIR node {name!r} ({type(node).__name__}): {key} must be {what}, got {x[i]} "
+                f"(neuron {i})"
+            )
+
+
 def _neuron(
     name: str, node: nir.NIRNode, dt: float, vth_top: float, spikes: int, xylo_current: bool
 ):
     """FloatPopulation, input gain (n,), bias gain (n,) of a NIR neuron node."""
     n = _size(node)
+    _check_params(name, node, n)
     dt_ms = dt * 1e3
     r = _arr(node, "r", n)
     v_reset = getattr(node, "v_reset", None)
@@ -189,6 +222,13 @@ def float_network(graph_or_path: nir.NIRGraph | str | Path, dt: float = DT_S,
             spikes = 31 if (profile == "xylo" and feeds[k]) else 1
             xylo = profile == "xylo" and not isinstance(v, nir.CubaLIF)
             pops[k], gains[k], bias_gains[k] = _neuron(k, v, dt, vth_top, spikes, xylo)
+    for a, b in g.edges:  # after the nodes' own checks, which say more
+        if b in pops and not isinstance(g.nodes[a], _WEIGHTS):
+            raise SpecError(
+                f"NIR edge {a!r} → {b!r}: neuron node {b!r} ({type(g.nodes[b]).__name__}) takes "
+                f"input through an Affine or Linear node, not from {type(g.nodes[a]).__name__} "
+                f"{a!r} directly"
+            )
     conns, extra_bias = [], {k: np.zeros(p.n) for k, p in pops.items()}
     for k, v in g.nodes.items():
         if not isinstance(v, _WEIGHTS):
@@ -198,6 +238,9 @@ def float_network(graph_or_path: nir.NIRGraph | str | Path, dt: float = DT_S,
                             f"and one neuron node as target")  # fmt: skip
         src, dst = preds[k][0], succs[k][0]
         w = np.asarray(v.weight, dtype=np.float64)
+        for key, arr in (("weight", w), ("bias", getattr(v, "bias", np.zeros(1)))):
+            if not np.all(np.isfinite(arr)):
+                raise SpecError(f"NIR node {k!r} ({type(v).__name__}): {key} must be finite")
         if w.shape != (pops[dst].n, pops[src].n if src in pops else _port_n(inputs, src, k)):
             raise SpecError(f"NIR node {k!r} ({type(v).__name__}): weight shape {w.shape} does "
                             f"not match {src!r} → {dst!r}")  # fmt: skip

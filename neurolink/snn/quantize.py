@@ -79,10 +79,18 @@ class FloatPopulation:
         """Parameters broadcast to float64 arrays of shape (n,)."""
         out = {k: np.broadcast_to(np.asarray(getattr(self, k), float), (self.n,)).copy()
                for k in ("tau_u", "tau_v", "vth", "bias")}  # fmt: skip
-        if np.any(out["tau_u"] <= 0) or np.any(out["tau_v"] <= 0):
-            raise SpecError(f"float population {self.name!r}: tau_u, tau_v must be > 0 ms")
-        if np.any(out["vth"] < 0):
-            raise SpecError(f"float population {self.name!r}: vth must be ≥ 0")
+        checks = {"tau_u": (lambda x: x > 0, "> 0 ms (inf: no decay)"),
+                  "tau_v": (lambda x: x > 0, "> 0 ms (inf: no decay)"),
+                  "vth": (lambda x: np.isfinite(x) & (x >= 0), "finite and ≥ 0"),
+                  "bias": (np.isfinite, "finite")}  # fmt: skip
+        for k, (ok, what) in checks.items():
+            bad = np.flatnonzero(~ok(out[k]))  # NaN fails every test
+            if bad.size:
+                i = int(bad[0])
+                raise SpecError(
+                    f"float population {self.name!r}: {k} must be {what}, got {out[k][i]} "
+                    f"(neuron {i})"
+                )
         return out
 
 
@@ -293,6 +301,28 @@ def _build(
     return make(pops, conns), make(ideal_pops, ideal_conns)
 
 
+def _check_network(net: FloatNetwork, prof: Profile, bits: int, headroom: float) -> None:
+    """Refuse, in one line naming the part, what the quantizer cannot map (SpecError)."""
+    if not (np.isfinite(net.dt_ms) and net.dt_ms > 0):
+        raise SpecError(f"float network: dt_ms must be finite and > 0, got {net.dt_ms}")
+    lo, hi = prof.range_of("num_weight_bits")
+    if not lo <= bits <= hi:
+        raise SpecError(
+            f"quantize: num_weight_bits = {bits} is outside the range {int(lo)}..{int(hi)} of "
+            f"profile {prof.name!r}"
+        )
+    if not 0 < headroom <= 1:
+        raise SpecError(f"quantize: headroom must be in (0, 1], got {headroom}")
+    pops = {p.name for p in net.populations}
+    for c in net.connections:
+        for end, names in (("source", pops | {p.name for p in net.inputs}), ("target", pops)):
+            if getattr(c, end) not in names:
+                kind = "population or input port" if end == "source" else "population"
+                raise SpecError(
+                    f"float connection {c.name!r}: {end} {getattr(c, end)!r} is not a {kind}"
+                )
+
+
 def quantize(
     net: FloatNetwork,
     inputs: Mapping[str, ArrayLike] | None = None,
@@ -329,6 +359,7 @@ def quantize(
         The network does not fit the profile's chip (the message says what overflowed).
     """
     prof = get_profile(profile)
+    _check_network(net, prof, num_weight_bits, headroom)
     scale = _limits(net, prof, num_weight_bits)
     if inputs is not None:
         if T is None:
@@ -346,5 +377,15 @@ def quantize(
             if peak > headroom:  # dynamics are linear in the scale: shrink it in one go
                 scale[p.name] *= headroom / peak
     spec, ideal = _build(net, scale, prof, num_weight_bits)
+    for p, pi in zip(spec.populations, ideal.populations, strict=True):
+        lost = np.flatnonzero((np.asarray(pi.vth) > 0) & (np.asarray(p.vth) == 0))
+        if lost.size:  # a threshold of 0 fires at rest on Xylo (>=), on any input on Loihi
+            i = int(lost[0])
+            vth = float(np.asarray(pi.vth)[i]) / scale[p.name] * prof.threshold_gain
+            raise SpecError(
+                f"float population {p.name!r}: vth {vth:.3g} of neuron {i} rounds to 0 on profile "
+                f"{prof.name!r} (scale {scale[p.name]:.3g} chip units per float unit, set by "
+                f"the population's largest threshold, bias or incoming weight)"
+            )
     prof.check_fits(spec)  # ResourceError naming what overflowed
     return Quantized(spec, ideal, scale, net.dt_ms)

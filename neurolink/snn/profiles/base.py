@@ -237,14 +237,18 @@ class Profile(ABC):
         r = self.resources
         n_neurons = sum(p.n for p in spec.populations)
         if n_neurons > r.cores * r.neurons_per_core:
+            big = sorted(spec.populations, key=lambda p: -p.n)[:3]
             raise ResourceError(
                 f"{self.name}: {n_neurons} neurons exceed {r.cores} cores × "
-                f"{r.neurons_per_core} neurons per core = {r.cores * r.neurons_per_core}"
+                f"{r.neurons_per_core} neurons per core = {r.cores * r.neurons_per_core} "
+                f"(largest populations: {', '.join(f'{p.name!r} {p.n}' for p in big)})"
             )
-        bits = sum(c.n_synapses(spec) * c.num_weight_bits for c in spec.connections)
-        have = r.cores * r.synapse_memory_bits_per_core
+        need = {c.name: c.n_synapses(spec) * c.num_weight_bits for c in spec.connections}
+        bits, have = sum(need.values()), r.cores * r.synapse_memory_bits_per_core
         if bits > have:
+            big = sorted(need, key=lambda k: -need[k])[:3]
             raise ResourceError(
                 f"{self.name}: synaptic weights need {bits} bits, more than the chip's "
-                f"{have} bits of synaptic memory ({r.cores} cores)"
+                f"{have} bits of synaptic memory ({r.cores} cores; largest connections: "
+                f"{', '.join(f'{k!r} {need[k]} bits' for k in big)})"
             )

@@ -35,7 +35,13 @@ from numba import njit
 from neurolink.snn.enums import SignMode
 from neurolink.snn.errors import ResourceError
 from neurolink.snn.profiles.base import Overflow, Profile, Resources, StateWidth
-from neurolink.snn.profiles.xylo_layers import XYLO_AUDIO2, XyloResources, check_layers, layer_sizes
+from neurolink.snn.profiles.xylo_layers import (
+    XYLO_AUDIO2,
+    XyloResources,
+    check_layers,
+    layer_of,
+    layer_sizes,
+)
 from neurolink.snn.synapses import DENSE, DST, EXP, KIND, N_POST, N_PRE, PTR_OFF, SRC, SYN, W_OFF
 
 if TYPE_CHECKING:
@@ -344,15 +350,20 @@ class XyloProfile(Profile):
         """
         sizes = layer_sizes(spec)
         r = self.chip
-        for what, need, have in (
-            ("input channels", sizes["inputs"], r.input_channels),
-            ("hidden neurons", sizes["hidden"], r.hidden_neurons),
-            ("output neurons", sizes["output"], r.output_neurons),
+        for layer, what, have in (
+            ("input", "input channels", r.input_channels),
+            ("hidden", "hidden neurons", r.hidden_neurons),
+            ("output", "output neurons", r.output_neurons),
         ):
+            need = sizes["inputs" if layer == "input" else layer]
             if need > have:
+                parts = [(p.name, p.n) for p in (*spec.inputs, *spec.populations)
+                         if layer_of(spec, p.name) == layer]  # fmt: skip
+                kind = "input port" if layer == "input" else "population"
+                who = ", ".join(f"{kind} {name!r} {n}" for name, n in parts)
                 raise ResourceError(
-                    f"xylo: {need} {what} exceed the chip's {have} (Xylo Audio 2, sizes from "
-                    f"Rockpool 3.1's Xylo mapper)"
+                    f"xylo: {need} {what} exceed the chip's {have} ({who}; Xylo Audio 2, sizes "
+                    f"from Rockpool 3.1's Xylo mapper)"
                 )
 
 
