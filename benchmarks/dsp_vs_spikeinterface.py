@@ -18,13 +18,15 @@ thread. neurolink keeps its own peak rule (largest sample of its channel within 
 its neighbours within ±1 ms; SpikeInterface: a local minimum not beaten by a larger neighbouring
 peak within ±1 ms).
 
-Rows: SpikeInterface ``detect_peaks(method="locally_exclusive")`` (1 s chunks); neurolink's
-offline path (:func:`neurolink.dsp.detect_spikes`, ``band=None``) with the noise fixed (like for
-like) and with the loop's running noise tracker (``noise_tau_s`` = 10 s, its default); and the
-streaming path (a :class:`~neurolink.dsp.LocallyExclusiveDetector` fed 1 ms blocks, the closed
-loop's, and 10 ms blocks; ``--block-ms``), fixed and tracked. Speed is × real time (recording
-duration / wall time), the median over ``--repeat`` runs taken in turn (min–max beside it);
-accuracy is scored with :mod:`neurolink.dsp.evaluate` (±0.4 ms around each true spike's trough,
+Rows: SpikeInterface ``detect_peaks(method="locally_exclusive")`` in 1 s chunks and in the
+blocks of the streaming rows; neurolink's offline path (:func:`neurolink.dsp.detect_spikes`,
+``band=None``) with the noise fixed (like for like) and with the loop's running noise tracker
+(``noise_tau_s`` = 10 s, its default); and its streaming path (a
+:class:`~neurolink.dsp.LocallyExclusiveDetector` fed 1 ms blocks, the closed loop's, and 10 ms
+blocks; ``--block-ms``), fixed and tracked. Speed is × real time (recording duration / wall
+time), the median over ``--repeat`` runs taken in turn (min–max beside it); "vs SI" divides a
+neurolink row's speed by SpikeInterface's in the same chunks (1 s for the offline rows).
+Accuracy is scored with :mod:`neurolink.dsp.evaluate` (±0.4 ms around each true spike's trough,
 detections on channels within 50 µm of the unit's best channel, one to one) for units with
 SNR >= 5 (template trough on the best channel / its noise). Figures only; nothing is asserted.
 To time another checkout's neurolink against the same SpikeInterface run, put it first on the
@@ -107,8 +109,8 @@ def ground_truth(sorting, traces: np.ndarray, noise: np.ndarray) -> dict[str, np
     return {"truth": truth, "trough": trough, "best": best, "lag": lag, "snr": snr}
 
 
-def run_spikeinterface(rec, noise: np.ndarray) -> np.ndarray:
-    """SpikeInterface's locally exclusive peaks, as SPIKE_DTYPE."""
+def run_spikeinterface(rec, noise: np.ndarray, chunk: int = int(FS)) -> np.ndarray:
+    """SpikeInterface's locally exclusive peaks in ``chunk``-sample chunks, as SPIKE_DTYPE."""
     peaks = detect_peaks(
         rec,
         method="locally_exclusive",
@@ -119,7 +121,7 @@ def run_spikeinterface(rec, noise: np.ndarray) -> np.ndarray:
             "radius_um": RADIUS_UM,
             "noise_levels": noise,
         },
-        job_kwargs={"n_jobs": 1, "chunk_duration": "1s", "progress_bar": False},
+        job_kwargs={"n_jobs": 1, "chunk_size": chunk, "progress_bar": False},
     )
     out = np.zeros(peaks.size, SPIKE_DTYPE)
     out["sample_index"] = peaks["sample_index"]
@@ -188,16 +190,26 @@ def main() -> None:
     gt = ground_truth(sorting, traces, noise)
     n = len(traces)
     dur = n / FS
-    runs: dict[str, Callable[[], np.ndarray]] = {
-        "SpikeInterface locally_exclusive": lambda: run_spikeinterface(rec, noise),
-        "neurolink offline, noise fixed": lambda: run_offline(traces, noise, pos, False),
-        "neurolink offline, noise tracked": lambda: run_offline(traces, noise, pos, True),
+    # name -> (run, name of the SpikeInterface row it is compared with)
+    runs: dict[str, tuple[Callable[[], np.ndarray], str]] = {
+        "SpikeInterface, 1 s chunks": (lambda: run_spikeinterface(rec, noise), ""),
+        "neurolink offline, noise fixed": (
+            lambda: run_offline(traces, noise, pos, False),
+            "SpikeInterface, 1 s chunks",
+        ),
+        "neurolink offline, noise tracked": (
+            lambda: run_offline(traces, noise, pos, True),
+            "SpikeInterface, 1 s chunks",
+        ),
     }
     for ms in args.block_ms:
         b = round(ms * 1e-3 * FS)
+        si = f"SpikeInterface, {ms:g} ms chunks"
+        runs[si] = (lambda b=b: run_spikeinterface(rec, noise, b), "")
         for tracked in (False, True):
             runs[f"neurolink streaming {ms:g} ms, {'tracked' if tracked else 'fixed'}"] = (
-                lambda b=b, tr=tracked: run_streaming(traces, noise, pos, tr, b)
+                lambda b=b, tr=tracked: run_streaming(traces, noise, pos, tr, b),
+                si,
             )
     # warm up every path (numba compilation) on a short slice
     short = traces[: int(FS)]
@@ -208,7 +220,7 @@ def main() -> None:
     times: dict[str, list[float]] = {k: [] for k in runs}
     results: dict[str, np.ndarray] = {}
     for _ in range(args.repeat):  # in turn, so that load changes hit every row alike
-        for name, fn in runs.items():
+        for name, (fn, _) in runs.items():
             t0 = time.perf_counter()
             results[name] = fn()
             times[name].append(time.perf_counter() - t0)
@@ -226,17 +238,17 @@ def main() -> None:
         f"load average before {load0[0]:.2f} {load0[1]:.2f}, after {load1[0]:.2f} {load1[1]:.2f} "
         f"({os.cpu_count()} CPUs)"
     )
-    si_speed = dur / float(np.median(times["SpikeInterface locally_exclusive"]))
+    speed = {k: dur / float(np.median(v)) for k, v in times.items()}
     print(
         f"{'':36s} {'x real time':>12s} {'(min-max)':>15s} {'vs SI':>6s} "
         f"{'recall':>8s} {'prec.':>8s} {'prec.all':>9s} {'spikes':>8s}"
     )
-    for name in runs:
+    for name, (_, si) in runs.items():
         sp = dur / np.array(times[name])
-        med = dur / float(np.median(times[name]))
+        ratio = f"{speed[name] / speed[si]:6.2f}" if si else f"{'':6s}"
         print(
-            f"{name:36s} {med:12.0f} {f'({sp.min():.0f}-{sp.max():.0f})':>15s} "
-            f"{med / si_speed:6.2f} {score(results[name], gt, pos, n)}"
+            f"{name:36s} {speed[name]:12.0f} {f'({sp.min():.0f}-{sp.max():.0f})':>15s} "
+            f"{ratio} {score(results[name], gt, pos, n)}"
         )
     for kind in ("fixed", "tracked"):
         ref = results[f"neurolink offline, noise {kind}"]
