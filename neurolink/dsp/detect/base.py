@@ -58,6 +58,7 @@ __all__ = ["PeakDetector", "PeakSign"]
 
 _EMPTY = np.empty(0, SPIKE_DTYPE)
 _EMPTY.flags.writeable = False
+_F32 = np.dtype(np.float32)
 
 
 class PeakSign(StrEnum):
@@ -179,10 +180,12 @@ class PeakDetector:
         self._state = np.zeros((3, self.n_channels), np.float64)  # median, MAD, scratch
         self._med, self._mad = self._state[0], self._state[1]
         self._consts = np.zeros((2, self.n_channels), np.float32)  # ingest_fixed's thr, zero
-        self._scratch = np.empty(self._chunk * self.n_channels // (self.dead + 1) + 1, SPIKE_DTYPE)
-        # neighbour lists (scan.scan_peaks); a method with neighbours sets them once
+        self._cap = cap
+        self._scratch = np.empty(0, SPIKE_DTYPE)
+        # neighbour lists (scan.scan_peaks); a method with neighbours sets them with _neighbours
         self._indptr = np.zeros(self.n_channels + 1, np.int64)
         self._indices = np.zeros(0, np.int64)
+        self._fit_scratch(self._chunk + self.delay)
         self.waveforms: np.ndarray | None = None
         self.reset()
 
@@ -206,6 +209,7 @@ class PeakDetector:
             self._calibrated = False
             self._cal = np.full((self.n_calibration, self.n_channels), np.nan, np.float32)
         self.waveforms = None if self.snippet is None else self._empty_waveforms()
+        self._fast = self._calibrated and self.snippet is None  # step's one-call path
 
     @property
     def calibrated(self) -> bool:
@@ -276,7 +280,7 @@ class PeakDetector:
                 f"got {data.shape}: expected {self.n_channels} channels, got "
                 f"{data.shape[1] if data.ndim == 2 else 'a non-2-D array'}"
             )
-        if data.dtype != np.float32 or not data.flags.c_contiguous:
+        if data.dtype is not _F32 or not data.flags.c_contiguous:
             data = np.ascontiguousarray(data, dtype=np.float32)
         if not self._started:
             s0 = 0 if start is None else int(start)
@@ -288,13 +292,8 @@ class PeakDetector:
                 f"{type(self).__name__}: block starts at sample {start}, before the next "
                 f"expected sample {self._next}"
             )
-        if (
-            self._calibrated
-            and self.snippet is None
-            and data.shape[0] <= self._chunk
-            and (start is None or start == self._next)
-        ):  # the closed loop's case: one kernel call, no list
-            n = self._step_calibrated(data)
+        if self._fast and data.shape[0] <= self._chunk and (start is None or start == self._next):
+            n = self._step_calibrated(data)  # the closed loop's case: one kernel call, no list
             return self._scratch[:n].copy() if n else _EMPTY
         parts: list[np.ndarray] = []
         waves: list[np.ndarray] = []
@@ -358,7 +357,8 @@ class PeakDetector:
                 c0 = self._next - self._first
                 self._cal[c0 : c0 + m] = part
             else:
-                self.n_invalid += self._ingest_scan(data[done : done + m], pos, 0, 0)[0]
+                part = data[done : done + m]
+                self.n_invalid += ingest_scan(part, pos, 0, 0, self._base, *self._kernel_args)[0]
             self._rows += m
             self._next += m
             done += m
@@ -374,6 +374,7 @@ class PeakDetector:
         self._set_constants()
         self._cal = None
         self._calibrated = True
+        self._fast = self.snippet is None
         normalize_rows(
             self._bx, self._bz, self._flags, 0, self._rows, self._sign_code, self._scale, self._mad
         )
@@ -408,10 +409,25 @@ class PeakDetector:
         self._emit(n, parts, waves)
 
     def _fit_scratch(self, n_rows: int) -> None:
-        """Grow the spike scratch for ``n_rows`` decided rows (only after a long gap)."""
+        """Make the spike scratch hold the spikes of ``n_rows`` decided rows (at most one per
+        channel every ``dead + 1`` samples); set the arguments of the fused kernel."""
         need = (n_rows // (self.dead + 1) + 1) * self.n_channels
         if need > self._scratch.size:
             self._scratch = np.empty(need, SPIKE_DTYPE)
+        # the largest number of rows the scratch holds the spikes of
+        self._scratch_rows = (self._scratch.size // self.n_channels - 1) * (
+            self.dead + 1
+        ) + self.dead
+        self._kernel_args = (
+            self._bx, self._bz, self._flags, self._sign_code, self._frozen, self._fparams,
+            self._state, self._consts, self.back, self.dead, self._indptr, self._indices,
+            self._scratch,
+        )  # fmt: skip
+
+    def _neighbours(self, indptr: np.ndarray, indices: np.ndarray) -> None:
+        """Set the neighbour lists of a method (once, at construction)."""
+        self._indptr, self._indices = indptr, indices
+        self._fit_scratch(0)
 
     def _emit(self, n: int, parts: list[np.ndarray], waves: list[np.ndarray]) -> None:
         if n == 0:
@@ -422,25 +438,29 @@ class PeakDetector:
             rows = (out["sample_index"] - self._base)[:, None] + self._offsets
             waves.append(self._bx[rows])
 
-    def _ingest_scan(self, x: np.ndarray, pos: int, lo: int, hi: int) -> tuple[int, int]:
-        """Ingest a calibrated block at row ``pos`` and decide rows ``lo:hi``, in one call."""
-        return ingest_scan(
-            x, self._bx, self._bz, self._flags, pos, self._sign_code, self._frozen,
-            self._fparams, self._state, self._consts, lo, hi, self.back, self.dead, self._base,
-            self._indptr, self._indices, self._scratch,
-        )  # fmt: skip
-
     def _step_calibrated(self, x: np.ndarray) -> int:
-        """Push and decide a calibrated block of at most ``chunk`` rows; spikes in the scratch."""
+        """Push and decide a calibrated block of at most ``chunk`` rows; spikes in the scratch.
+
+        The closed loop's path, one numba call per block: kept lean (no method call, no
+        allocation but the returned spikes).
+        """
         n = x.shape[0]
-        pos = self._reserve(n)
-        self._rows += n
+        pos = self._rows
+        if pos + n > self._cap:
+            pos = self._reserve(n)
+        self._rows = pos + n
         self._next += n
+        base = self._base
+        lo = self._decided - base
         t1 = self._next - self.delay
-        lo = self._decided - self._base
-        hi = max(lo, t1 - self._base)
-        self._fit_scratch(hi - lo)
-        n_bad, n_spk = self._ingest_scan(x, pos, lo, hi)
-        self.n_invalid += n_bad
-        self._decided = max(self._decided, t1)
+        hi = t1 - base
+        if hi > lo:
+            self._decided = t1
+            if hi - lo > self._scratch_rows:
+                self._fit_scratch(hi - lo)
+        else:
+            hi = lo
+        n_bad, n_spk = ingest_scan(x, pos, lo, hi, base, *self._kernel_args)
+        if n_bad:
+            self.n_invalid += n_bad
         return n_spk

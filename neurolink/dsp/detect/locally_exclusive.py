@@ -118,4 +118,4 @@ class LocallyExclusiveDetector(PeakDetector):
             raise ValueError(f"radius_um must be >= 0, got {radius_um!r}")
         self.positions = pos
         self.radius_um = float(radius_um)
-        self._indptr, self._indices = neighbours_within(pos, self.radius_um)
+        self._neighbours(*neighbours_within(pos, self.radius_um))

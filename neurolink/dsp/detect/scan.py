@@ -150,29 +150,32 @@ def scan_peaks(
 @njit(nogil=True, cache=True)
 def ingest_scan(
     x: np.ndarray,
+    pos: int,
+    lo: int,
+    hi: int,
+    base: int,
     bx: np.ndarray,
     bz: np.ndarray,
     flags: np.ndarray,
-    pos: int,
     sign: int,
     frozen: bool,
     fparams: np.ndarray,
     state: np.ndarray,
     consts: np.ndarray,
-    lo: int,
-    hi: int,
     back: int,
     dead: int,
-    base: int,
     indptr: np.ndarray,
     indices: np.ndarray,
     out: np.ndarray,
 ) -> tuple[int, int]:
     """One calibrated block in one call: ingest it at row ``pos``, then decide rows ``lo:hi``.
 
+    The arguments that change from block to block come first; a detector passes the others as
+    one tuple built once.
+
     Parameters
     ----------
-    x, bx, bz, flags, pos, sign
+    x, pos, bx, bz, flags, sign
         As in :func:`~neurolink.dsp.detect.ingest.ingest_track`.
     frozen : bool
         The noise does not move (:func:`~neurolink.dsp.detect.ingest.ingest_fixed`).
