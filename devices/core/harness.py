@@ -41,8 +41,9 @@ class Steerable(Protocol):
         """Virtual clock: move on ``us`` µs, running what falls due; the new device time."""
         ...
 
-    def inject(self, fault: dict[str, Any]) -> None:
-        """Carry out (or arm) a fault from :func:`~devices.core.faults.parse_fault`."""
+    def inject(self, fault: dict[str, Any]) -> int:
+        """Carry out (or arm) a fault from :func:`~devices.core.faults.parse_fault`; the index
+        of its first record line."""
         ...
 
     def describe(self) -> dict[str, Any]:
@@ -105,8 +106,8 @@ class Harness:
             if not 0 <= us <= _MAX_ADVANCE_US:
                 raise FaultError(f"advance: us = {us} is outside 0..{_MAX_ADVANCE_US}")
             return {"now_us": server.advance(us)}
-        server.inject(parse_fault(req, "control"))
-        return {"now_us": server.sync()}
+        event = server.inject(parse_fault(req, "control"))
+        return {"now_us": server.sync(), "event": event}
 
     def close(self) -> None:
         """Close the records file."""

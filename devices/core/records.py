@@ -2,7 +2,8 @@
 
 ``--record FILE`` makes an emulator append one line per event, flushed as it happens, so a test
 can read what the device did even after it exited. Every line has ``kind`` and ``t_us`` (device
-time, µs); the kinds:
+time, µs); the device writes them in the order things happened to it (one thread), so the line
+number orders events that share a device time. The kinds:
 
 - ``command`` — an intact host frame and its reply: ``seq``, ``type``, ``fields`` (the
   message's fields; bytes as ``"<N bytes>"`` so that nonces do not make runs differ), ``reply``
@@ -72,6 +73,7 @@ class Recorder:
 
     def __init__(self, path: str | Path | None) -> None:
         self._file: TextIO | None = open(path, "w", encoding="utf-8") if path is not None else None
+        self.count = 0  # lines written: the index of the next event
 
     @property
     def enabled(self) -> bool:
@@ -85,6 +87,7 @@ class Recorder:
         line = json.dumps({"kind": kind, "t_us": int(t_us), **jsonable(fields)})
         self._file.write(line + "\n")
         self._file.flush()
+        self.count += 1
 
     def command(self, t_us: int, frame: wire.Frame, reply: wire.Message, injected: bool) -> None:
         """An intact command and its one reply."""

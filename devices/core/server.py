@@ -605,12 +605,15 @@ class DeviceServer:
         elif self._stop_reason is None:
             self._stop_reason = "disconnected"
 
-    def inject(self, fault: dict[str, Any]) -> None:
-        """A fault asked for on the control channel: carried out (or armed) now."""
+    def inject(self, fault: dict[str, Any]) -> int:
+        """A fault asked for on the control channel: carried out (or armed) now; the index of
+        the first record line it wrote (what follows it in the records happened after it)."""
         now = self.clock.now_us()
         self._tick(now)
+        index = self._rec.count
         self._apply(fault, now)
         self._flush()
+        return index
 
     def sync(self) -> int:
         """Run what is due, write what is queued, flush the records; device time, µs."""

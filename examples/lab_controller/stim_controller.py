@@ -8,6 +8,7 @@ own safety policy:
 - every train is charge-balanced (phase 2 carries the charge of phase 1);
 - a command that gets no reply is sent again with the same seq (the device never runs it
   twice), a NACK BUSY is retried a few times, anything else is an error;
+- a train the device refuses is logged (:attr:`StimController.refused`) and the loop goes on;
 - when the link is lost, the controller stops: it never reconnects and re-arms by itself
   (:class:`LinkLost`); a human decides.
 
@@ -61,6 +62,7 @@ class StimController:
         self._decoder = wire.FrameDecoder()
         self._seq = wire.SeqCounter()
         self.faults: list[wire.Fault] = []
+        self.refused: list[Refused] = []
         self.lost = False
 
     # ------------------------------------------------------------------ link
@@ -173,14 +175,18 @@ class StimController:
 
     def train(
         self, channel: int, amplitude_ua: int, phase_width_us: int, frequency_hz: float, count: int
-    ) -> None:
-        """Start a train of ``count`` pulses.
+    ) -> bool:
+        """Start a train of ``count`` pulses; False if the device refused it (the refusal is
+        appended to :attr:`refused`: out of limits, not armed, e-stopped ...).
 
         Raises
         ------
-        Refused
-            The device refused it (out of limits, not armed ...).
         LinkLost
             The link is gone.
         """
-        self._ack(self.stim_message(channel, amplitude_ua, phase_width_us, frequency_hz, count))
+        try:
+            self._ack(self.stim_message(channel, amplitude_ua, phase_width_us, frequency_hz, count))
+        except Refused as e:
+            self.refused.append(e)
+            return False
+        return True

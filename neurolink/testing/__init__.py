@@ -29,7 +29,7 @@ from neurolink.testing.assertions import (
     assert_within_limits,
 )
 from neurolink.testing.control import ControlClient, ControlError
-from neurolink.testing.device import EmulatedDevice, Faults, live_emulator_pids
+from neurolink.testing.device import EmulatedDevice, FaultMark, Faults, live_emulator_pids
 from neurolink.testing.fixtures import (
     emulated_neuroboard,
     emulated_prosthesis,
@@ -49,6 +49,7 @@ __all__ = [
     "DeviceProfile",
     "DeviceRecords",
     "EmulatedDevice",
+    "FaultMark",
     "Faults",
     "PulseRecord",
     "RunResult",

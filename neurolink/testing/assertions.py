@@ -142,44 +142,54 @@ def assert_within_limits(records: RecordsLike, profile: DeviceProfile) -> None:
     _fail(f"outside the limits of profile {profile.name!r} ({profile.identity}):", problems)
 
 
-def _t_us(t: int | dict[str, Any] | Any) -> int:
+def _mark(t: Any) -> tuple[int, int | None]:
+    """``(device time µs, records line or None)`` of a time, a record or a FaultMark."""
     if isinstance(t, dict):
-        return int(t["t_us"])
-    return int(getattr(t, "t_us", t))
+        return int(t["t_us"]), t.get("i")
+    if hasattr(t, "t_us"):
+        i = getattr(t, "i", None)
+        return int(t.t_us), (i if i is not None and i >= 0 else None)
+    return int(t), None
 
 
-def assert_no_output_after(
-    records: RecordsLike, t: int | dict[str, Any] | Any, *, what: str = ""
-) -> None:
-    """No output after device time ``t`` (µs, or a record with ``t_us``): no pulse with a
-    later onset, no output command (STIM, PROSTHESIS_VELOCITY) accepted after it, no
-    prosthesis report of motion after it.
+def assert_no_output_after(records: RecordsLike, t: Any, *, what: str = "") -> None:
+    """No output after ``t``: no pulse delivered, no output command (STIM,
+    PROSTHESIS_VELOCITY) accepted, no prosthesis report of motion.
 
     Parameters
     ----------
     records : DeviceRecords or a device handle
         What the device did.
-    t : int or record
-        Device time, µs (e.g. what :meth:`Faults.press_estop` returned, or an ``injected``
-        record).
+    t : FaultMark, record or int
+        What the output must not follow: a :class:`~neurolink.testing.device.FaultMark` (what
+        ``dev.faults.press_estop()`` returns) or a record (a ``StateRecord``, an event dict) —
+        then "after" means later in the device's own order of events, which also tells apart
+        events of the same device time — or a device time in µs (then: a later device time).
     what : str
         What happened at ``t``, for the message (``"the e-stop"``).
     """
-    recs, t0 = _records(records), _t_us(t)
+    recs = _records(records)
+    t0, i0 = _mark(t)
     at = f"t = {t0} µs" + (f" ({what})" if what else "")
+
+    def after(t_us: int, i: int) -> bool:
+        return i > i0 if i0 is not None and i >= 0 else t_us > t0
+
     problems = [
-        f"{_pulse_name(p, recs)}: {p.t_us - t0} µs after {at}" for p in recs.pulses if p.t_us > t0
+        f"{_pulse_name(p, recs)}: {p.t_us - t0} µs after {at}"
+        for p in recs.pulses
+        if after(p.t_us, p.i)
     ]
     problems += [
         f"{c.describe()} accepted ({c.outcome()}) {c.t_us - t0} µs after {at}"
         for c in recs.commands
-        if c.t_us > t0 and c.accepted and c.type in ("STIM", "PROSTHESIS_VELOCITY")
+        if after(c.t_us, c.i) and c.accepted and c.type in ("STIM", "PROSTHESIS_VELOCITY")
     ]
     problems += [
         f"prosthesis moving at device time {r['t_us']} µs (velocities {r['velocities']}), "
         f"{r['t_us'] - t0} µs after {at}"
         for r in recs.reports
-        if r["t_us"] > t0 and any(v != 0 for v in r.get("velocities", ()))
+        if after(r["t_us"], r.get("i", -1)) and any(v != 0 for v in r.get("velocities", ()))
     ]
     _fail(f"output after {at}:", problems)
 

@@ -23,6 +23,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
@@ -31,7 +32,7 @@ from neurolink.testing.control import ControlClient, ControlError
 from neurolink.testing.profile import DeviceProfile
 from neurolink.testing.records import DeviceRecords
 
-__all__ = ["EmulatedDevice", "Faults", "live_emulator_pids"]
+__all__ = ["EmulatedDevice", "FaultMark", "Faults", "live_emulator_pids"]
 
 _LIVE: dict[int, EmulatedDevice] = {}
 _EXIT_WAIT_S = 10.0  # how long a device that dropped its control channel may take to exit
@@ -47,9 +48,18 @@ def live_emulator_pids() -> list[int]:
     return [pid for pid, dev in _LIVE.items() if dev.running]
 
 
+@dataclass(frozen=True)
+class FaultMark:
+    """When a scripted fault was applied: device time ``t_us`` (µs) and ``i``, the line of the
+    device's records where its own records start (everything after it happened after it)."""
+
+    t_us: int
+    i: int
+
+
 class Faults:
-    """Scripted faults, sent on the emulator's control channel; each returns the device time
-    (µs) at which it was applied or armed.
+    """Scripted faults, sent on the emulator's control channel; each returns a
+    :class:`FaultMark` (when it was applied, or armed).
 
     Frame faults take ``direction``: ``"to_device"`` (host → device frames) or ``"to_host"``.
     """
@@ -57,22 +67,23 @@ class Faults:
     def __init__(self, control: ControlClient) -> None:
         self._control = control
 
-    def _do(self, op: str, **params: Any) -> int:
-        return int(self._control.request(op, **params)["now_us"])
+    def _do(self, op: str, **params: Any) -> FaultMark:
+        reply = self._control.request(op, **params)
+        return FaultMark(int(reply["now_us"]), int(reply["event"]))
 
-    def stall(self, ms: int) -> int:
+    def stall(self, ms: int) -> FaultMark:
         """The device stops serving for ``ms`` ms (the watchdog judges the gap on return)."""
         return self._do("stall", ms=ms)
 
-    def drop(self, count: int = 1, direction: str = "to_device") -> int:
+    def drop(self, count: int = 1, direction: str = "to_device") -> FaultMark:
         """The next ``count`` frames in ``direction`` vanish from the line."""
         return self._do("drop", count=count, dir=direction)
 
-    def corrupt(self, count: int = 1, direction: str = "to_device") -> int:
+    def corrupt(self, count: int = 1, direction: str = "to_device") -> FaultMark:
         """The next ``count`` frames in ``direction`` arrive with one damaged byte."""
         return self._do("corrupt", count=count, dir=direction)
 
-    def delay_acks(self, ms: int, count: int | None = None) -> int:
+    def delay_acks(self, ms: int, count: int | None = None) -> FaultMark:
         """Replies leave ``ms`` ms late (the next ``count``, or all until ``delay_acks(0)``)."""
         params: dict[str, Any] = {"ms": ms}
         if count is not None:
@@ -81,7 +92,7 @@ class Faults:
 
     def nack_next(
         self, status: str, *, type: str | None = None, detail: int = 0, count: int = 1
-    ) -> int:
+    ) -> FaultMark:
         """Refuse the next ``count`` commands (of ``type``, else any but HEARTBEAT) with NACK
         ``status`` (a :class:`~neurolink.hal.wire.Status` name, e.g. ``"BUSY"``)."""
         params: dict[str, Any] = {"status": status, "detail": detail, "count": count}
@@ -89,16 +100,16 @@ class Faults:
             params["type"] = type
         return self._do("nack", **params)
 
-    def disconnect(self, down_ms: int = 0) -> int:
+    def disconnect(self, down_ms: int = 0) -> FaultMark:
         """The line goes dead (output stops); with ``persist`` the device is back after
         ``down_ms`` ms at the same port, else it exits."""
         return self._do("disconnect", down_ms=down_ms)
 
-    def trip_watchdog(self) -> int:
+    def trip_watchdog(self) -> FaultMark:
         """The watchdog trips now (output stops, FAULT(WATCHDOG), latched)."""
         return self._do("trip_watchdog")
 
-    def press_estop(self) -> int:
+    def press_estop(self) -> FaultMark:
         """Press the emulated hardware e-stop button (output stops, FAULT(ESTOP), latched)."""
         return self._do("estop")
 

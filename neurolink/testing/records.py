@@ -6,7 +6,9 @@ The emulator writes one JSON object per event (``--record FILE``; the kinds are 
 and its reply, refused ones included), :attr:`~DeviceRecords.states` (safety-state
 transitions), :attr:`~DeviceRecords.faults` (FAULT frames sent), :attr:`~DeviceRecords.reports`
 (PROSTHESIS_STATE frames), :attr:`~DeviceRecords.injected` (scripted faults as they acted) and
-:attr:`~DeviceRecords.events` (everything, in file order). Times are device time, µs.
+:attr:`~DeviceRecords.events` (everything, in file order). Times are device time, µs; each
+record also has ``i``, its line in the file: the device writes events in the order they
+happened, so ``i`` orders events of the same device time (on a virtual clock, many are).
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ class PulseRecord:
         Phase 2 (µA, µs).
     polarity : str
         ``CATHODIC_FIRST`` or ``ANODIC_FIRST``.
+    i : int
+        Its line in the records file (orders events of equal device time).
     """
 
     t_us: int
@@ -50,6 +54,7 @@ class PulseRecord:
     amplitude2_ua: int
     phase_width2_us: int
     polarity: str
+    i: int = -1
 
     @property
     def charge_pc(self) -> int:
@@ -86,6 +91,8 @@ class CommandRecord:
         NACK detail (for OUT_OF_LIMITS: ``limit | index << 8``).
     injected : bool
         The reply was imposed by a scripted fault.
+    i : int
+        Its line in the records file.
     """
 
     t_us: int
@@ -97,6 +104,7 @@ class CommandRecord:
     status: str | None = None
     detail: int = 0
     injected: bool = False
+    i: int = -1
 
     @property
     def accepted(self) -> bool:
@@ -123,6 +131,7 @@ class StateRecord:
     before: str
     after: str
     cause: str
+    i: int = -1
 
 
 @dataclass
@@ -154,6 +163,7 @@ class DeviceRecords:
         return out
 
     def _add(self, ev: dict[str, Any]) -> None:
+        ev["i"] = i = len(self.events)
         self.events.append(ev)
         kind, t = ev.get("kind"), int(ev.get("t_us", 0))
         if kind == "pulse":
@@ -168,6 +178,7 @@ class DeviceRecords:
                     ev["amplitude2_ua"],
                     ev["phase_width2_us"],
                     ev["polarity"],
+                    i,
                 )
             )
         elif kind == "command":
@@ -182,10 +193,11 @@ class DeviceRecords:
                     ev.get("status"),
                     int(ev.get("detail", 0)),
                     bool(ev.get("injected", False)),
+                    i,
                 )
             )
         elif kind == "state":
-            self.states.append(StateRecord(t, ev["from"], ev["to"], ev.get("cause", "")))
+            self.states.append(StateRecord(t, ev["from"], ev["to"], ev.get("cause", ""), i))
         elif kind == "fault":
             self.faults.append(ev)
         elif kind == "report":
@@ -198,11 +210,11 @@ class DeviceRecords:
         return [c for c in self.commands if c.type == msg_type]
 
     def command_for(self, pulse: PulseRecord) -> CommandRecord | None:
-        """The accepted STIM that started ``pulse``'s train (the last one on its channel at or
-        before its onset)."""
+        """The accepted STIM that started ``pulse``'s train (the last one on its channel
+        recorded before it)."""
         best = None
         for c in self.commands:
-            if c.t_us > pulse.t_us:
+            if (c.i > pulse.i) if min(c.i, pulse.i) >= 0 else (c.t_us > pulse.t_us):
                 break
             if c.type == "STIM" and c.accepted and c.fields.get("channel") == pulse.channel:
                 best = c

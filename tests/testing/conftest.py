@@ -1,0 +1,3 @@
+"""pytest's own ``pytester``: example test files run in a sub-pytest and their outcomes checked."""
+
+pytest_plugins = ["pytester"]
