@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+from neurolink.bounded.limits import MAX_TOML_BYTES, gib
+from neurolink.bounded.toml_text import loads_bounded
 from neurolink.config.tables import Context, load_table, to_plain
 from neurolink.errors import ConfigError
 
@@ -46,6 +48,11 @@ def load_file(schema: type[T], path: str | os.PathLike[str]) -> T:
     """
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_TOML_BYTES:
+            raise ConfigError(
+                f"{path}: {gib(size)} of TOML, more than the limit of {gib(MAX_TOML_BYTES)}"
+            )
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
@@ -81,10 +88,12 @@ def load_text(
     Raises
     ------
     ConfigError
-        On invalid TOML (with tomllib's line and column) or any invalid value.
+        On invalid TOML (with tomllib's line and column), TOML over the size or nesting limits
+        (:data:`~neurolink.bounded.limits.MAX_TOML_DEPTH` levels of arrays and inline tables),
+        or any invalid value.
     """
     try:
-        data = tomllib.loads(text)
+        data = loads_bounded(text, filename, ConfigError)
     except tomllib.TOMLDecodeError as exc:
         m = _TOML_POSITION.search(str(exc))
         where = f"{filename}:{m.group(1)}" if m else filename

@@ -9,21 +9,25 @@ Layout (format version :data:`FORMAT_VERSION`):
   ``arrays`` (names of the learned attributes stored as arrays);
 - one array per learned array attribute, under its name.
 
-Files are read with ``numpy.load(allow_pickle=False)``, so object arrays can neither be written
-nor read. A file of another format version, another class or another ``model_version`` of the
-class is refused with a :class:`~neurolink.decode.errors.ModelFileError` naming both versions.
+Files are written with ``numpy.savez`` and read with :func:`neurolink.bounded.read_npz`: object
+arrays can neither be written nor read, every declared size is checked before anything is
+allocated (at most :data:`~neurolink.bounded.limits.MAX_MODEL_BYTES` uncompressed, and half the
+memory this process may use), and the metadata's JSON size and depth are bounded. A file of
+another format version, another class or another ``model_version`` of the class is refused
+with a :class:`~neurolink.decode.errors.ModelFileError` naming both versions.
 """
 
 from __future__ import annotations
 
 import json
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 import neurolink
+from neurolink.bounded import loads_bounded, memory_budget, read_npz
+from neurolink.bounded.limits import MAX_MODEL_BYTES
 from neurolink.decode.errors import ModelFileError
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "read_model_file", "write_model_file"]
@@ -141,16 +145,18 @@ def read_model_file(
         Missing or unreadable file, not a decoder file, another class, or another version.
     """
     path = Path(path)
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            if _META not in npz.files:
-                raise ModelFileError(f"{path} is not a neurolink decoder file (no {_META})")
-            meta = json.loads(npz[_META].tobytes().decode("utf-8"))
-            arrays = {k: npz[k] for k in npz.files if k != _META}
-    except ModelFileError:
-        raise
-    except (OSError, ValueError, zipfile.BadZipFile, json.JSONDecodeError) as e:
-        raise ModelFileError(f"cannot read model file {path}: {e}") from e
+    if not path.is_file():
+        raise ModelFileError(f"cannot read model file {path}: no such file")
+    budget = memory_budget()
+    limit = min(MAX_MODEL_BYTES, budget // 2) if budget else MAX_MODEL_BYTES
+    stored = read_npz(path, max_total=limit, max_member=limit, error=ModelFileError)
+    if _META not in stored:
+        raise ModelFileError(f"{path} is not a neurolink decoder file (no {_META})")
+    blob = stored.pop(_META)
+    if blob.dtype != np.uint8 or blob.ndim != 1:
+        raise ModelFileError(f"{path}: {_META} is not a UTF-8 byte array")
+    meta = loads_bounded(blob.tobytes(), f"{path}: metadata", ModelFileError)
+    arrays = stored
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
         raise ModelFileError(f"{path} is not a neurolink decoder file")
     lacking = [k for k in ("params", "attrs", "tuples", "arrays") if k not in meta]
@@ -171,6 +177,10 @@ def read_model_file(
             )
     if lacking:
         raise ModelFileError(f"{path}: the metadata record lacks {lacking}")
+    kinds = {"params": dict, "attrs": dict, "tuples": list, "arrays": list, "class": str}
+    wrong = [k for k, t in kinds.items() if not isinstance(meta.get(k), t)]
+    if wrong or not all(isinstance(n, str) for n in (*meta["arrays"], *meta["tuples"])):
+        raise ModelFileError(f"{path}: the metadata record has entries of the wrong type {wrong}")
     missing = sorted(set(meta["arrays"]) - set(arrays))
     if missing:
         raise ModelFileError(f"{path} lacks arrays {missing}")

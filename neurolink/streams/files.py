@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import enum
 import importlib
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -19,6 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from neurolink.bounded import memory_budget, read_npz
+from neurolink.bounded.limits import gib
+from neurolink.bounded.xdf_file import checked_xdf
 from neurolink.errors import FileFormatError
 from neurolink.streams.events import MARKER_DTYPE, empty_markers
 
@@ -35,6 +37,9 @@ class FileFormat(enum.StrEnum):
     RAW = "raw"
     NPZ = "npz"
 
+
+#: Uncompressed bytes an ``.npz`` recording may declare (and at most half of this process's memory).
+MAX_NPZ_RECORDING_BYTES = 64 << 30
 
 #: File suffix → format, used when no format is given.
 SUFFIX_FORMATS: dict[str, FileFormat] = {
@@ -305,28 +310,40 @@ def _read_raw(
             f"{path}: size {size} bytes is not a whole number of {frame}-byte frames "
             f"({n_channels} channels of {dt.str}); truncated, or wrong dtype/n_channels?"
         )
+    budget = memory_budget()
+    need = size + size // dt.itemsize * 4  # the file's values and their float32 copy
+    if budget is not None and need > budget:
+        raise FileFormatError(
+            f"{path}: {gib(size)} of raw samples need about {gib(need)} of memory to read; this "
+            f"process may use {gib(budget)}"
+        )
     samples = np.fromfile(path, dtype=dt).reshape(-1, int(n_channels))
     data = np.ascontiguousarray(samples, dtype=np.float32)
     return Recording(data, float(rate), labels, empty_markers(), "", path)
 
 
+def _npz_limit() -> int:
+    """Uncompressed bytes an ``.npz`` recording may declare: half the memory this process may
+    use (the float32 copy needs as much again), at most :data:`MAX_NPZ_RECORDING_BYTES`."""
+    budget = memory_budget()
+    return min(MAX_NPZ_RECORDING_BYTES, budget // 2) if budget else MAX_NPZ_RECORDING_BYTES
+
+
 def _read_npz(path: Path) -> Recording:
+    limit = _npz_limit()
+    z = read_npz(path, max_total=limit, max_member=limit, error=FileFormatError)
+    missing = {"data", "rate", "channels"} - z.keys()
+    if missing:
+        raise FileFormatError(f"{path}: missing key(s) {sorted(missing)} in the .npz")
     try:
-        with np.load(path, allow_pickle=False) as z:
-            keys = set(z.files)
-            missing = {"data", "rate", "channels"} - keys
-            if missing:
-                raise FileFormatError(f"{path}: missing key(s) {sorted(missing)} in the .npz")
-            data = np.ascontiguousarray(z["data"], dtype=np.float32)
-            rate = float(z["rate"])
-            labels = tuple(str(c) for c in np.atleast_1d(z["channels"]))
-            unit = str(z["unit"]) if "unit" in keys else ""
-            onsets = z["marker_onsets"] if "marker_onsets" in keys else np.zeros(0)
-            texts = [str(s) for s in z["marker_labels"]] if "marker_labels" in keys else []
-    except FileFormatError:
-        raise
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise FileFormatError(f"{path}: not a readable .npz file: {_one_line(exc)}") from exc
+        data = np.ascontiguousarray(z["data"], dtype=np.float32)
+        rate = float(z["rate"])
+        labels = tuple(str(c) for c in np.atleast_1d(z["channels"]))
+        unit = str(z["unit"]) if "unit" in z else ""
+        onsets = np.asarray(z["marker_onsets"], np.float64) if "marker_onsets" in z else np.zeros(0)
+        texts = [str(s) for s in np.atleast_1d(z["marker_labels"])] if "marker_labels" in z else []
+    except (TypeError, ValueError) as exc:
+        raise FileFormatError(f"{path}: not a recording .npz: {_one_line(exc)}") from None
     if data.ndim != 2 or len(texts) != len(onsets):
         raise FileFormatError(
             f"{path}: data must be (n_samples, n_channels) and marker_onsets/marker_labels of "
@@ -390,9 +407,12 @@ def _xdf_labels(stream: dict[str, Any]) -> tuple[tuple[str, ...], str]:
 
 def _read_xdf(path: Path, name: str | None) -> Recording:
     pyxdf = _optional("pyxdf", path, "XDF")
+    source, _ = checked_xdf(path, FileFormatError)  # a file cut short: its complete chunks
     try:
-        streams, _ = pyxdf.load_xdf(str(path))
-    except Exception as exc:  # pyxdf raises anything on a corrupt file
+        streams, _ = pyxdf.load_xdf(source)
+    except MemoryError:
+        raise FileFormatError(f"{path}: not enough memory to read the recording") from None
+    except Exception as exc:  # pyxdf raises anything on a file it cannot read
         raise FileFormatError(f"{path}: cannot read as XDF: {_one_line(exc)}") from exc
 
     def is_continuous(s: dict[str, Any]) -> bool:

@@ -305,8 +305,8 @@ def test_truncated_raw(tmp_path: Path) -> None:
         ("bad.edf", "cannot read as EDF"),
         ("bad.bdf", "cannot read as BDF"),
         ("bad.set", "cannot read as EEGLAB"),
-        ("bad.xdf", "cannot read as XDF"),
-        ("bad.npz", "not a readable .npz file"),
+        ("bad.xdf", r"not an XDF file \(no .XDF:. magic\)"),
+        ("bad.npz", r"not an \.npz archive \(an \.npz is a zip of \.npy arrays\)"),
     ],
 )
 def test_corrupt_files(tmp_path: Path, name: str, message: str) -> None:

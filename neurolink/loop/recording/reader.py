@@ -13,9 +13,7 @@ size and JSON depth bounded, and the types of the keys the recorder writes check
 
 from __future__ import annotations
 
-import gzip
 import importlib
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +21,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from neurolink.bounded.limits import gib, memory_budget
+from neurolink.bounded.xdf_file import checked_xdf
 from neurolink.bounded.xdf_scan import CorruptChunk, NotXdf, XdfScan, scan_xdf
 from neurolink.errors import FileFormatError
 from neurolink.loop.recording.layouts import StreamKind, from_json, rows_to_events
@@ -185,50 +183,6 @@ def _scan(f: BinaryIO) -> XdfScan:
         raise FileFormatError(str(exc)) from None
 
 
-#: Bytes of memory reading a recording may take per byte of file (pyxdf's lists and arrays,
-#: their concatenation, the copy into a RecordedStream).
-_MEMORY_PER_BYTE = 3
-
-
-def _open(path: Path) -> tuple[io.BytesIO | None, XdfScan]:
-    """Scan the file (a ``.xdfz`` decompressed first, bounded by memory): a copy of its
-    complete chunks when it must be cut or was compressed, else None (pyxdf reads the file)."""
-    budget = memory_budget()
-    limit = budget // _MEMORY_PER_BYTE if budget else None
-    with open(path, "rb") as f:
-        if path.suffix.lower() == ".xdfz":
-            data = _gunzip(path, f, limit)
-            scan = _scan(data)
-            return io.BytesIO(data.getbuffer()[: scan.end]), scan
-        scan = _scan(f)
-        if limit is not None and scan.end > limit:
-            raise FileFormatError(
-                f"{path}: {gib(scan.end)} of recording needs about "
-                f"{gib(scan.end * _MEMORY_PER_BYTE)} of memory to read; this process may use "
-                f"{gib(budget or 0)}"
-            )
-        if not scan.truncated:
-            return None, scan
-        f.seek(0)
-        return io.BytesIO(f.read(scan.end)), scan
-
-
-def _gunzip(path: Path, f: BinaryIO, limit: int | None) -> io.BytesIO:
-    out = io.BytesIO()
-    try:
-        with gzip.GzipFile(fileobj=f) as z:
-            while piece := z.read(1 << 24):
-                out.write(piece)
-                if limit is not None and out.tell() > limit:
-                    raise FileFormatError(
-                        f"{path}: decompresses to more than {gib(limit)}, more than this "
-                        "process can read into memory"
-                    )
-    except (OSError, EOFError) as exc:
-        raise FileFormatError(f"{path}: not a readable gzip-compressed XDF file: {exc}") from None
-    return out
-
-
 def read_session(
     path: str | Path, *, synchronize_clocks: bool = False, dejitter: bool = False
 ) -> Session:
@@ -259,17 +213,10 @@ def read_session(
         pyxdf = importlib.import_module("pyxdf")
     except ImportError as exc:
         raise FileFormatError(f"{path}: reading XDF needs pyxdf (pip install pyxdf)") from exc
-    try:
-        copy, scan = _open(path)
-    except OSError as exc:
-        raise FileFormatError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except FileFormatError as exc:
-        if str(exc).startswith(str(path)):
-            raise
-        raise FileFormatError(f"{path}: {exc}") from None
+    source, scan = checked_xdf(path, FileFormatError)
     try:
         streams, header = pyxdf.load_xdf(
-            path if copy is None else copy,
+            source,
             synchronize_clocks=synchronize_clocks,
             dejitter_timestamps=dejitter,
         )
