@@ -171,8 +171,9 @@ class PeakDetector:
         self._scale = MAD_TO_SIGMA / self.threshold
         self._fparams = np.array([self._scale, *tracker_rates(noise_tau_s, self.fs)])
         self._sign_code = _SIGN_CODE[self.sign]
-        # everything a block needs is allocated here, once
-        self._chunk = max(1024, (1 << 18) // self.n_channels)
+        # everything a block needs is allocated here, once; a long block is taken in chunks of
+        # rows small enough for both buffers (2 x 256 KiB) to stay in a core's L2 cache
+        self._chunk = max(256, (1 << 16) // self.n_channels)
         cap = self._chunk + self.delay + self.lookback + 1
         self._bx = np.empty((cap, self.n_channels), np.float32)
         self._bz = np.empty((cap, self.n_channels), np.float32)
