@@ -140,7 +140,7 @@ def test_sigterm_to_the_demo_process_stops_everything_and_reports(tmp_path) -> N
         assert proc.stderr is not None
         t0 = time.monotonic()
         for line in proc.stderr:  # the status line: the loop is running
-            if "calibrating" in line or time.monotonic() - t0 > 60:
+            if "] calibration |" in line or time.monotonic() - t0 > 60:
                 break
         time.sleep(0.5)
         proc.send_signal(signal.SIGTERM)

@@ -152,20 +152,23 @@ def test_summary_states_the_known_numbers(session: tuple[Path, Truth], tmp_path:
     assert "raw (raw): 2000 samples, nominal 1000 Hz, measured 1000.000 Hz" in lines
     assert "events (events): 210 samples, nominal irregular, measured " in result.text
     assert "task (markers): 11 samples, nominal irregular" in result.text
-    # latency: median, p99, max, misses, stage medians (NaN ignored)
+    # latency: median, p99, max, misses, stage medians (NaN ignored); no phases recorded
     total = truth.latencies[:, 0]
     misses = int((total > truth.deadline).sum())
     assert 0 < misses < len(total)
+    stages = [np.median(truth.latencies[:, 1]), np.nanmedian(truth.latencies[:, 2])]
+    stages.append(np.median(truth.latencies[:, 3]))
     for line in (
-        "commands: 102",
-        f"median: {_ms(np.median(total))}",
-        f"p99: {_ms(np.percentile(total, 99))}",
-        f"max: {_ms(total.max())}",
-        f"deadline: {_ms(truth.deadline)}",
-        f"deadline misses: {misses} ({100 * misses / len(total):.2f} %)",
-        f"stage median acquire: {_ms(np.median(truth.latencies[:, 1]))}",
-        f"stage median decode: {_ms(np.nanmedian(truth.latencies[:, 2]))}",
-        f"stage median wire: {_ms(np.median(truth.latencies[:, 3]))}",
+        "command latency t_wire − t_sample over commands, whole run: "
+        f"median {_ms(np.median(total))}, p99 {_ms(np.percentile(total, 99))}, "
+        f"max {_ms(total.max())}, n 102",
+        "median stage latency over commands, whole run: "
+        + ", ".join(
+            f"{k} {_ms(v)}" for k, v in zip(("acquire", "decode", "wire"), stages, strict=True)
+        ),
+        f"deadline misses (> 1 ms) over commands, whole run: count {misses} of 102 "
+        f"({100 * misses / len(total):.2f} %)",
+        "missing: no engine summary with block latencies in the sidecar",
     ):
         assert line in lines, line
     # spikes per channel, busiest first
@@ -176,18 +179,28 @@ def test_summary_states_the_known_numbers(session: tuple[Path, Truth], tmp_path:
     assert "spikes: 210" in result.text and "active channels: 6" in lines
     assert "active neurons: 2" in lines and "neuron 3: 2 spikes" in result.text
     # decoder R² against the intended velocity, computed here independently
-    for j, dim in enumerate(("vx", "vy")):
+    r2 = []
+    for j in range(2):
         want, got = truth.intent[:, j], truth.decoded[:, j]
-        r2 = 1 - np.sum((want - got) ** 2) / np.sum((want - want.mean()) ** 2)
-        assert f"R² {dim}: {r2:.4f}" in lines
-    assert "bins paired: 100" in lines
-    # task performance over successful trials
+        r2.append(1 - np.sum((want - got) ** 2) / np.sum((want - want.mean()) ** 2))
+    assert (
+        f"R² decoded vs intent over bins, whole run: vx {r2[0]:.4f}, vy {r2[1]:.4f}, "
+        f"mean {np.mean(r2):.4f}, n 100"
+    ) in lines
+    # task performance over successful trials (trial_end records are the closed loop's)
     wins = [k for k, s in enumerate(truth.success) if s]
-    assert "trials: 5" in lines and "successes: 3" in lines and "success rate: 60.0 %" in lines
-    mean_ttt = np.mean([truth.time_to_target[k] for k in wins])
-    assert f"mean time to target: {mean_ttt:.3f} s" in lines
-    assert f"mean path efficiency: {np.mean([truth.path_efficiency[k] for k in wins]):.3f}" in lines
-    assert "non-JSON task samples ignored: 1" in lines
+    ttt = [truth.time_to_target[k] for k in wins]
+    eff = [truth.path_efficiency[k] for k in wins]
+    for line in (
+        "task success over trials, closed loop: rate 60.0 %, successes 3, trials 5",
+        "time to target over successful trials, closed loop: "
+        f"median {np.median(ttt):.3f} s, mean {np.mean(ttt):.3f} s, n 3",
+        "path efficiency over successful trials, closed loop: "
+        f"median {np.median(eff):.3f}, mean {np.mean(eff):.3f}, n 3",
+        "non-JSON task samples ignored: 1",
+        "missing: no 'loop' stream (device faults are recorded there)",
+    ):
+        assert line in lines, line
     # commands by type, ACK/NACK
     for line in (
         "command ProsthesisCommand: 100",
@@ -246,7 +259,8 @@ def test_missing_streams_are_reported_not_crashed(tmp_path: Path) -> None:
         _assert_png(out / name)
     lines = result.text.splitlines()
     for line in (
-        "median: 0.500 ms",
+        "command latency t_wire − t_sample over commands, whole run: median 0.500 ms, "
+        "p99 0.598 ms, max 0.600 ms, n 3",
         "deadline misses: n/a (no deadline known)",
         "spikes: 0 (0.000 /s)",
         "missing: no snn_spikes stream",
@@ -259,7 +273,10 @@ def test_missing_streams_are_reported_not_crashed(tmp_path: Path) -> None:
     ):
         assert line in lines, line
     # a deadline given by the caller counts misses
-    assert "deadline misses: 1 (33.33 %)" in make_report(path, out, deadline_s=5.5e-4).text
+    assert (
+        "deadline misses (> 0.55 ms) over commands, whole run: count 1 of 3 (33.33 %)"
+        in make_report(path, out, deadline_s=5.5e-4).text
+    )
 
 
 def test_session_without_streams_skips_every_figure(tmp_path: Path) -> None:
@@ -324,7 +341,8 @@ def test_cli_writes_and_says_where(
     assert f"report written to {out}" in stdout
     assert all(name in stdout for name in [*FIGURE_NAMES, "summary.txt"])
     _assert_png(out / "latency.png")
-    assert f"deadline: {_ms(5e-4)}" in (out / "summary.txt").read_text(encoding="utf-8")
+    text = (out / "summary.txt").read_text(encoding="utf-8")
+    assert "deadline misses (> 0.5 ms) over commands, whole run: count " in text
 
 
 def test_cli_default_out_dir_beside_the_recording(
@@ -362,3 +380,77 @@ def test_bad_recording_is_a_one_line_error(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("neurolink report: error: ")
     assert message in err and str(path) in err
+
+
+def test_phases_split_latency_r2_task_and_device_faults(tmp_path: Path) -> None:
+    """A recording with its phases: figures per phase, R² over the closed-loop bins only (the
+    calibration's apart), n/a for a constant intent, device faults by phase."""
+    path = tmp_path / "phases.xdf"
+    rng = np.random.default_rng(5)
+    t_switch = T0 + 1.01  # between bins 50 and 51
+    bin_ts = T0 + 0.02 * np.arange(1, 101)  # 50 bins of calibration, 50 of closed loop
+    intent = np.column_stack([np.sin(bin_ts - T0), np.full(100, 0.1)])  # vy constant
+    decoded = intent + rng.normal(0, 0.05, intent.shape)
+    decoded[:50] = intent[:50]  # calibrating: the output is the intent itself
+    lat = rng.lognormal(np.log(6e-4), 0.5, (100, 2))
+
+    def fault(code: str) -> dict:
+        return {"event": "device_fault", "index": 9, "sink": "arm", "fault": code}
+
+    events = [
+        ({"event": "phase", "index": 0, "phase": "calibration"}, T0),
+        (fault("STALE_COMMAND"), T0 + 0.5),
+        ({"event": "phase", "index": 30000, "phase": "closed_loop"}, t_switch),
+        (fault("STALE_COMMAND"), T0 + 1.5),
+        (fault("WORKSPACE_LIMIT"), T0 + 1.6),
+    ]
+    task = [
+        ({"event": "calibration_trial_end", "success": True, "time_to_target": 0.5}, T0 + 0.5),
+        ({"event": "trial_end", "success": True, "time_to_target": 0.4}, T0 + 1.4),
+        ({"event": "trial_end", "success": True, "time_to_target": 0.2}, T0 + 1.7),
+        ({"event": "trial_end", "success": False, "time_to_target": None}, T0 + 1.9),
+    ]
+    with SessionRecorder(path) as rec:
+        h = rec.add_layout("loop", markers_layout(), "ph-loop")
+        rec.write_markers(h, [to_json(e) for e, _ in events], [t for _, t in events])
+        for name, values in (("decoded", decoded), ("intent", intent)):
+            h = rec.add_layout(name, decoded_layout(["vx", "vy"], 50.0), f"ph-{name}")
+            rec.write(h, values, bin_ts)
+        h = rec.add_layout("task", markers_layout(), "ph-task")
+        rec.write_markers(h, [to_json(e) for e, _ in task], [t for _, t in task])
+        h = rec.add_layout("latencies", latencies_layout(["wire"]), "ph-lat")
+        rec.write(h, lat, bin_ts + 1e-4)
+    lines = make_report(path, tmp_path / "out", deadline_s=1e-3).text.splitlines()
+    for phase, rows in (("calibration", lat[:50]), ("closed loop", lat[50:]), ("whole run", lat)):
+        total = rows[:, 0]
+        assert (
+            f"command latency t_wire − t_sample over commands, {phase}: "
+            f"median {_ms(np.median(total))}, p99 {_ms(np.percentile(total, 99))}, "
+            f"max {_ms(total.max())}, n {len(rows)}"
+        ) in lines, phase
+        stage = f"median stage latency over commands, {phase}: wire {_ms(np.median(rows[:, 1]))}"
+        assert stage in lines
+        n = int((total > 1e-3).sum())
+        assert (
+            f"deadline misses (> 1 ms) over commands, {phase}: count {n} of {len(rows)} "
+            f"({100 * n / len(rows):.2f} %)"
+        ) in lines
+    want, got = intent[50:, 0], decoded[50:, 0]
+    r2 = 1 - np.sum((want - got) ** 2) / np.sum((want - want.mean()) ** 2)
+    assert (
+        f"R² decoded vs intent over bins, closed loop: vx {r2:.4f}, "
+        f"vy n/a (constant intent), mean {r2:.4f}, n 50"
+    ) in lines
+    assert (
+        "R² decoded vs intent over bins, calibration: vx 1.0000, vy n/a (constant intent), "
+        "mean 1.0000, n 50"
+    ) in lines
+    for line in (
+        "task success over trials, calibration: rate 100.0 %, successes 1, trials 1",
+        "task success over trials, closed loop: rate 66.7 %, successes 2, trials 3",
+        "time to target over successful trials, closed loop: median 0.300 s, mean 0.300 s, n 2",
+        "device faults (not latching) over FAULT reports, calibration: arm STALE_COMMAND 1",
+        "device faults (not latching) over FAULT reports, closed loop: arm STALE_COMMAND 1, "
+        "arm WORKSPACE_LIMIT 1",
+    ):
+        assert line in lines, line

@@ -15,6 +15,15 @@ the prosthesis gets zero velocity and latches — records the fault, and ends th
 also on SIGINT/SIGTERM, first puts the devices to rest (stimulators first), then writes the
 summary and closes the recording.
 
+Phases. A run is in calibration while a hook (the task) says so through its ``phase``
+attribute, closed loop otherwise; the engine notices a change after the block whose hooks made
+it, records a ``phase`` loop event and a marker, and keeps latency figures per phase
+(:mod:`neurolink.loop.core.figures`). Device FAULT reports that do not latch (a prosthesis's
+STALE_COMMAND) are taken from the drivers after every block, recorded (``device_fault`` loop
+events, markers) and counted in the summary. Any numba kernel compiled while the loop runs is
+listed in the summary (:class:`~neurolink.loop.warm.watch.KernelWatch`): there should be
+none.
+
 Catch-up. After a pause the engine knows about (start-up, a decoder fit between blocks) the
 blocks queued meanwhile are processed as fast as possible with the mappers' commands held
 back and the deadline not checked, until the data are fresh again (:meth:`Engine.pause`).
@@ -35,6 +44,7 @@ from neurolink.hal.errors import DeviceLost
 from neurolink.hal.safety import EStop
 from neurolink.loop.core.driver import GraphDriver, Tolerances
 from neurolink.loop.core.faults import Fault, FaultKind, StopReason
+from neurolink.loop.core.figures import CLOSED_LOOP
 from neurolink.loop.core.graph import Graph
 from neurolink.loop.core.hooks import Hook
 from neurolink.loop.core.latency import DeadlinePolicy, LatencyBook
@@ -47,6 +57,7 @@ from neurolink.loop.core.status import StatusLine, build_summary
 from neurolink.loop.core.tick import Tick
 from neurolink.loop.nodes.decode import DecodeNode
 from neurolink.loop.nodes.detect import DetectNode
+from neurolink.loop.warm.watch import KernelWatch
 from neurolink.streams.block import Block
 from neurolink.streams.source import Source
 
@@ -119,6 +130,12 @@ class Engine:
         # networks whose output spikes are recorded (an SNN-stage node may have none)
         self._snn = [n for n in graph.nodes if n.stage is Stage.SNN and hasattr(n, "last_spikes")]
         self.faults: list[Fault] = []
+        #: Device FAULT reports taken from the sinks: (sink, code name, detail, host time, phase)
+        self.device_faults: list[tuple[str, str, int, float, str]] = []
+        #: The phase now (``calibration`` while a hook calibrates, else ``closed_loop``)
+        self.phase = self._hook_phase() or CLOSED_LOOP
+        self.kernels = KernelWatch()
+        self._fault_polls = [(k.name, k.new_faults) for k in self.sinks if hasattr(k, "new_faults")]
         self.stop_reason: StopReason | None = None
         self.n_commands = self.n_held = self.n_catchup = 0
         self.t_start = self.t_end = 0.0
@@ -144,6 +161,23 @@ class Engine:
             self.marker(f"{label} ({(self.clock() - t0) * 1e3:.0f} ms)")
             if self.recorder is not None:
                 self.recorder.loop_event("pause", self.tick.last_index, t0, label=label)
+
+    def _hook_phase(self) -> str | None:
+        """The phase the hooks are in (the first hook that has a ``phase``)."""
+        for hook in self.hooks:
+            phase = getattr(hook, "phase", None)
+            if isinstance(phase, str):
+                return phase
+        return None
+
+    def begin_phase(self, phase: str) -> None:
+        """Latency rows from now on count for ``phase``; a ``phase`` loop event and a marker."""
+        self.phase = phase
+        self.book.begin_phase(phase)
+        t = self.clock()
+        self.marker(f"phase {phase}")
+        if self.recorder is not None:
+            self.recorder.loop_event("phase", self.tick.last_index, t, phase=phase)
 
     def marker(self, label: str) -> None:
         """Record a text marker at the current time."""
@@ -195,8 +229,10 @@ class Engine:
         # ``settings.realtime`` asks for (pinning, SCHED_FIFO, locked memory)
         self.realtime.enter()
         self.t_start = self.clock()
+        self.begin_phase(self.phase)
         try:
-            self.stop_reason = self._loop(duration)
+            with self.kernels:
+                self.stop_reason = self._loop(duration)
         except BaseException as exc:
             self.stop_reason = (
                 StopReason.SIGNAL if isinstance(exc, KeyboardInterrupt) else StopReason.EXCEPTION
@@ -266,7 +302,24 @@ class Engine:
         self.driver.feed(block, t_read=t_read, on_chunk=self._chunk)
         for hook in self.hooks:
             hook.on_block(self, self.tick)
+        phase = self._hook_phase()
+        if phase is not None and phase != self.phase:
+            self.begin_phase(phase)
+        for name, poll in self._fault_polls:
+            for fault in poll():
+                self._device_fault(name, fault)
         self.status.maybe_print(self)
+
+    def _device_fault(self, sink: str, fault: Any) -> None:
+        """Record a FAULT report a device sent (those that latch have tripped the e-stop)."""
+        t = self.clock()
+        code = getattr(fault.fault, "name", str(fault.fault))
+        self.device_faults.append((sink, code, int(fault.detail), t, self.phase))
+        self.marker(f"device fault {sink}: {code} (detail {fault.detail})")
+        if self.recorder is not None:
+            self.recorder.loop_event(
+                "device_fault", self.tick.last_index, t, sink=sink, fault=code, detail=fault.detail
+            )
 
     def _chunk(self, block: Block, a: int, b: int, tick: Tick) -> None:
         """After the driver stepped the graph on rows ``a:b``: catch-up, record, commands,
@@ -367,6 +420,9 @@ class Engine:
             self._trip(f"shutdown ({why})", source="shutdown")
         for sink in stop_order(self.sinks):
             sink.rest()
+        for name, poll in self._fault_polls:  # reports that came after the last block
+            for fault in poll():
+                self._device_fault(name, fault)
         self.t_end = self.clock()
         for hook in self.hooks:
             hook.on_stop(self)

@@ -31,6 +31,7 @@ __all__ = [
     "LatencyBook",
     "LatencySummary",
     "describe",
+    "describe_table",
     "summarize",
 ]
 
@@ -203,6 +204,24 @@ class LatencyBook:
         self.blocks = GrowableTable(self.BLOCK_COLUMNS, capacity_blocks)
         self.commands = GrowableTable(self.COMMAND_COLUMNS, capacity_commands)
         self.stage = np.zeros(len(STAGES), np.float64)  # this block's stage durations (s)
+        #: (phase, first block row, first command row) of each phase begun, in order
+        self.phase_starts: list[tuple[str, int, int]] = []
+
+    def begin_phase(self, phase: str) -> None:
+        """Rows recorded from now on belong to ``phase`` (``calibration``, ``closed_loop``)."""
+        self.phase_starts.append((phase, self.blocks.n, self.commands.n))
+
+    def phase_rows(self, phase: str, table: str) -> np.ndarray:
+        """Row indices of ``table`` (``blocks`` or ``commands``) recorded during ``phase``."""
+        col = 1 if table == "blocks" else 2
+        n = (self.blocks if table == "blocks" else self.commands).n
+        starts = self.phase_starts
+        parts = [
+            np.arange(start[col], starts[k + 1][col] if k + 1 < len(starts) else n)
+            for k, start in enumerate(starts)
+            if start[0] == phase
+        ]
+        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
     def add_block(self, t_sample: float, t_done: float) -> float:
         """Record the block just processed (stages from :attr:`stage`); its total (s)."""
@@ -224,10 +243,38 @@ class LatencyBook:
         row[3 + Stage.WIRE] = t_wire - t_mapped
         return row
 
-    def summary(self) -> dict[str, Any]:
-        """Median/p99/max per table, and the per-stage breakdown of each."""
+    def summary(self, deadline_s: float | None = None) -> dict[str, Any]:
+        """Median/p99/max per table (the whole run), and the per-stage breakdown of each;
+        ``phases``: the same for each phase begun, with the values over ``deadline_s``
+        (``over_deadline``) when it is given.
+
+        The wire stage differs between the tables: a command's ends when its bytes were
+        written, a block's when the engine finished with it (all its commands, recording).
+        """
         out: dict[str, Any] = {}
         for name, table in (("commands", self.commands), ("blocks", self.blocks)):
-            out[name] = describe(table.column("total"))
-            out[name]["stages"] = {s: describe(table.column(s)) for s in STAGES}
+            out[name] = describe_table(table.data, table.columns, deadline_s)
+        phases: dict[str, Any] = {}
+        for phase in dict.fromkeys(p for p, _, _ in self.phase_starts):
+            phases[phase] = {
+                name: describe_table(
+                    table.data[self.phase_rows(phase, name)], table.columns, deadline_s
+                )
+                for name, table in (("commands", self.commands), ("blocks", self.blocks))
+            }
+        out["phases"] = phases
         return out
+
+
+def describe_table(
+    data: np.ndarray, columns: tuple[str, ...], deadline_s: float | None
+) -> dict[str, Any]:
+    """``describe`` of the ``total`` column of a latency table (rows, seconds), ``stages``
+    (each stage column), and ``over_deadline`` (totals above ``deadline_s``; with it only)."""
+    total = data[:, columns.index("total")]
+    out: dict[str, Any] = describe(total)
+    stages = [c for c in columns if c not in ("t_sample", "t_wire", "total")]
+    out["stages"] = {s: describe(data[:, columns.index(s)]) for s in stages}
+    if deadline_s is not None:
+        out["over_deadline"] = int((total[np.isfinite(total)] > deadline_s).sum())
+    return out

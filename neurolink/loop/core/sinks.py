@@ -106,6 +106,7 @@ class DeviceSink:
         self.emulator = emulator
         self.stats = SinkStats()
         self.last_error: str = ""
+        self._n_faults = 0  # device FAULT reports already taken by new_faults
 
     def send(self, cmd: Command) -> Sent | None:
         """Send one command; the :class:`Sent` record, or None when it was not written.
@@ -161,8 +162,30 @@ class DeviceSink:
             if self.emulator is not None:
                 self.emulator.stop()
 
+    def new_faults(self) -> list[Any]:
+        """FAULT reports the device sent since the last call (the driver keeps them all in
+        ``faults``; the ones that do not latch — a prosthesis's STALE_COMMAND — stop the run
+        nowhere else). Cheap when there are none: a length comparison."""
+        faults = getattr(self.device, "faults", None)
+        if not faults or len(faults) == self._n_faults:
+            return []
+        if len(faults) < self._n_faults:  # the driver started a new list (reconnected)
+            self._n_faults = 0
+        new = list(faults[self._n_faults :])
+        self._n_faults = len(faults)
+        return new
+
+    def fault_counts(self) -> dict[str, int]:
+        """FAULT reports of the device so far, by code name."""
+        out: dict[str, int] = {}
+        for f in getattr(self.device, "faults", None) or ():
+            name = getattr(f.fault, "name", str(f.fault))
+            out[name] = out.get(name, 0) + 1
+        return out
+
     def describe(self) -> dict[str, Any]:
-        """Kind, identity, URL and counters (for the summary)."""
+        """Kind, identity, URL, counters and the device's FAULT reports by code (for the
+        summary)."""
         info = self.device.info
         return {
             "kind": self.kind,
@@ -171,6 +194,7 @@ class DeviceSink:
             "url": info.url if info else "",
             "emulated": bool(info and info.emulated),
             **self.stats.as_dict(),
+            "device_faults": self.fault_counts(),
         }
 
 

@@ -1,4 +1,14 @@
-"""The live status line and the end-of-run summary (a dict, printable, and JSON-ready)."""
+"""The live status line and the end-of-run summary (a dict, printable, and JSON-ready).
+
+Every figure printed says its population (blocks or commands), its statistic and its phase
+(:mod:`neurolink.loop.core.figures`); the report of the recording prints the figures it shares
+with this summary in the same words and the same values.
+
+The two latency tables differ on purpose: a **command**'s latency is ``t_wire − t_sample``
+(its bytes written), a **block**'s is ``t_done − t_sample`` (the engine finished with it: all
+its commands, recording, bookkeeping); deadline misses count either. The deadline policy (the
+e-stop after consecutive misses) acts on blocks; blocks caught up after a pause are not timed.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +18,33 @@ from typing import TYPE_CHECKING, Any, TextIO
 import numpy as np
 
 from neurolink.clock import now
+from neurolink.loop.core.figures import (
+    CALIBRATION,
+    CLOSED_LOOP,
+    PHASE_TEXT,
+    PHASES,
+    WHOLE_RUN,
+    device_fault_lines,
+    latency_lines,
+    task_lines,
+)
 from neurolink.loop.core.latency import summarize
 
 if TYPE_CHECKING:
     from neurolink.loop.core.engine import Engine
 
-__all__ = ["StatusLine", "build_summary", "format_summary", "write_summary_json"]
+__all__ = [
+    "StatusLine",
+    "build_summary",
+    "format_summary",
+    "write_summary_json",
+]
 
 
 class StatusLine:
-    """Prints one line every ``interval_s``: data rate, latency p50/p99 of the commands since
-    the last line, deadline misses, commands and the hooks' fragments (the task score).
+    """Prints one line every ``interval_s``: the phase, data rate, median and p99 latency of
+    the commands since the last line (of the blocks when none was sent), the blocks over the
+    deadline so far, commands and the hooks' fragments (the task score).
 
     Parameters
     ----------
@@ -62,20 +88,20 @@ class StatusLine:
         rate = (engine.n_samples - self._samples) / max(t - self._t, 1e-9)
         cmds, blocks = engine.book.commands, engine.book.blocks
         window = cmds.column("total")[self._cmd_row :]
-        what = "cmd"
+        what = "command"
         if not window.size:
-            window, what = blocks.column("total")[self._block_row :], "blk"
+            window, what = blocks.column("total")[self._block_row :], "block"
         self._cmd_row, self._block_row = cmds.n, blocks.n
         if window.size:
             w = summarize(window)
-            lat = f"{what} lat p50 {w.median * 1e3:5.2f} p99 {w.p99 * 1e3:5.2f} ms"
+            lat = f"{what} latency median {w.median * 1e3:5.2f} p99 {w.p99 * 1e3:5.2f} ms"
         else:
-            lat = "lat    -"
+            lat = "latency -"
         parts = [
-            f"[{engine.sample_time:6.1f} s]",
+            f"[{engine.sample_time:6.1f} s] {PHASE_TEXT.get(engine.phase, engine.phase)}",
             f"{rate / 1e3:6.2f} kHz",
             lat,
-            f"misses {engine.deadline.misses}",
+            f"block deadline misses {engine.deadline.misses}",
             f"cmds {engine.n_commands}",
         ]
         parts += [h.status() for h in engine.hooks if h.status()]
@@ -94,7 +120,8 @@ def build_summary(engine: Engine, why: str) -> dict[str, Any]:
     stats = src.stats.as_dict()
     wall = engine.t_end - engine.t_start
     trip = engine.estop.trip_info
-    lat = engine.book.summary()
+    lat = engine.book.summary(engine.settings.deadline_s)
+    phases = lat["phases"]
     nodes = {
         n.name: {
             "kind": n.kind,
@@ -124,7 +151,14 @@ def build_summary(engine: Engine, why: str) -> dict[str, Any]:
         "deadline_s": engine.settings.deadline_s,
         "deadline": {
             "deadline_ms": engine.settings.deadline_s * 1e3,
+            # blocks over the deadline, the whole run (catch-up blocks not timed)
             "misses": engine.deadline.misses,
+            "population": "blocks",
+            "command_misses": lat["commands"].get("over_deadline", 0),
+            "by_phase": {
+                p: {t: phases[p][t].get("over_deadline", 0) for t in ("blocks", "commands")}
+                for p in phases
+            },
             "worst_consecutive": engine.deadline.worst_run,
             "max_consecutive": engine.settings.max_consecutive_misses,
             "catchup_blocks": engine.n_catchup,
@@ -132,6 +166,8 @@ def build_summary(engine: Engine, why: str) -> dict[str, Any]:
         "commands": {"sent": engine.n_commands, "held_while_catching_up": engine.n_held},
         "sinks": {s.name: s.describe() for s in engine.sinks},
         "faults": [f.as_dict() for f in engine.faults],
+        "device_faults": _device_faults(engine.device_faults),
+        "kernels_compiled_in_loop": engine.kernels.summary(),
         "estop": {
             "tripped": trip is not None,
             "reason": trip.reason if trip else "",
@@ -151,34 +187,38 @@ def build_summary(engine: Engine, why: str) -> dict[str, Any]:
     return out
 
 
-def _ms(d: dict[str, Any]) -> str:
-    if not d.get("n"):
-        return "none"
-    return (
-        f"median {d['median_ms']:.3f} ms, p99 {d['p99_ms']:.3f} ms, max {d['max_ms']:.3f} "
-        f"ms (n={d['n']})"
-    )
+def _device_faults(faults: list[tuple[str, str, int, float, str]]) -> dict[str, Any]:
+    """Device FAULT reports by phase, sink and code: ``{phase: {sink: {code: count}}}``."""
+    out: dict[str, Any] = {}
+    for sink, code, _, _, phase in faults:
+        by_code = out.setdefault(phase, {}).setdefault(sink, {})
+        by_code[code] = by_code.get(code, 0) + 1
+    return out
+
+
+def _latency_text(s: dict[str, Any]) -> list[str]:
+    lat, dl = s["latency"], s["deadline"]
+    phases = [p for p in PHASES if p in lat.get("phases", {})]
+    lines = []
+    for p in phases:
+        lines += latency_lines(lat["phases"][p], p, dl["deadline_ms"], ("commands", "blocks"))
+    if len(phases) != 1:  # both phases (or none recorded): the whole run too
+        lines += latency_lines(lat, WHOLE_RUN, dl["deadline_ms"], ("commands", "blocks"))
+    return lines
 
 
 def format_summary(s: dict[str, Any]) -> str:
     """The summary as text for the terminal."""
-    src, dl, lat = s["source"], s["deadline"], s["latency"]
+    src, dl = s["source"], s["deadline"]
     lines = [
         f"stopped: {s['stop_reason']} ({s['why']}) after {s['data_s']:.1f} s of data, "
         f"{s['wall_s']:.1f} s wall",
         f"source {src['name']!r}: {src['samples']} samples in {src['blocks']} blocks, "
         f"{src['samples_lost']} lost, {src['invalid_values']} invalid",
-        f"command latency (t_wire - t_sample): {_ms(lat['commands'])}",
-        f"block latency: {_ms(lat['blocks'])}",
-        "  stages (median/p99 ms): "
-        + ", ".join(
-            f"{k} {v['median_ms']:.3f}/{v['p99_ms']:.3f}"
-            for k, v in lat["blocks"]["stages"].items()
-            if v["n"]
-        ),
-        f"deadline {dl['deadline_ms']:g} ms: {dl['misses']} misses (worst run "
-        f"{dl['worst_consecutive']}, limit {dl['max_consecutive']}), "
-        f"{dl['catchup_blocks']} catch-up blocks",
+        *_latency_text(s),
+        f"deadline {dl['deadline_ms']:g} ms: worst run of {dl['worst_consecutive']} "
+        f"consecutive blocks over it (the e-stop trips at {dl['max_consecutive']}); "
+        f"{dl['catchup_blocks']} blocks caught up after pauses (not timed, commands held)",
         f"commands sent: {s['commands']['sent']}",
     ]
     for name, k in s["sinks"].items():
@@ -194,14 +234,17 @@ def format_summary(s: dict[str, Any]) -> str:
     )
     for f in s["faults"]:
         lines.append(f"FAULT {f['kind']}: {f['message']}")
+    lines += device_fault_lines(s.get("device_faults") or {})
+    kernels = s.get("kernels_compiled_in_loop") or {}
+    if kernels.get("compiled"):
+        lines.append(
+            f"numba compiled {len(kernels['compiled'])} kernels inside the loop "
+            f"({kernels['compile_s']:.2f} s; run `neurolink warmup` or warm them first): "
+            + ", ".join(kernels["compiled"])
+        )
     task = s.get("task")
     if task:
-        lines.append(
-            f"task: {task.get('successes', 0)}/{task.get('trials', 0)} targets "
-            f"(success rate {task.get('success_rate')}), time to target "
-            f"{task.get('time_to_target_s_median')} s, path efficiency "
-            f"{task.get('path_efficiency_median')}"
-        )
+        lines += _task_text(task)
     chip = s.get("decoder_on_chip")
     if chip:
         r2 = chip.get("r2_vs_host")
@@ -216,6 +259,22 @@ def format_summary(s: dict[str, Any]) -> str:
     if "recording" in s:
         lines.append(f"recording: {s['recording']}")
     return "\n".join(lines)
+
+
+def _task_text(task: dict[str, Any]) -> list[str]:
+    lines = []
+    auto = (task.get("calibration") or {}).get("autopilot")
+    if auto:
+        lines += task_lines(CALIBRATION, auto.get("trials", 0), auto.get("successes", 0))
+    closed = task.get("closed_loop") or {}
+    lines += task_lines(
+        CLOSED_LOOP,
+        task.get("trials", 0),
+        task.get("successes", 0),
+        closed.get("times_to_target_s"),
+        closed.get("path_efficiencies"),
+    )
+    return lines
 
 
 def write_summary_json(summary: dict[str, Any], path: str) -> None:

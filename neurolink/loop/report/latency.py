@@ -52,7 +52,7 @@ def latency_figure(rs: ReportStreams, stats: ReportStats) -> Figure:
     h.set(
         xlabel="latency t_wire − t_sample (ms)",
         ylabel="commands",
-        title=f"latency of {lat.n} commands",
+        title=f"latency of {lat.n} commands, whole run",
     )
     h.legend(loc="upper right", fontsize="small")
     tc = ax["time"]

@@ -1,7 +1,8 @@
 """The numbers of a session report, computed from the streams :func:`.find_streams` picked.
 
 Each ``*_stats`` function takes streams and returns a frozen dataclass; :func:`compute_stats`
-runs them all and notes, per section, why a section is missing.
+runs them all and notes, per section, why a section is missing. The decoder's and the task's
+figures are in :mod:`.outcome`.
 """
 
 from __future__ import annotations
@@ -11,10 +12,25 @@ from typing import Any
 
 import numpy as np
 
-from neurolink.loop.core.latency import summarize
+from neurolink.loop.core.figures import CALIBRATION, CLOSED_LOOP, WHOLE_RUN
+from neurolink.loop.core.latency import describe_table, summarize
 from neurolink.loop.recording import RecordedStream, Session
 from neurolink.loop.report.messages import MessageStats, message_stats
-from neurolink.loop.report.streams import INTENT, TASK, ReportStreams, TaskEvent
+from neurolink.loop.report.outcome import (
+    CALIBRATION_TRIAL_END,
+    DecoderStats,
+    TaskStats,
+    decoder_stats,
+    task_stats,
+)
+from neurolink.loop.report.phases import (
+    PhaseSpan,
+    loop_events,
+    phase_mask,
+    phase_spans,
+    phases_of,
+)
+from neurolink.loop.report.streams import INTENT, TASK, ReportStreams
 
 __all__ = [
     "DecoderStats",
@@ -77,6 +93,11 @@ class LatencyStats:
         Commands over the deadline; None without a deadline.
     stage_medians : dict of str to float
         Median (s, NaN ignored) of each stage column, in column order.
+    tables : dict of str to dict
+        By phase (``calibration``, ``closed_loop``, ``whole_run``): the figures of the commands
+        recorded in it as the engine's summary states them
+        (:func:`~neurolink.loop.core.latency.describe_table`: ms, ``stages``,
+        ``over_deadline``).
     """
 
     n: int
@@ -87,6 +108,7 @@ class LatencyStats:
     deadline: float | None
     misses: int | None
     stage_medians: dict[str, float]
+    tables: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -118,54 +140,6 @@ class SpikeStats:
 
 
 @dataclass(frozen=True)
-class DecoderStats:
-    """Coefficient of determination of the decoder output against the intended output.
-
-    Attributes
-    ----------
-    dims : tuple of str
-        Channels present in both streams, in decoded order.
-    r2 : dict of str to float
-        ``1 − Σ(intent − decoded)² / Σ(intent − mean(intent))²`` per dimension (NaN when the
-        intent is constant).
-    n_pairs : int
-        Decoded bins paired with an intent sample (the latest at or before each bin).
-    """
-
-    dims: tuple[str, ...]
-    r2: dict[str, float]
-    n_pairs: int
-
-    @property
-    def mean_r2(self) -> float:
-        """Mean R² over dimensions."""
-        return float(np.mean(list(self.r2.values())))
-
-
-@dataclass(frozen=True)
-class TaskStats:
-    """Task performance from the ``trial_end`` records.
-
-    Attributes
-    ----------
-    n_trials, n_success : int
-        Trials ended, and those with ``success`` true.
-    success_rate : float
-        ``n_success / n_trials``.
-    mean_time_to_target : float or None
-        Mean ``time_to_target`` (s) over successful trials that give one.
-    mean_path_efficiency : float or None
-        Mean ``path_efficiency`` over successful trials that give one.
-    """
-
-    n_trials: int
-    n_success: int
-    success_rate: float
-    mean_time_to_target: float | None
-    mean_path_efficiency: float | None
-
-
-@dataclass(frozen=True)
 class ReportStats:
     """Every number of a report; a section is None when its streams are missing.
 
@@ -176,9 +150,16 @@ class ReportStats:
     duration : float
         Session time span over all streams (s).
     latency, spikes, snn_spikes, decoder, task, messages
-        The sections.
+        The sections (``decoder``: over the closed-loop bins, or the whole run when the
+        recording has no phases).
     missing : dict of str to str
         Why each missing section is missing, by section name.
+    phases : list of str
+        The run's phases, in order (``whole_run`` alone when not recorded).
+    decoder_calibration : DecoderStats or None
+        R² over the calibration bins (where the decoded output was the intent itself).
+    device_faults : dict
+        Device FAULT reports (``device_fault`` loop events) ``{phase: {sink: {code: n}}}``.
     """
 
     streams: list[StreamStats]
@@ -190,6 +171,9 @@ class ReportStats:
     task: TaskStats | None
     messages: MessageStats | None
     missing: dict[str, str] = field(default_factory=dict)
+    phases: list[str] = field(default_factory=lambda: [WHOLE_RUN])
+    decoder_calibration: DecoderStats | None = None
+    device_faults: dict[str, Any] = field(default_factory=dict)
 
 
 def stream_stats(session: Session) -> list[StreamStats]:
@@ -205,7 +189,9 @@ def stream_stats(session: Session) -> list[StreamStats]:
     return out
 
 
-def latency_stats(stream: RecordedStream, deadline: float | None) -> LatencyStats:
+def latency_stats(
+    stream: RecordedStream, deadline: float | None, spans: list[PhaseSpan] | None = None
+) -> LatencyStats:
     """Latency figures of a ``latencies`` stream (column ``total`` then stages, seconds).
 
     Parameters
@@ -214,6 +200,9 @@ def latency_stats(stream: RecordedStream, deadline: float | None) -> LatencyStat
         With at least one finite ``total``.
     deadline : float or None
         Per-command deadline (s).
+    spans : list of PhaseSpan, optional
+        The run's phases (default: one, the whole run); ``tables`` has each phase and the
+        whole run.
     """
     data = np.asarray(stream.data, dtype=np.float64)
     col = stream.channels.index("total") if "total" in stream.channels else 0
@@ -231,7 +220,22 @@ def latency_stats(stream: RecordedStream, deadline: float | None) -> LatencyStat
         deadline=deadline,
         misses=lat.misses,
         stage_medians=stages,
+        tables=_phase_tables(stream, deadline, spans or phase_spans([])),
     )
+
+
+def _phase_tables(
+    stream: RecordedStream, deadline: float | None, spans: list[PhaseSpan]
+) -> dict[str, dict[str, Any]]:
+    data = np.asarray(stream.data, dtype=np.float64)
+    cols = tuple(stream.channels)
+    if "total" not in cols:
+        cols = ("total", *cols[1:])
+    out = {}
+    for phase in (*phases_of(spans), WHOLE_RUN):
+        rows = data[phase_mask(stream.timestamps, spans, phase)]
+        out[phase] = describe_table(rows, cols, deadline)
+    return out
 
 
 def spike_stats(stream: RecordedStream, column: str, duration: float, top: int = 10) -> SpikeStats:
@@ -263,78 +267,41 @@ def spike_stats(stream: RecordedStream, column: str, duration: float, top: int =
     )
 
 
-def paired_intent(
-    decoded: RecordedStream, intent: RecordedStream
-) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
-    """Decoded bins and the intent in force at each (latest intent sample at or before it).
-
-    Returns
-    -------
-    dims : tuple of str
-        Channels common to both streams, in decoded order.
-    dec, want : numpy.ndarray of float64, shape (n_pairs, n_dims)
-        Paired rows, non-finite rows dropped.
-    """
-    dims = tuple(c for c in decoded.channels if c in intent.channels)
-    dec = np.asarray(decoded.data, np.float64)[:, [decoded.channels.index(c) for c in dims]]
-    want_all = np.asarray(intent.data, np.float64)[:, [intent.channels.index(c) for c in dims]]
-    j = np.searchsorted(intent.timestamps, decoded.timestamps, side="right") - 1
-    have = j >= 0
-    dec, want = dec[have], want_all[j[have]]
-    ok = np.all(np.isfinite(dec), axis=1) & np.all(np.isfinite(want), axis=1)
-    return dims, dec[ok], want[ok]
-
-
-def decoder_stats(decoded: RecordedStream, intent: RecordedStream) -> DecoderStats | str:
-    """R² of ``decoded`` against ``intent`` per common channel, or why it cannot be computed."""
-    dims, dec, want = paired_intent(decoded, intent)
-    if not dims:
-        return (
-            f"no channel in common between {decoded.name!r} {list(decoded.channels)} and "
-            f"{intent.name!r} {list(intent.channels)}"
-        )
-    if len(dec) < 2:
-        return f"fewer than 2 decoded bins paired with {INTENT!r} samples"
-    ss_res = ((want - dec) ** 2).sum(axis=0)
-    ss_tot = ((want - want.mean(axis=0)) ** 2).sum(axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r2 = np.where(ss_tot > 0, 1.0 - ss_res / ss_tot, np.nan)
-    return DecoderStats(dims, {d: float(v) for d, v in zip(dims, r2, strict=True)}, len(dec))
-
-
-def _mean_of(ends: list[TaskEvent], key: str) -> float | None:
-    vals = [e.fields.get(key) for e in ends]
-    nums = [float(v) for v in vals if isinstance(v, int | float) and np.isfinite(v)]
-    return float(np.mean(nums)) if nums else None
-
-
-def task_stats(ends: list[TaskEvent]) -> TaskStats:
-    """Success rate, mean time to target and path efficiency of ``trial_end`` records."""
-    wins = [e for e in ends if e.fields.get("success") is True]
-    return TaskStats(
-        n_trials=len(ends),
-        n_success=len(wins),
-        success_rate=len(wins) / len(ends),
-        mean_time_to_target=_mean_of(wins, "time_to_target"),
-        mean_path_efficiency=_mean_of(wins, "path_efficiency"),
-    )
-
-
-def _latency_section(rs: ReportStreams, deadline: float | None) -> LatencyStats | str:
+def _latency_section(
+    rs: ReportStreams, deadline: float | None, spans: list[PhaseSpan]
+) -> LatencyStats | str:
     s = rs.latencies
     if s is None:
         return "no latencies stream"
     col = s.channels.index("total") if "total" in s.channels else 0
     if not np.isfinite(np.asarray(s.data[:, col], np.float64)).any():
         return f"stream {s.name!r} has no finite latency"
-    return latency_stats(s, deadline)
+    return latency_stats(s, deadline, spans)
 
 
 def _task_section(rs: ReportStreams) -> TaskStats | str:
     if rs.task is None:
         return f"no {TASK!r} stream"
     ends = rs.trial_ends()
-    return task_stats(ends) if ends else f"stream {rs.task.name!r} has no trial_end record"
+    cal = [e for e in rs.task_events if e.event == CALIBRATION_TRIAL_END]
+    if not ends and not cal:
+        return f"stream {rs.task.name!r} has no trial_end record"
+    return task_stats(ends, cal)
+
+
+def device_fault_counts(
+    events: list[tuple[float, dict[str, Any]]], spans: list[PhaseSpan]
+) -> dict[str, Any]:
+    """``device_fault`` loop events as ``{phase: {sink: {code: count}}}``."""
+    out: dict[str, Any] = {}
+    for t, e in events:
+        if e["event"] != "device_fault":
+            continue
+        phase = next((s.phase for s in spans if s.start <= t < s.stop), WHOLE_RUN)
+        codes = out.setdefault(phase, {}).setdefault(str(e.get("sink")), {})
+        code = str(e.get("fault"))
+        codes[code] = codes.get(code, 0) + 1
+    return out
 
 
 def compute_stats(rs: ReportStreams, deadline: float | None) -> ReportStats:
@@ -348,6 +315,9 @@ def compute_stats(rs: ReportStreams, deadline: float | None) -> ReportStats:
         Per-command latency deadline (s), None when not known.
     """
     table = stream_stats(rs.session)
+    events = loop_events(rs.session)
+    spans = phase_spans(events)
+    phases = phases_of(spans)
     lasts = [s.last for s in table if s.last is not None]
     duration = max(lasts) - rs.t0 if lasts else 0.0
     missing: dict[str, str] = {}
@@ -365,22 +335,29 @@ def compute_stats(rs: ReportStreams, deadline: float | None) -> ReportStats:
     if rs.snn_spikes is not None:
         snn = spike_stats(rs.snn_spikes, "neuron", duration)
     decoder: DecoderStats | str
+    calibration: DecoderStats | str | None = None
     if rs.decoded is None or rs.intent is None:
         absent = [n for n, s in (("decoded", rs.decoded), (INTENT, rs.intent)) if s is None]
         decoder = "no " + " and no ".join(f"{n!r}" for n in absent) + " stream"
     else:
-        decoder = decoder_stats(rs.decoded, rs.intent)
+        main = CLOSED_LOOP if CLOSED_LOOP in phases else phases[0]
+        decoder = decoder_stats(rs.decoded, rs.intent, spans, main)
+        if CALIBRATION in phases and main != CALIBRATION:
+            calibration = decoder_stats(rs.decoded, rs.intent, spans, CALIBRATION)
     messages: MessageStats | str = "no commands or acks stream"
     if rs.commands is not None or rs.acks is not None:
         messages = message_stats(rs.commands, rs.acks)
     return ReportStats(
         streams=table,
         duration=duration,
-        latency=keep("latency", _latency_section(rs, deadline)),
+        latency=keep("latency", _latency_section(rs, deadline, spans)),
         spikes=keep("spikes", spikes),
         snn_spikes=keep("snn_spikes", snn),
         decoder=keep("decoder", decoder),
         task=keep("task", _task_section(rs)),
         messages=keep("messages", messages),
         missing=missing,
+        phases=phases,
+        decoder_calibration=calibration if isinstance(calibration, DecoderStats) else None,
+        device_faults=device_fault_counts(events, spans),
     )

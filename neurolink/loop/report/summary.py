@@ -3,6 +3,12 @@
 Plain text, one ``key: value`` per line under a heading per section, so a reader (and a test)
 finds a figure with a search; latencies in milliseconds with three decimals, rates in Hz.
 A section whose streams are missing says so instead of its figures.
+
+The figures the run's own summary prints too (latency, deadline misses, stage medians, task,
+device faults) are figure lines of :mod:`neurolink.loop.core.figures` — population, statistic
+and phase in the words of the live summary, with the same values: per command from the
+recorded ``latencies``, per block from the engine's summary in the sidecar (the recording does
+not hold per-block latencies).
 """
 
 from __future__ import annotations
@@ -12,7 +18,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from neurolink.loop.core.figures import (
+    CALIBRATION,
+    CLOSED_LOOP,
+    PHASES,
+    WHOLE_RUN,
+    device_fault_lines,
+    figure_line,
+    latency_lines,
+    r2_values,
+    task_lines,
+)
 from neurolink.loop.report.messages import MessageStats
+from neurolink.loop.report.phases import LOOP
 from neurolink.loop.report.stats import (
     DecoderStats,
     LatencyStats,
@@ -23,10 +41,6 @@ from neurolink.loop.report.stats import (
 from neurolink.loop.report.streams import ReportStreams
 
 __all__ = ["format_summary"]
-
-
-def _ms(seconds: float) -> str:
-    return f"{seconds * 1e3:.3f} ms"
 
 
 def _opt(value: float | None, fmt: str, unit: str = "") -> str:
@@ -92,22 +106,36 @@ def _stream_lines(stats: ReportStats) -> list[str]:
     return lines
 
 
-def _latency_lines(lat: LatencyStats) -> list[str]:
-    lines = [
-        f"commands: {lat.n}",
-        f"median: {_ms(lat.median)}",
-        f"p99: {_ms(lat.p99)}",
-        f"max: {_ms(lat.max)}",
-    ]
+def _shown_phases(phases: list[str]) -> list[str]:
+    """Each phase, then the whole run when there are several (as the live summary prints)."""
+    shown = [p for p in phases if p in PHASES] or [WHOLE_RUN]
+    return [*shown, WHOLE_RUN] if len(shown) > 1 else shown
+
+
+def _latency_lines(lat: LatencyStats, phases: list[str]) -> list[str]:
+    deadline_ms = None if lat.deadline is None else lat.deadline * 1e3
+    lines = []
+    for phase in _shown_phases(phases):
+        lines += latency_lines({"commands": lat.tables[phase]}, phase, deadline_ms, ("commands",))
     if lat.n_invalid:
         lines.append(f"non-finite values ignored: {lat.n_invalid}")
-    if lat.deadline is None or lat.misses is None:
+    if lat.deadline is None:
         lines.append("deadline misses: n/a (no deadline known)")
-    else:
-        share = 100.0 * lat.misses / lat.n
-        lines.append(f"deadline: {_ms(lat.deadline)}")
-        lines.append(f"deadline misses: {lat.misses} ({share:.2f} %)")
-    lines += [f"stage median {k}: {_ms(v)}" for k, v in lat.stage_medians.items()]
+    return lines
+
+
+def _block_lines(sidecar: Mapping[str, Any] | None) -> list[str]:
+    """The engine's per-block figures, from the summary it left in the sidecar."""
+    summary = (sidecar or {}).get("summary") or {}
+    lat = summary.get("latency") or {}
+    if "blocks" not in lat:
+        return ["missing: no engine summary with block latencies in the sidecar"]
+    deadline_ms = (summary.get("deadline") or {}).get("deadline_ms")
+    phases = [p for p in PHASES if p in (lat.get("phases") or {})]
+    lines = []
+    for phase in _shown_phases(phases):
+        tables = lat if phase == WHOLE_RUN else lat["phases"][phase]
+        lines += latency_lines(tables, phase, deadline_ms, ("blocks",))
     return lines
 
 
@@ -125,21 +153,37 @@ def _spike_lines(sp: SpikeStats) -> list[str]:
     return lines
 
 
-def _decoder_lines(dec: DecoderStats) -> list[str]:
-    lines = [f"bins paired: {dec.n_pairs}"]
-    lines += [f"R² {d}: {v:.4f}" for d, v in dec.r2.items()]
-    lines.append(f"R² mean: {dec.mean_r2:.4f}")
+#: The quantity of the decoder's R² lines.
+R2_QUANTITY = "R² decoded vs intent"
+
+
+def _decoder_lines(dec: DecoderStats, calibration: DecoderStats | None) -> list[str]:
+    lines = [
+        figure_line(
+            R2_QUANTITY, "bins", dec.phase, r2_values(dec.dims, dec.r2.values(), dec.n_pairs)
+        )
+    ]
+    if calibration is not None:
+        values = r2_values(calibration.dims, calibration.r2.values(), calibration.n_pairs)
+        lines.append(figure_line(R2_QUANTITY, "bins", CALIBRATION, values))
+        lines.append(
+            "(calibration: the decoded output was the intent itself, not the decoder's; "
+            "the closed-loop R² measures the decoder)"
+        )
     return lines
 
 
 def _task_lines(task: TaskStats, n_unparsed: int) -> list[str]:
-    lines = [
-        f"trials: {task.n_trials}",
-        f"successes: {task.n_success}",
-        f"success rate: {100.0 * task.success_rate:.1f} %",
-        f"mean time to target: {_opt(task.mean_time_to_target, '.3f', ' s')}",
-        f"mean path efficiency: {_opt(task.mean_path_efficiency, '.3f')}",
-    ]
+    lines = []
+    if task.calibration_trials:
+        lines += task_lines(CALIBRATION, task.calibration_trials, task.calibration_successes)
+    lines += task_lines(
+        CLOSED_LOOP,
+        task.n_trials,
+        task.n_success,
+        task.times_to_target,
+        task.path_efficiencies,
+    )
     if n_unparsed:
         lines.append(f"non-JSON task samples ignored: {n_unparsed}")
     return lines
@@ -180,16 +224,34 @@ def format_summary(
     lines = _session_lines(rs, stats) + _engine_lines(rs.session.sidecar)
     lines += _stream_lines(stats)
     sections: list[tuple[str, str, Any, Any]] = [
-        ("Latency (t_wire − t_sample per command)", "latency", stats.latency, _latency_lines),
+        (
+            "Latency per command (t_wire − t_sample, recorded)",
+            "latency",
+            stats.latency,
+            lambda lat: _latency_lines(lat, stats.phases),
+        ),
         ("Spikes (detected)", "spikes", stats.spikes, _spike_lines),
         ("SNN spikes", "snn_spikes", stats.snn_spikes, _spike_lines),
-        ("Decoder vs intent", "decoder", stats.decoder, _decoder_lines),
+        (
+            "Decoder vs intent",
+            "decoder",
+            stats.decoder,
+            lambda d: _decoder_lines(d, stats.decoder_calibration),
+        ),
         ("Task", "task", stats.task, lambda t: _task_lines(t, rs.n_unparsed_task)),
         ("Commands and acknowledgements", "messages", stats.messages, _message_lines),
     ]
     for title, key, value, fmt in sections:
         lines += _heading(title)
         lines += fmt(value) if value is not None else [f"missing: {stats.missing[key]}"]
+        if key == "latency":
+            lines += _heading("Latency per block (t_done − t_sample, the engine's summary)")
+            lines += _block_lines(rs.session.sidecar)
+    lines += _heading("Device faults")
+    if LOOP in rs.session:
+        lines += device_fault_lines(stats.device_faults)
+    else:
+        lines.append(f"missing: no {LOOP!r} stream (device faults are recorded there)")
     lines += _heading("Figures")
     lines += [f"{name}: written" for name in figures]
     lines += [f"{name}: skipped ({why})" for name, why in skipped.items()]

@@ -12,12 +12,13 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from neurolink.loop.core.figures import PHASE_TEXT
 from neurolink.loop.recording import RecordedStream
 from neurolink.loop.report._plot import MissingData, new_figure
 from neurolink.loop.report.stats import ReportStats
 from neurolink.loop.report.streams import CURSOR, DECODED, ReportStreams
 
-__all__ = ["FILENAME", "MAX_DIMS", "path_of", "trajectory_figure"]
+__all__ = ["FILENAME", "MAX_DIMS", "path_of", "r2_title", "trajectory_figure"]
 
 #: File name of the figure in the report folder.
 FILENAME = "trajectory.png"
@@ -121,7 +122,8 @@ def trajectory_figure(rs: ReportStreams, stats: ReportStats) -> Figure:
     rs : ReportStreams
         Needs ``decoded`` or ``cursor`` with samples; uses ``intent`` and task targets if any.
     stats : ReportStats
-        R² per dimension goes into the panel titles when known.
+        R² per dimension (over the closed-loop bins, or the whole run when the recording has
+        no phases) goes into the panel titles when known, with its phase.
 
     Raises
     ------
@@ -142,7 +144,14 @@ def trajectory_figure(rs: ReportStreams, stats: ReportStats) -> Figure:
     axes = list(right.subplots(n_dims, 1, sharex=True, squeeze=False)[:, 0])
     _draw_dims(axes, rs, main)
     if stats.decoder is not None and main is rs.decoded:
+        phase = PHASE_TEXT[stats.decoder.phase]
         for ax, dim in zip(axes, main.channels, strict=False):
             if dim in stats.decoder.r2:
-                ax.set_title(f"{dim}: R² = {stats.decoder.r2[dim]:.3f}", fontsize="medium")
+                ax.set_title(r2_title(dim, stats.decoder.r2[dim], phase), fontsize="medium")
     return fig
+
+
+def r2_title(dim: str, r2: float | None, phase: str) -> str:
+    """``vx: R² = 0.881 over closed loop bins`` (``n/a`` for a constant intent)."""
+    value = "n/a (constant intent)" if r2 is None else f"{r2:.3f}"
+    return f"{dim}: R² = {value} over {phase} bins"

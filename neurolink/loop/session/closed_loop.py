@@ -161,17 +161,31 @@ class CenterOutHook:
             self.control.push(np.zeros(2))
 
     def status(self) -> str:
-        """``calib 4.2/10 s`` or ``task 5/6``."""
+        """``task 5/6`` (targets hit / trials, closed loop; the engine prints the phase)."""
         if self.phase == "calibration":
-            return "calibrating"
+            return ""
         s = self.task.score
         return f"task {s.successes}/{s.trials}"
 
     def summary(self) -> dict[str, Any]:
-        """Closed-loop score, task parameters and the calibration."""
+        """Closed-loop score (``trials``, ``successes``, ``success_rate``, medians and means
+        over the successful trials; all zero when the run ended in calibration), the values it
+        is computed from (``closed_loop``: times to target and path efficiencies, 6 decimals as
+        recorded), task parameters and the calibration (``autopilot``: its score)."""
         p = self.task.params
+        calibrating = self.phase == "calibration"
+        score = TaskScore() if calibrating else self.task.score
+        autopilot = self.task.score if calibrating else self.calibration_score
+        times = [round(t, 6) for t in score.times_to_target]
+        effs = [round(e, 6) for e in score.path_efficiencies]
+        calibration = {**self.calibration, "seconds": self.calibration_s}
+        if self.decode is not None and self.calibration_s > 0:
+            calibration["autopilot"] = autopilot.as_dict()
         return {
-            **self.task.score.as_dict(),
+            **score.as_dict(),
+            "time_to_target_s_mean": round(float(np.mean(times)), 4) if times else None,
+            "path_efficiency_mean": round(float(np.mean(effs)), 4) if effs else None,
+            "closed_loop": {"times_to_target_s": times, "path_efficiencies": effs},
             "phase": self.phase,
             "params": {
                 "n_targets": p.n_targets,
@@ -181,5 +195,5 @@ class CenterOutHook:
                 "timeout_s": p.timeout_s,
                 "speed": p.speed,
             },
-            "calibration": {**self.calibration, "seconds": self.calibration_s},
+            "calibration": calibration,
         }
