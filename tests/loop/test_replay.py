@@ -110,11 +110,14 @@ def test_a_changed_config_runs_and_reports_what_differs(scripted) -> None:
 def test_a_recording_without_raw_samples_says_what_is_missing(tmp_path, capsys) -> None:
     path = tmp_path / "noraw.xdf"
     record_scripted(path, seconds=0.3, record_raw=False)
-    with pytest.raises(ReplayError, match=r"raw samples \(stream 'raw'\) were not recorded"):
+    with pytest.raises(ReplayError, match=r"raw samples \(stream 'raw'\) are not in it"):
         replay(path)
     assert main(["replay", str(path)]) == 1
     err = capsys.readouterr().err
-    assert "cannot replay" in err and "raw = false" in err and "--record-raw" in err
+    # the recorder was told not to record them; its config (raw = true) is not blamed
+    assert "cannot replay" in err and "the session did not record them" in err
+    assert "it was told not to record them" in err and "raw = false" not in err
+    assert "lists the streams it wrote: " in err and "raw = true` to replay" in err
 
 
 def test_the_cli_prints_the_comparison_and_writes_json_and_a_replay_recording(

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from neurolink.loop.core.figures import CLOSED_LOOP, figure_line
+from neurolink.loop.recording.sidecar import versions
 from neurolink.loop.replay.compare import StreamDiff
 from neurolink.loop.replay.source import RecordedRun
 from neurolink.loop.session.config import Config, config_to_dict
@@ -14,6 +16,22 @@ from neurolink.loop.session.config import Config, config_to_dict
 __all__ = ["build_replay_summary", "closed_loop_from", "config_changes", "format_replay"]
 
 _TASK_KEYS = ("successes", "trials", "success_rate", "time_to_target_s_median")
+#: Versions that change what a replay computes.
+_VERSION_KEYS = ("neurolink", "python", "numpy", "scipy", "numba")
+
+
+def version_changes(run: RecordedRun) -> list[str]:
+    """``name: recorded -> now`` for each package version that differs from the recording's
+    (the sidecar's ``versions``); empty when the sidecar has none."""
+    recorded = (run.session.sidecar or {}).get("versions") or {}
+    if not isinstance(recorded, Mapping):
+        return []
+    here = versions()
+    return [
+        f"{k} {recorded[k]} -> {here.get(k)}"
+        for k in _VERSION_KEYS
+        if k in recorded and recorded[k] != here.get(k)
+    ]
 
 
 def _walk(a: Any, b: Any, path: str, out: list[str]) -> None:
@@ -88,6 +106,8 @@ def build_replay_summary(
             "wall_s": round(wall_s, 3),
             "speed": round(run.seconds / wall_s, 2) if wall_s > 0 else None,
             "complete": run.complete,
+            "damage": run.session.damage,
+            "version_changes": version_changes(run),
             "compared_until_s": None
             if run.complete
             else round((run.until_index + 1 - int(run.blocks[0, 0])) / run.rate, 6),
@@ -129,6 +149,39 @@ def _pair(name: str, d: Mapping[str, Any] | None, fmt: str) -> str:
     return f"{name}: live {f(live)}, replay {f(rep)}"
 
 
+def _r2_line(d: Mapping[str, Any] | None) -> str:
+    """``R² decoded vs intent over bins, closed loop: live vx …, live mean …, replay …``."""
+    values = []
+    for run in ("live", "replay"):
+        r2 = (d or {}).get(run)
+        if not r2:
+            values.append((f"{run} mean", "n/a"))
+            continue
+        values += [
+            (f"{run} {k}", "n/a (constant intent)" if v is None else f"{v:.3f}")
+            for k, v in r2.items()
+            if k != "mean"
+        ]
+        values.append((f"{run} mean", "n/a" if r2.get("mean") is None else f"{r2['mean']:.3f}"))
+    return figure_line("R² decoded vs intent", "bins", CLOSED_LOOP, values)
+
+
+def _verdict(s: Mapping[str, Any]) -> str:
+    """Identical, or what the evidence says about a difference (never a guess)."""
+    if s["identical"]:
+        return "identical"
+    changed = s.get("version_changes") or []
+    if changed:
+        return "NOT REPRODUCED; the replay runs other versions than the recording: " + ", ".join(
+            changed
+        )
+    return (
+        "NOT REPRODUCED; the file reads intact (every chunk checked) and the versions match. "
+        "XDF carries no checksums, so recorded samples altered after the session cannot be "
+        "told apart from a replay bug: if the file is as recorded, please report it with the file"
+    )
+
+
 def format_replay(s: Mapping[str, Any]) -> str:
     """The summary as text."""
     speed = f" ({s['speed']:g}x real time)" if s.get("speed") else ""
@@ -141,6 +194,8 @@ def format_replay(s: Mapping[str, Any]) -> str:
         + "; ".join(s["changes"][:8])
         + (" ..." if len(s["changes"]) > 8 else ""),
     ]
+    if s.get("damage"):
+        lines.append(f"the recording is {s['damage']}")
     if not s["complete"]:
         until = s["compared_until_s"]
         lines.append(
@@ -155,11 +210,10 @@ def format_replay(s: Mapping[str, Any]) -> str:
     lines.append("streams (live vs replay):")
     lines += [_stream_line(d) for d in s["streams"].values()]
     if s["config"] == "as recorded":
-        verdict = "identical" if s["identical"] else "NOT REPRODUCED (a replay bug: please report)"
-        lines.append(f"outputs and commands: {verdict}")
+        lines.append(f"outputs and commands: {_verdict(s)}")
     elif s.get("max_velocity_change") is not None:
         lines.append(f"largest change of a commanded velocity: {s['max_velocity_change']:.4g}")
-    lines.append(_pair("decoded R2 vs intent (closed loop)", s.get("decoder_r2"), ".3f"))
+    lines.append(_r2_line(s.get("decoder_r2")))
     lines.append(_pair("commands along the intent (mean cosine)", s.get("intent_agreement"), ".3f"))
     task = s.get("task_live") or {}
     if task:

@@ -166,36 +166,29 @@ def load_run(path: str | Path, config: Config | None = None) -> RecordedRun:
     path = Path(path)
     session = read_session(path)
     side = session.sidecar or {}
-    if "raw" not in session:
-        raise _missing(
-            path,
-            session,
-            "the raw samples (stream 'raw') were not recorded:",
-            "the session ran with `[loop.recording] raw = false` (`neurolink demo` without "
-            "--record-raw). Replay drives the graph from the samples; record them to replay",
-        )
-    if "blocks" not in session:
-        raise _missing(
-            path,
-            session,
-            "the block boundaries (stream 'blocks') were not recorded:",
-            "the recording predates replay support; the mappers decide at block ends, so "
-            "the boundaries are needed to reproduce the commands",
-        )
     recorded = side.get("config")
     if recorded is not None:
         config = config_from_dict(recorded, filename=f"{path} (sidecar config)")
-    elif config is None:
+    if "raw" not in session:
+        raise _missing(
+            path, session, "the raw samples (stream 'raw') are not in it:", _why_no_raw(session)
+        )
+    if "blocks" not in session:
+        why = (
+            f"the file is {session.damage}, before the first boundaries were written"
+            if session.truncated
+            else "recordings made before replay support lack it; the mappers decide at block "
+            "ends, so the boundaries are needed to reproduce the commands"
+        )
+        raise _missing(path, session, "the block boundaries (stream 'blocks') are not in it:", why)
+    if config is None:
         raise ReplayError(f"{path}: the sidecar holds no config; pass one (--config)")
     raw = session["raw"]
     loop = session["loop"].records() if "loop" in session else []
     events = [e for e in loop if isinstance(e, dict)]
-    blocks = _replayable_blocks(path, raw, session["blocks"])
+    blocks = _replayable_blocks(path, session, raw, session["blocks"])
     blocks = _stop_at_device_lost(blocks, events)
-    limits = {
-        sink: DeviceLimits(int(v["n_dof"]), float(v["max_speed"]), float(v["max_accel"]))
-        for sink, v in (side.get("limits") or {}).items()
-    }
+    limits = _limits(path, side.get("limits") or {})
     src = side.get("source") or {}
     name = str(src.get("name") or _origin_stream(session) or "raw")
     complete = not session.truncated and side.get("status") == "closed"
@@ -203,7 +196,53 @@ def load_run(path: str | Path, config: Config | None = None) -> RecordedRun:
     return _with_window(run)
 
 
-def _replayable_blocks(path: Path, raw: RecordedStream, stream: RecordedStream) -> np.ndarray:
+def _why_no_raw(session: Session) -> str:
+    """Why a recording holds no raw samples, as far as the file and its sidecar show it."""
+    if session.truncated:
+        return f"the file is {session.damage}, before the first raw samples were written"
+    side = session.sidecar or {}
+    listed = [d.get("name") for d in side.get("streams") or [] if isinstance(d, dict)]
+    if not listed:
+        return "the sidecar does not list the streams written, so the file cannot tell why"
+    if "raw" in listed:
+        return (
+            "yet its sidecar lists a 'raw' stream: the file is not as the session wrote it "
+            "(streams removed, or another file under its name)"
+        )
+    config = side.get("config") if isinstance(side.get("config"), dict) else {}
+    setting = ((config.get("loop") or {}).get("recording") or {}).get("raw")
+    said = (
+        "its config has `[loop.recording] raw = false` (`neurolink demo` without --record-raw)"
+        if setting is False
+        else "it was told not to record them"
+    )
+    return (
+        f"the session did not record them ({said}; its sidecar lists the streams it wrote: "
+        f"{', '.join(map(str, listed))}). Replay drives the graph from the samples; record them "
+        "with `[loop.recording] raw = true` to replay"
+    )
+
+
+def _limits(path: Path, table: Any) -> dict[str, DeviceLimits]:
+    try:
+        return {
+            str(sink): DeviceLimits(int(v["n_dof"]), float(v["max_speed"]), float(v["max_accel"]))
+            for sink, v in table.items()
+        }
+    except (AttributeError, KeyError, TypeError, ValueError):
+        raise ReplayError(
+            f"{path}: the sidecar's 'limits' are not sink -> {{n_dof, max_speed, max_accel}}"
+        ) from None
+
+
+def _replayable_blocks(
+    path: Path, session: Session, raw: RecordedStream, stream: RecordedStream
+) -> np.ndarray:
+    if stream.data.ndim != 2 or stream.data.shape[1] != 3 or stream.fmt == "string":
+        raise ReplayError(
+            f"{path}: cannot replay: the 'blocks' stream has {stream.data.shape[1]} "
+            f"{stream.fmt} channels, not 3 numbers (first_index, n_samples, gap)"
+        )
     blocks = np.asarray(stream.data, np.float64).astype(np.int64).reshape(-1, 3)
     ends = np.cumsum(blocks[:, 1])
     keep = int(np.searchsorted(ends, len(raw.timestamps), side="right"))
@@ -214,7 +253,8 @@ def _replayable_blocks(path: Path, raw: RecordedStream, stream: RecordedStream) 
             "(a block's newest sample has another time stamp)"
         )
     if not keep:
-        raise ReplayError(f"{path}: cannot replay: no complete block of raw samples")
+        cut = f" (the file is {session.damage})" if session.truncated else ""
+        raise ReplayError(f"{path}: cannot replay: no complete block of raw samples{cut}")
     return blocks
 
 
@@ -235,7 +275,8 @@ def _origin_stream(session: Session) -> str | None:
     if "commands" not in session or not len(session["commands"]):
         return None
     first = session["commands"].records()[0]
-    return (first.get("origin") or {}).get("stream")
+    origin = first.get("origin") if isinstance(first, dict) else None
+    return origin.get("stream") if isinstance(origin, dict) else None
 
 
 def _with_window(run: RecordedRun) -> RecordedRun:

@@ -62,6 +62,9 @@ class ReportResult:
         The text summary.
     stats : ReportStats
         The numbers.
+    damage : str or None
+        ``"truncated at byte N: …"`` when the recording ends inside a chunk (the report covers
+        its complete chunks), else None.
     """
 
     out_dir: Path
@@ -71,6 +74,7 @@ class ReportResult:
     skipped: dict[str, str]
     text: str
     stats: ReportStats
+    damage: str | None = None
 
 
 def default_out_dir(session_path: Path) -> Path:
@@ -157,4 +161,4 @@ def make_report(
     summary_path, json_path = out / SUMMARY_TEXT, out / SUMMARY_JSON
     summary_path.write_text(text, encoding="utf-8")
     json_path.write_text(_json(stats, figures, skipped) + "\n", encoding="utf-8")
-    return ReportResult(out, summary_path, json_path, figures, skipped, text, stats)
+    return ReportResult(out, summary_path, json_path, figures, skipped, text, stats, session.damage)
