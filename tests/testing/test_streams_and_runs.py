@@ -1,0 +1,45 @@
+"""The stream fixtures and the run factory, on real parts: LSL, BrainFlow, a whole loop."""
+
+from __future__ import annotations
+
+import pytest
+
+from neurolink.testing import assert_charge_balanced, assert_latency, assert_within_limits
+from tests.conftest import REPO
+
+
+@pytest.mark.subject(seed=4, channels=8)
+def test_simulated_subject_streams_the_channels_asked_for(simulated_subject):
+    source = simulated_subject.source()
+    try:
+        assert len(source.channels) == 8
+        block = source.read()
+        while block is None or len(block.timestamps) == 0:
+            block = source.read()
+        assert block.data.shape[1] == 8
+    finally:
+        source.close()
+    assert simulated_subject.seed == 4
+
+
+def test_synthetic_board_streams(synthetic_board):
+    block = None
+    while block is None or len(block.timestamps) == 0:
+        block = synthetic_board.read()
+    assert block.data.shape[1] == len(synthetic_board.channels) > 0
+
+
+def test_run_config_drives_the_stimulator_the_test_holds(emulated_stimulator, run_config):
+    result = run_config(
+        REPO / "examples" / "responsive_stim.toml", 3.0, devices=[emulated_stimulator]
+    )
+    sink = result.summary["sinks"]["stimulator"]
+    assert sink["url"] == emulated_stimulator.port
+    records = result.records["stimulator"]
+    stims = records.of_type("STIM")
+    assert len(stims) == sink["acked"] + sink["nacked"]
+    assert_charge_balanced(records)
+    assert_within_limits(records, emulated_stimulator.profile)
+    assert result.recording is not None and result.recording.exists()
+    with pytest.raises(AssertionError, match=r"commands latency .* median .* > 0 ms"):
+        assert_latency(result.summary, median_ms=0.0)
