@@ -23,7 +23,14 @@ from numba import njit
 
 from neurolink.dsp.detect.ingest import FLAG_PEAK, ingest_fixed, ingest_track
 
-__all__ = ["beaten", "ingest_scan", "is_channel_peak", "is_local_peak", "scan_peaks"]
+__all__ = [
+    "beaten",
+    "ingest_scan",
+    "is_channel_peak",
+    "is_local_peak",
+    "local_peaks",
+    "scan_peaks",
+]
 
 
 @njit(nogil=True, cache=True, inline="always")
@@ -83,6 +90,31 @@ def beaten(
     return False
 
 
+@njit(nogil=True, cache=True, inline="always")
+def local_peaks(bz: np.ndarray, t: int, back: int, dead: int, local: np.ndarray) -> bool:
+    """:func:`is_local_peak` of every channel of row ``t`` with ``bz > 1``, into ``local``.
+
+    Without a branch per channel in the usual case (``back, dead > 0``): ``w <= v`` and
+    ``w < v`` are false for a NaN ``w``, as the tests of :func:`is_local_peak` require. Returns
+    True if a channel is set.
+    """
+    c = bz.shape[1]
+    found = False
+    if back > 0 and dead > 0:
+        for ch in range(c):
+            v = bz[t, ch]
+            ok = (v > 1.0) & (bz[t + 1, ch] <= v) & (bz[t - 1, ch] < v)
+            local[ch] = ok
+            found |= ok
+    else:
+        for ch in range(c):
+            v = bz[t, ch]
+            ok = v > 1.0 and is_local_peak(bz, t, ch, v, back, dead)
+            local[ch] = ok
+            found |= ok
+    return found
+
+
 @njit(nogil=True, cache=True)
 def scan_peaks(
     bx: np.ndarray,
@@ -127,14 +159,15 @@ def scan_peaks(
         Number of spikes written.
     """
     c = bz.shape[1]
+    local = np.empty(c, np.bool_)
     n = 0
     for t in range(lo, hi):
-        if not flags[t] & FLAG_PEAK:
+        if not (flags[t] & FLAG_PEAK and local_peaks(bz, t, back, dead, local)):
             continue
         for ch in range(c):
-            v = bz[t, ch]
-            if not (v > 1.0 and is_local_peak(bz, t, ch, v, back, dead)):
+            if not local[ch]:
                 continue
+            v = bz[t, ch]
             j0, j1 = indptr[ch], indptr[ch + 1]
             if j1 > j0 and beaten(bz, flags, t, ch, v, dead, indices[j0:j1]):
                 continue
