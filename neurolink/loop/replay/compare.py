@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from neurolink.loop.core.figures import r2_per_dim
 from neurolink.loop.replay.source import RecordedRun, intent_at
 
 __all__ = [
@@ -204,8 +205,11 @@ def decoder_r2(
     intents: tuple[list[float], list[tuple[float, ...]]],
     dims: Sequence[str],
     t_from: float,
-) -> dict[str, float] | None:
-    """R² per dimension of decoded values (at times ``t``) against the intent in force."""
+) -> dict[str, float | None] | None:
+    """R² per dimension of decoded values (at times ``t``) against the intent in force, over
+    the closed-loop bins (after ``t_from``), and their ``mean``; a dimension whose intent is
+    constant there has none (None; the mean is over the others, None when there are none).
+    None with fewer than 2 bins."""
     times, want = intents
     keep = t > t_from
     if not times or keep.sum() < 2:
@@ -213,12 +217,10 @@ def decoder_r2(
     dec = np.asarray(values, np.float64)[keep]
     ref = np.array([intent_at(times, want, float(x)) for x in t[keep]], np.float64)
     n = min(dec.shape[1], ref.shape[1], len(dims))
-    out = {}
-    for j in range(n):
-        ss_tot = float(((ref[:, j] - ref[:, j].mean()) ** 2).sum())
-        ss_res = float(((ref[:, j] - dec[:, j]) ** 2).sum())
-        out[dims[j]] = 1.0 - ss_res / ss_tot if ss_tot > 0 else float("nan")
-    out["mean"] = float(np.nanmean(list(out.values()))) if out else float("nan")
+    r2 = r2_per_dim(ref[:, :n], dec[:, :n])
+    out: dict[str, float | None] = dict(zip(dims[:n], r2, strict=True))
+    finite = [v for v in r2 if v is not None]
+    out["mean"] = float(np.mean(finite)) if finite else None
     return out
 
 

@@ -115,7 +115,8 @@ def plan_sweep(
 
 def replay_metrics(recording: Path, config: Config) -> dict[str, Any]:
     """Replay ``recording`` with ``config``; R² of the decoded output against the recorded
-    intent (per dimension and mean), agreement of the commands with it, counts, speed.
+    intent over the closed-loop bins (per dimension and mean; None where the intent is
+    constant), agreement of the commands with it, counts, speed.
 
     Latency is not among them: a replay runs as fast as it can, on the recorded time stamps.
     """
@@ -230,7 +231,7 @@ def _columns(rows: Sequence[dict[str, Any]]) -> list[str]:
 
 def _cell(v: Any) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "-"
+        return "n/a"
     if isinstance(v, float):
         return f"{v:.4g}"
     return str(v)
