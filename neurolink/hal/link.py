@@ -20,6 +20,11 @@ its cache (``ACK DUPLICATE``) without executing it again, so a retry never stimu
 With no reply after ``1 + retries`` attempts, i.e. ``timeout × (1 + retries)`` s, the link
 raises :class:`~neurolink.hal.errors.DeviceLost`.
 
+Split exchanges. :meth:`Link.begin` writes a command and returns; :meth:`Link.finish` waits for
+its reply (with the same resends). Between the two the link is held by that command, as during
+:meth:`Link.request`; the caller works meanwhile (the neuromorphic board's batches of steps,
+whose replies the reader collects without another thread having to wake up).
+
 Urgent frames. :meth:`Link.urgent` sends one command (the e-stop) without waiting for the
 command in flight: it takes a seq of its own and is written as soon as the transport's write
 lock is free (at most one frame's write); its reply is routed to it by ``ack_seq``. A command
@@ -58,7 +63,7 @@ from neurolink.hal.errors import DeviceError, DeviceLost
 from neurolink.hal.transport import Transport
 from neurolink.hal.wire import Direction, Frame, MsgType, Status
 
-__all__ = ["QUERY_REPLIES", "RETRY_STATUSES", "Exchange", "Link", "LinkStats"]
+__all__ = ["QUERY_REPLIES", "RETRY_STATUSES", "Exchange", "InFlight", "Link", "LinkStats"]
 
 _log = logging.getLogger(__name__)
 
@@ -157,6 +162,17 @@ class _Pending:
     resend: bool = False
     error: DeviceError | None = None
     collected: list[Frame] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class InFlight:
+    """A command written by :meth:`Link.begin` whose reply :meth:`Link.finish` awaits."""
+
+    pending: _Pending
+    encoded: bytes
+    wait: float
+    attempts: int
+    t_wire: float
 
 
 class Link:
@@ -400,26 +416,97 @@ class Link:
             with self._cond:
                 self._urgent.pop(seq, None)
 
+    def begin(
+        self,
+        message: wire.Message,
+        *,
+        timeout: float | None = None,
+        retries: int | None = None,
+        collect: Iterable[MsgType] = (),
+    ) -> InFlight:
+        """Write one command and return without waiting; :meth:`finish` waits for its reply.
+
+        The same exchange as :meth:`request`, cut in two so that the caller can work while
+        the device does (the neuromorphic board's batches of steps). The link stays held by
+        the command until :meth:`finish`: every other :meth:`request` waits for it (from the
+        same thread it would deadlock: finish first); :meth:`urgent` does not.
+
+        Raises
+        ------
+        DeviceLost, DeviceError
+            As :meth:`request`, for the first write.
+        """
+        if message.DIRECTION is not Direction.HOST_TO_DEVICE:
+            raise ValueError(f"{type(message).__name__} is not a host → device message")
+        wait = self.timeout if timeout is None else float(timeout)
+        attempts = 1 + (self.retries if retries is None else int(retries))
+        self._request_lock.acquire()
+        try:
+            self._raise_if_unusable()
+            seq = self._next_seq()
+            p = _Pending(
+                seq,
+                message,
+                QUERY_REPLIES.get(message.TYPE, MsgType.ACK),
+                frozenset(MsgType(t) for t in collect),
+            )
+            with self._cond:
+                self._pending = p
+            encoded = wire.encode(message, seq)
+            t_wire = self._write_attempt(p, encoded, 0, gated=True)
+        except BaseException:
+            with self._cond:
+                self._pending = None
+            self._request_lock.release()
+            raise
+        return InFlight(p, encoded, wait, attempts, t_wire)
+
+    def finish(self, flight: InFlight) -> Exchange:
+        """Wait for the reply to a command of :meth:`begin` (resending it on silence, as
+        :meth:`request` does) and release the link. Raises as :meth:`request`."""
+        try:
+            return self._exchange(
+                flight.pending, flight.encoded, flight.wait, flight.attempts, written=flight.t_wire
+            )
+        finally:
+            with self._cond:
+                self._pending = None
+            self._request_lock.release()
+
+    def _write_attempt(self, p: _Pending, encoded: bytes, attempt: int, gated: bool) -> float:
+        """Write one attempt of a command; the host clock right after."""
+        if gated and self.gate is not None:
+            self.gate(p.request)  # may raise: then nothing of it is written
+        data = encoded if self.tamper is None else self.tamper(encoded, attempt)
+        try:
+            self.transport.write(b"\x00" + data)
+        except DeviceLost as e:
+            self._declare_lost(e)
+            raise
+        return self._clock()
+
     def _exchange(
-        self, p: _Pending, encoded: bytes, wait: float, attempts: int, gated: bool = True
+        self,
+        p: _Pending,
+        encoded: bytes,
+        wait: float,
+        attempts: int,
+        gated: bool = True,
+        written: float | None = None,
     ) -> Exchange:
         self.stats.requests += 1
         name = p.request.TYPE.name
         t_wire = 0.0
         for attempt in range(attempts):
-            if gated and self.gate is not None:
-                self.gate(p.request)  # may raise: then nothing of it is written
-            data = encoded if self.tamper is None else self.tamper(encoded, attempt)
-            try:
-                self.transport.write(b"\x00" + data)
-            except DeviceLost as e:
-                self._declare_lost(e)
-                raise
-            if attempt == 0:
-                t_wire = self._clock()
+            if attempt == 0 and written is not None:  # begin() wrote it
+                t_wire = deadline_from = written
             else:
-                self.stats.retries += 1
-            deadline = self._clock() + wait
+                deadline_from = self._write_attempt(p, encoded, attempt, gated)
+                if attempt == 0:
+                    t_wire = deadline_from
+                else:
+                    self.stats.retries += 1
+            deadline = deadline_from + wait
             with self._cond:
                 while (
                     p.reply is None

@@ -21,12 +21,14 @@ device and do not go through the audit log; :meth:`NeuroboardDriver.exchange` do
 
 Batches (for 1 ms chip steps in a closed loop, :mod:`.neuroboard_batch`).
 :meth:`NeuroboardDriver.step_batch` runs several steps, each with its own inputs, in
-NEURO_STEP_BATCH frames: one round trip per frame instead of per step. :meth:`submit` hands a
-batch to the driver's stepping thread and returns at once; :meth:`collect` returns the spikes
-of the oldest batch handed over, waiting only if they have not arrived yet. Every other call
-(``step``, probes, counters, ``reset``) first lets the batches in flight finish, so the board's
-state is never read in the middle of one; ``reset`` and ``load`` forget their spikes.
-:attr:`batch_rtt` keeps each batch frame's round trip.
+NEURO_STEP_BATCH frames: one round trip per frame instead of per step. :meth:`submit` writes a
+batch and returns (:meth:`~neurolink.hal.link.Link.begin`); :meth:`collect` returns the spikes
+of the oldest batch submitted, waiting only if its reply has not arrived. One batch is on the
+wire at a time (the link is stop and wait): a submit first reads the reply to the one before.
+No thread of the driver's own is involved, so nothing has to wake up but the link's reader.
+Every other call (``step``, probes, counters, ``reset``) first reads the batch on the wire, so
+the board's state is never read in the middle of one; ``reset`` and ``load`` forget the spikes
+not collected. :attr:`batch_rtt` keeps each batch frame's round trip. Use one thread.
 
 The board drives nothing physical: it needs no ARM (it ACKs ARM and DISARM), has no watchdog,
 and its e-stop callback sends nothing.
@@ -36,6 +38,7 @@ from __future__ import annotations
 
 import collections
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -47,14 +50,13 @@ from neurolink.hal.commands import Command, SpikeInput, SpikeOutput
 from neurolink.hal.device import Lifecycle, Sent, register_device
 from neurolink.hal.drivers.neuroboard_batch import (
     MAX_INDICES_PER_STEP_FRAME,
-    BatchJob,
-    StepPipeline,
     batch_frames,
     spikes_of,
     step_frames,
 )
 from neurolink.hal.drivers.serial_base import SerialDevice
-from neurolink.hal.errors import DeviceError, NackError
+from neurolink.hal.errors import DeviceError, DeviceLost, NackError
+from neurolink.hal.link import Exchange, InFlight
 from neurolink.hal.safety import SafetyLayer
 from neurolink.hal.wire import CounterScope, MsgType, ProbeVariable, ResetScope
 from neurolink.snn.enums import BackendKind, Feature, Variable
@@ -62,6 +64,8 @@ from neurolink.snn.errors import NotSupportedError, ResourceError
 from neurolink.snn.spec import NetworkSpec
 
 __all__ = ["MAX_INDICES_PER_STEP_FRAME", "NeuroboardDriver"]
+
+_log = logging.getLogger(__name__)
 
 _RESOURCE_LIMITS = {"NETWORK_RESOURCES", "NETWORK_SIZE"}
 
@@ -98,7 +102,8 @@ class NeuroboardDriver(SerialDevice):
         self._pop_names: list[str] = []
         self._t = 0
         self._t_sent = 0  # steps handed to the board (pipelined batches included)
-        self._pipe = StepPipeline(self._run_job)
+        self._on_wire: tuple[InFlight, wire.Message, int, int, list] | None = None
+        self._landed: collections.deque[list[dict[str, np.ndarray]]] = collections.deque()
         #: Round trip (s) and steps of each NEURO_STEP_BATCH frame, newest last.
         self.batch_rtt: collections.deque[tuple[float, int]] = collections.deque(maxlen=1 << 16)
 
@@ -147,7 +152,7 @@ class NeuroboardDriver(SerialDevice):
     def load_network(self, document: Mapping[str, Any]) -> None:
         """Send a plain network dict (``firmware_sim/README.md``) in NEURO_LOAD chunks."""
         self._require(Lifecycle.IDENTIFIED, Lifecycle.ARMED, action="load a network")
-        self._pipe.discard(self._wait_s)
+        self._drop()
         doc = dict(document)
         data = json.dumps(doc, separators=(",", ":")).encode("utf-8")
         limit = self.neuro_limits.max_network_bytes
@@ -226,9 +231,9 @@ class NeuroboardDriver(SerialDevice):
         dict of population name to bool array, shape (n_neurons,)
         """
         self._loaded()
-        self._pipe.settle(self._wait_s)
+        self._land()
         frames = [(f, f.n_steps) for f in self._frames(self._groups(inputs), 1)]
-        return self._run_job(self._job(frames, 1))[0]
+        return self._run_frames(frames, self._next(1))[0]
 
     def step_batch(
         self, inputs: Sequence[Mapping[str, ArrayLike] | None]
@@ -241,57 +246,102 @@ class NeuroboardDriver(SerialDevice):
         list of dict of population name to bool array, shape (n_neurons,)
         """
         self._loaded()
-        self._pipe.settle(self._wait_s)
-        return self._run_job(self._batch_job(inputs))
+        frames, n = self._batch(inputs)
+        self._land()
+        return self._run_frames(frames, self._next(n))
 
     def submit(self, inputs: Sequence[Mapping[str, ArrayLike] | None]) -> None:
-        """Hand ``len(inputs)`` steps to the board without waiting for them (their frames are
-        written by the driver's stepping thread, in order); :meth:`collect` returns their
-        spikes. The inputs are read before this returns: the caller may reuse its arrays."""
-        self._loaded()
-        self._pipe.submit(self._batch_job(inputs))
-
-    def collect(self) -> list[dict[str, np.ndarray]]:
-        """The spikes of each step of the oldest batch :meth:`submit` ted and not collected,
-        waiting for them if they have not arrived.
+        """Write a batch of ``len(inputs)`` steps and return without waiting for its reply
+        (:meth:`collect` returns its spikes). One batch is on the wire at a time: the reply to
+        the one before is read first (waiting only if it has not arrived). The inputs are read
+        before this returns: the caller may reuse its arrays.
 
         Raises
         ------
-        DeviceError
-            No batch in flight, or running one failed (a NACK, the device lost: chained).
+        DeviceError, NackError, DeviceLost
+            Bad inputs; the batch before was refused or got no reply.
         """
-        return self._pipe.collect(self._wait_s * max(1, self._pipe.in_flight))
+        self._loaded()
+        frames, n = self._batch(inputs)
+        self._land()
+        first = self._next(n)
+        *head, (message, k) = frames
+        spikes = self._run_frames(head, first)  # a batch too wide for one frame: rare
+        try:
+            flight = self.link.begin(message, collect=(MsgType.NEURO_SPIKES,))
+        except DeviceLost as e:
+            self._on_lost(e)
+            raise
+        self._on_wire = (flight, message, first + n - k, k, spikes)
 
-    @property
-    def _wait_s(self) -> float:
-        """Longest a batch can take before the link gives up on one of its frames (s)."""
-        return self.link.timeout * (1 + self.link.retries) + self.load_timeout
+    def collect(self) -> list[dict[str, np.ndarray]]:
+        """The spikes of each step of the oldest batch :meth:`submit` ted and not collected,
+        waiting for its reply if it has not arrived.
 
-    def _batch_job(self, inputs: Sequence[Mapping[str, ArrayLike] | None]) -> BatchJob:
+        Raises
+        ------
+        DeviceError, NackError, DeviceLost
+            No batch to collect; the batch was refused or got no reply.
+        """
+        if not self._landed:
+            self._land()
+        if not self._landed:
+            raise DeviceError(f"{self.url}: no batch in flight to collect")
+        return self._landed.popleft()
+
+    def _land(self) -> None:
+        """Read the reply to the batch on the wire, if any (its spikes kept for collect)."""
+        if self._on_wire is None:
+            return
+        flight, message, first, n, spikes = self._on_wire
+        self._on_wire = None
+        try:
+            ex = self._checked(self.link.finish(flight))
+        except DeviceLost as e:
+            self._on_lost(e)
+            raise
+        self._landed.append(spikes + self._read(ex, message, first, n))
+
+    def _drop(self) -> None:
+        """Read the batch on the wire and forget every batch not collected."""
+        self._land()
+        self._landed.clear()
+
+    def _batch(
+        self, inputs: Sequence[Mapping[str, ArrayLike] | None]
+    ) -> tuple[list[tuple[wire.Message, int]], int]:
         rows = [self._groups(i) for i in inputs]
         if not rows:
             raise DeviceError("a batch needs at least one step")
-        return self._job(batch_frames(rows, self.neuro_limits.max_steps), len(rows))
+        return batch_frames(rows, self.neuro_limits.max_steps), len(rows)
 
-    def _job(self, frames: list[tuple[wire.Message, int]], n: int) -> BatchJob:
-        job = BatchJob(frames, self._t_sent + 1, n)
+    def _next(self, n: int) -> int:
+        """Number the next ``n`` steps sent; the first one's."""
+        first = self._t_sent + 1
         self._t_sent += n
-        return job
+        return first
 
-    def _run_job(self, job: BatchJob) -> list[dict[str, np.ndarray]]:
-        """Write a job's frames in turn, each after the previous one's ACK; its spikes."""
+    def _run_frames(
+        self, frames: Sequence[tuple[wire.Message, int]], first: int
+    ) -> list[dict[str, np.ndarray]]:
+        """Send frames in turn, each after the previous one's reply; the spikes of their steps."""
         out: list[dict[str, np.ndarray]] = []
-        first = job.first_step
-        for message, n in job.frames:
-            if n == 0:
+        for message, n in frames:
+            if n == 0:  # queues inputs only
                 self._checked(self._request(message))
                 continue
             ex = self._checked(self._request(message, collect=(MsgType.NEURO_SPIKES,)))
-            if isinstance(message, wire.NeuroStepBatch):
-                self.batch_rtt.append((ex.rtt_s, n))
-            out += self._spikes_of(ex.collected, first, n)
+            out += self._read(ex, message, first, n)
             first += n
-            self._t = first - 1
+        return out
+
+    def _read(
+        self, ex: Exchange, message: wire.Message, first: int, n: int
+    ) -> list[dict[str, np.ndarray]]:
+        if isinstance(message, wire.NeuroStepBatch):
+            self.batch_rtt.append((ex.rtt_s, n))
+        out = self._spikes_of(ex.collected, first, n)
+        self._t = first + n - 1
         return out
 
     def run(
@@ -352,7 +402,7 @@ class NeuroboardDriver(SerialDevice):
         number, size = self._ports[port]
         if cmd.neurons and cmd.neurons[-1] >= size:
             raise DeviceError(f"SpikeInput neuron {cmd.neurons[-1]} >= port {port!r} size {size}")
-        self._pipe.settle(self._wait_s)
+        self._land()
         frames = self._frames([(number, cmd.neurons)] if cmd.neurons else [], 1)
         for f in frames[:-1]:
             self._checked(self._request(f))
@@ -381,7 +431,7 @@ class NeuroboardDriver(SerialDevice):
     ) -> np.ndarray:
         """Current ``u`` or ``v`` of neurons ``first …`` of ``population`` (int64)."""
         self._loaded()
-        self._pipe.settle(self._wait_s)
+        self._land()
         if population not in self._pops:
             raise DeviceError(f"no population named {population!r}; {self._pop_names}")
         number, size = self._pops[population]
@@ -404,29 +454,32 @@ class NeuroboardDriver(SerialDevice):
 
     def counters(self, scope: CounterScope = CounterScope.RUN) -> wire.NeuroCounters:
         """NEURO_READ_COUNTERS: activity counts and the chip's energy/time estimates."""
-        self._pipe.settle(self._wait_s)
+        self._land()
         reply = self._checked(self._request(wire.NeuroReadCounters(scope))).reply
         assert isinstance(reply, wire.NeuroCounters)
         return reply
 
     def reset(self) -> None:
-        """Initial state, step counter 0; the network stays loaded. Batches in flight are run
-        to their end first and their spikes forgotten."""
-        self._pipe.discard(self._wait_s)
+        """Initial state, step counter 0; the network stays loaded. The batch on the wire is
+        read first; the spikes of batches not collected are forgotten."""
+        self._drop()
         self._checked(self._request(wire.NeuroReset(ResetScope.STATE)))
         self._t = self._t_sent = 0
 
     def unload(self) -> None:
         """Reset and unload the network."""
-        self._pipe.discard(self._wait_s)
+        self._drop()
         self._checked(self._request(wire.NeuroReset(ResetScope.UNLOAD)))
         self.spec, self.document, self._t, self._t_sent = None, None, 0, 0
 
     def close(self) -> None:
-        """Stop the stepping thread (after the batches in flight), then close the port."""
+        """Read the batch on the wire (a lost board is only logged), then close the port."""
         try:
-            self._pipe.close(self._wait_s)
+            self._land()
+        except DeviceError as e:
+            _log.warning("%s: the last batch got no reply before closing: %s", self.url, e)
         finally:
+            self._on_wire = None
             super().close()
 
     def get_state(self) -> dict[str, np.ndarray]:

@@ -1,27 +1,18 @@
-"""Batched stepping of the neuromorphic board: frames of several steps, and a one-thread pipeline.
+"""Batched stepping of the neuromorphic board: frames of several steps and their replies.
 
 At 1 ms chip steps a round trip per step (~0.45 ms on a pty, most of it the two processes
-waking up) leaves the loop no time of its own. Two things fix it:
-
-- :func:`batch_frames`: the input rows of ``k`` steps go in one NEURO_STEP_BATCH (as many
-  steps per frame as the payload and INFO's ``max_steps`` allow; a step whose inputs alone do
-  not fit one frame goes as NEURO_STEP pieces, ``n_steps = 0`` then 1). The board answers one
-  NEURO_SPIKES per step and one ACK per frame: one round trip per ``k`` steps.
-- :class:`StepPipeline`: frames are written by a worker thread, so the caller hands a batch
-  over (:meth:`StepPipeline.submit`, no waiting on the wire) and takes the outputs of an
-  earlier batch (:meth:`StepPipeline.collect`), which has long arrived when the board keeps
-  up. Batches are run strictly in order, one at a time (the link is stop-and-wait); when the
-  caller hands over several at once (a late block) they are written back to back and the
-  board, which steps several times faster than real time, catches up.
+waking up) leaves the loop no time of its own. :func:`batch_frames` puts the input rows of
+``k`` steps in one NEURO_STEP_BATCH (as many steps per frame as the payload and INFO's
+``max_steps`` allow; a step whose inputs alone do not fit a frame goes as NEURO_STEP pieces,
+``n_steps = 0`` then 1). The board answers one NEURO_SPIKES per step and one ACK per frame: one
+round trip per ``k`` steps; :func:`spikes_of` turns those NEURO_SPIKES back into steps. The
+driver (:class:`~neurolink.hal.drivers.NeuroboardDriver`) writes a batch and reads its reply
+later (``submit`` / ``collect``).
 """
 
 from __future__ import annotations
 
-import collections
-import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -31,8 +22,6 @@ from neurolink.hal.wire.neuro_batch import BATCH_HEAD_BYTES, record_bytes
 
 __all__ = [
     "MAX_INDICES_PER_STEP_FRAME",
-    "BatchJob",
-    "StepPipeline",
     "batch_frames",
     "spikes_of",
     "step_frames",
@@ -160,127 +149,3 @@ def spikes_of(
             f"({done} step(s) complete in {len(collected)} NEURO_SPIKES frame(s))"
         )
     return out
-
-
-@dataclass(frozen=True)
-class BatchJob:
-    """One batch handed to the pipeline.
-
-    Attributes
-    ----------
-    frames : list of (message, steps it runs)
-        From :func:`batch_frames`.
-    first_step : int
-        Step number (from 1 since load or reset) of its first step.
-    n_steps : int
-        Steps it runs.
-    """
-
-    frames: list[tuple[wire.Message, int]]
-    first_step: int
-    n_steps: int
-
-
-class StepPipeline:
-    """Runs :class:`BatchJob` s in order on a worker thread; results come back in order.
-
-    Parameters
-    ----------
-    run : callable
-        ``run(job) -> result``: writes the job's frames and waits for their replies (called on
-        the worker thread; an exception is kept and raised by every later :meth:`collect`).
-    name : str
-        Thread name.
-    """
-
-    def __init__(self, run: Callable[[BatchJob], Any], name: str = "neuroboard-steps") -> None:
-        self._run = run
-        self._name = name
-        self._cond = threading.Condition()
-        self._jobs: collections.deque[BatchJob | None] = collections.deque()
-        self._results: collections.deque[Any] = collections.deque()
-        self._busy = 0  # jobs handed over whose result is not in yet
-        self._error: BaseException | None = None
-        self._thread: threading.Thread | None = None
-
-    @property
-    def in_flight(self) -> int:
-        """Batches handed over and not yet collected (running, queued or done)."""
-        with self._cond:
-            return self._busy + len(self._results)
-
-    def submit(self, job: BatchJob) -> None:
-        """Hand a batch over; returns at once."""
-        with self._cond:
-            if self._error is not None:
-                raise DeviceError(f"board stepping failed earlier: {self._error}") from self._error
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._loop, name=self._name, daemon=True)
-                self._thread.start()
-            self._busy += 1
-            self._jobs.append(job)
-            self._cond.notify_all()
-
-    def collect(self, timeout: float) -> Any:
-        """The result of the oldest batch not yet collected, waiting for it if needed.
-
-        Raises
-        ------
-        DeviceError
-            Nothing was handed over, no result within ``timeout`` s, or running a batch failed
-            (its error chained).
-        """
-        with self._cond:
-            if not self._results and not self._busy and self._error is None:
-                raise DeviceError("no batch in flight to collect")
-            if not self._cond.wait_for(lambda: self._results or self._error is not None, timeout):
-                raise DeviceError(f"no batch result within {timeout:g} s")
-            if self._results:
-                return self._results.popleft()
-            assert self._error is not None
-            raise DeviceError(f"board stepping failed: {self._error}") from self._error
-
-    def settle(self, timeout: float) -> None:
-        """Wait until every batch handed over has run (results stay to be collected)."""
-        with self._cond:
-            if not self._cond.wait_for(lambda: self._busy == 0, timeout):
-                raise DeviceError(f"board batches still running after {timeout:g} s")
-
-    def discard(self, timeout: float) -> None:
-        """Let running batches finish, then forget every result and a kept error."""
-        self.settle(timeout)
-        with self._cond:
-            self._results.clear()
-            self._error = None
-
-    def close(self, timeout: float = 5.0) -> None:
-        """Stop the worker (after the batches handed over)."""
-        with self._cond:
-            thread, self._thread = self._thread, None
-            if thread is None:
-                return
-            self._jobs.append(None)
-            self._cond.notify_all()
-        thread.join(timeout)
-
-    def _loop(self) -> None:
-        while True:
-            with self._cond:
-                self._cond.wait_for(lambda: bool(self._jobs))
-                job = self._jobs.popleft()
-            if job is None:
-                return
-            try:
-                failed = self._error is not None
-                result = None if failed else self._run(job)
-            except BaseException as e:  # kept and raised on the caller's thread
-                with self._cond:
-                    self._error = e
-                    self._busy -= 1
-                    self._cond.notify_all()
-                continue
-            with self._cond:
-                if not failed:
-                    self._results.append(result)
-                self._busy -= 1
-                self._cond.notify_all()

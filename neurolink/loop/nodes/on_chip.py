@@ -15,15 +15,15 @@ Batches (the board over the wire). With ``batch = k > 1`` the steps' input rows 
 ``k`` at a time and handed to the backend as one batch; with ``in_flight = 1`` a batch's output
 is read out only when the next batch has been handed over. On a backend with
 ``submit(rows)`` / ``collect()`` (:class:`~neurolink.hal.drivers.NeuroboardDriver`: one
-NEURO_STEP_BATCH frame written by its stepping thread) the engine then never waits for the
+NEURO_STEP_BATCH frame written, its reply read later) the engine then does not wait for the
 wire while the board keeps up: by the time batch ``j + 1`` is complete (``k`` ms of data
-later) the spikes of batch ``j`` have arrived. A board that lags is waited for at the next
-batch, only as long as it still needs; batches completed in one block are all handed over
-before any is read, so a late block costs one wait, not one per batch. On a backend without
-``submit`` (``fixed``; a replay of a board's run) the same schedule is computed step by step,
-so the decoded values are the same, block by block. The price is latency: a decoded value
-reflects the spikes up to ``k·(1 + in_flight)`` steps ago at most (10 ms for ``k = 5``), and
-it changes once per batch.
+later) the spikes of batch ``j`` have arrived. A board that lags is waited for when the next
+batch is handed over, only as long as it still needs; a late block that completes several
+batches waits for each but the last in turn, while the board, several times faster than real
+time, catches up. On a backend without ``submit`` (``fixed``; a replay of a board's run) the
+same schedule is computed step by step, so the decoded values are the same, block by block.
+The price is latency: a decoded value reflects the spikes up to ``k·(1 + in_flight)`` steps
+ago at most (10 ms for ``k = 5``), and it changes once per batch.
 
 It also keeps what the summary says of the decoder on the chip: the time of every chip step,
 the time the engine waited for the board, and the pairs (chip value, host value) at the end of
