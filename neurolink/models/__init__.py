@@ -2,6 +2,8 @@
 
 - :mod:`~neurolink.models.dynamics`: point-neuron and population models (Hodgkin–Huxley,
   FitzHugh–Nagumo, LIF, Izhikevich, population rate) and the :class:`NeuralDynamics` simulator.
+- :mod:`~neurolink.models.point_process`: the refractory Poisson unit (rate in, spikes out) that
+  the simulated cortex of :mod:`neurolink.sim` fires its tuned units with.
 - :mod:`~neurolink.models.integrators`: RK4, exponential Euler, ``solve_ivp`` methods, spike
   interpolation, divergence errors.
 - :mod:`~neurolink.models.synapses`: conductance, NMDA (Mg²⁺ block), Tsodyks–Markram.
@@ -56,6 +58,7 @@ from neurolink.models.plasticity import (
     SynapticPlasticity,
     SynapticScaling,
 )
+from neurolink.models.point_process import RefractoryPoisson
 from neurolink.models.synapses import ConductanceSynapse, NMDASynapse, TsodyksMarkram, mg_block
 
 __all__ = [
@@ -85,6 +88,7 @@ __all__ = [
     "PopulationRate",
     "RateNetwork",
     "ReactionDiffusion",
+    "RefractoryPoisson",
     "Sigmoid",
     "SoftBounds",
     "SpikeInterpolation",

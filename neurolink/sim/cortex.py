@@ -5,9 +5,9 @@ Signal model, per channel ``c`` (µV)::
     x_c(t) = white + pink + Σ_h hash_h(t) + Σ_i Σ_k A_i g(d_ic) w_i(t − t_ik)
              └────── background (SNR reference) ─────┘   └── tuned units ──┘
 
-- tuned unit ``i`` fires with ``rate_i(t) = max(0, b_i + m_i · v(t)·pd_i / v_max)`` (Hz) as a
-  Poisson process with an absolute refractory period (dead time, compensated so the mean rate
-  is the tuned rate; :func:`neurolink.sim.kernels.hazard_probability`);
+- tuned unit ``i`` fires with ``rate_i(t) = max(0, b_i + m_i · v(t)·pd_i / v_max)`` (Hz) as
+  the refractory Poisson unit of :mod:`neurolink.models.point_process` (dead time compensated so
+  the mean rate is the tuned rate);
 - ``g`` is the distance fall-off of :mod:`neurolink.sim.geometry` and ``A_i`` is chosen so the
   peak on the unit's best channel equals ``snr_i × σ_background`` there;
 - the hash of many small distant units is a compound Poisson process per channel
@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from neurolink.models.point_process import RefractoryPoisson
 from neurolink.sim.config import CortexConfig
 from neurolink.sim.distant import insert_hash, make_distant_hash
 from neurolink.sim.geometry import distance_gain, distances, place_near_electrodes
@@ -123,7 +124,7 @@ class CortexSimulator:
         pd, modulation = self.units.preferred_direction, self.units.modulation
         self._gain_x = modulation * np.cos(pd) / cfg.v_max
         self._gain_y = modulation * np.sin(pd) / cfg.v_max
-        self._dead_samples = int(np.ceil(cfg.refractory_s * cfg.fs - 1e-9)) - 1
+        self._dead_samples = RefractoryPoisson(cfg.refractory_s).dead_samples(cfg.fs)
         self._pink_scale = cfg.pink_rms_uv * pink_unit_variance_scale()
         self.reset()
 

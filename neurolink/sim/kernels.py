@@ -1,5 +1,9 @@
 """numba kernels: tuned spike generation with dead time, and template insertion.
 
+The spiking rule of a tuned unit is the refractory Poisson unit of
+:mod:`neurolink.models.point_process` (:func:`~neurolink.models.point_process.fires`); this module
+adds the cosine tuning that computes its rate from the intended velocity.
+
 Both are deterministic given their random inputs and carried state, so a chunk can be cut
 anywhere and the concatenation is bit-identical to one long run.
 """
@@ -9,34 +13,9 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["hazard_probability", "insert_waveforms", "tuned_spikes"]
+from neurolink.models.point_process import fires
 
-
-def hazard_probability(rate: np.ndarray, fs: float, dead_samples: int) -> np.ndarray:
-    """Per-sample spike probability that yields ``rate`` despite the dead time.
-
-    After a spike the unit is silent for ``R = dead_samples`` samples, then fires on each sample
-    with probability ``p``: the inter-spike interval is ``R + Geometric(p)`` samples with mean
-    ``R + 1/p``. Setting that mean to ``fs / rate`` gives ``p = x / (1 − R·x)`` with
-    ``x = rate / fs`` (capped at 1), so the realised mean rate equals ``rate`` exactly for a
-    constant rate (the usual dead-time loss ``r / (1 + r·τ)`` is compensated).
-
-    Parameters
-    ----------
-    rate : numpy.ndarray, any shape
-        Target rates (Hz), ≥ 0.
-    fs : float
-        Sampling rate (Hz).
-    dead_samples : int
-        ``R``.
-
-    Returns
-    -------
-    numpy.ndarray of float64, same shape
-    """
-    x = np.asarray(rate, np.float64) / fs
-    denom = 1.0 - dead_samples * x
-    return np.where(denom > x, x / np.maximum(denom, 1e-300), 1.0)
+__all__ = ["insert_waveforms", "tuned_spikes"]
 
 
 @numba.njit(nogil=True, cache=True)
@@ -56,7 +35,8 @@ def tuned_spikes(
 
     ``rate_i(t) = max(0, baseline_i + gain_x_i·vx(t) + gain_y_i·vy(t))`` with
     ``gain = modulation · pd / v_max``; sample ``t`` fires when ``uniform[t, i] < p`` (see
-    :func:`hazard_probability`) unless the unit is still refractory.
+    :func:`neurolink.models.point_process.hazard_probability`) unless the unit is still
+    refractory.
 
     Parameters
     ----------
@@ -90,12 +70,7 @@ def tuned_spikes(
                 dead[i] -= 1
                 continue
             rate = baseline[i] + gain_x[i] * vx + gain_y[i] * vy
-            if rate <= 0.0:
-                continue
-            x = rate * inv_fs
-            denom = 1.0 - dead_samples * x
-            p = x / denom if denom > x else 1.0
-            if uniform[t, i] < p:
+            if fires(rate, uniform[t, i], inv_fs, dead_samples):
                 out_sample[k] = t
                 out_unit[k] = i
                 k += 1
