@@ -173,7 +173,8 @@ def _scripted_session(dev: EmulatedDevice) -> list[dict]:
     dev.faults.nack_next("BUSY", type="STIM")
     c.command(wire.Stim.symmetric(1, 30, 100, 5_000, 20))
     dev.faults.drop(1, "to_host")
-    c.send(wire.StatusQuery())
+    c.send(wire.StatusQuery())  # its reply is dropped ...
+    c.command(wire.StatusQuery())  # ... so this one's reply tells that both were read
     dev.advance(ms=900)  # the watchdog trips 500 ms after the last heartbeat
     c.close()
     dev._emu.process.wait(10)

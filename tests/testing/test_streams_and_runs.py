@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tomllib
+
 import pytest
 
 from neurolink.testing import assert_charge_balanced, assert_latency, assert_within_limits
@@ -30,9 +32,15 @@ def test_synthetic_board_streams(synthetic_board):
 
 
 def test_run_config_drives_the_stimulator_the_test_holds(emulated_stimulator, run_config):
-    result = run_config(
-        REPO / "examples" / "responsive_stim.toml", 3.0, devices=[emulated_stimulator]
-    )
+    with (REPO / "examples" / "responsive_stim.toml").open("rb") as f:
+        config = tomllib.load(f)
+    for node in config["loop"]["nodes"]:  # bursts of 2 coincident spikes: trains every 100 ms
+        if node["name"] == "bursts":
+            node["burst"]["n_coincident"] = 2
+        if node["name"] == "trains":
+            node["stim"]["refractory_ms"] = 100.0
+    result = run_config(config, 3.0, devices=[emulated_stimulator])
+    assert len(result.records["stimulator"].of_type("STIM")) > 0
     sink = result.summary["sinks"]["stimulator"]
     assert sink["url"] == emulated_stimulator.port
     records = result.records["stimulator"]
