@@ -1,9 +1,17 @@
-"""Audit log: complete in memory, JSON lines on disk flushed per line and readable back."""
+"""Audit log: complete in memory; JSON lines on disk written by a background writer (at its
+interval, on flush, on close, on SIGTERM; a SIGKILL loses at most the last interval) and
+readable back; the per-command path records the command object and computes nothing."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -41,7 +49,7 @@ def test_jsonl_file_round_trip_and_flush(tmp_path: Path) -> None:
         detail={"requested_velocity": (0.3, -0.2)},
     )
     log.record_event(Event.LIMIT_RAISED, "IRB", detail={"name": "max_amplitude_ua"})
-    # flushed per line: readable while the log is still open
+    log.flush()  # without waiting for the writer's interval: readable while still open
     assert AuditLog.read(path) == list(log.records)
     lines = path.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 3 and "µA" in lines[0]  # UTF-8, not escaped
@@ -86,3 +94,105 @@ def test_thread_safe_indices(tmp_path: Path) -> None:
     back = AuditLog.read(path)
     assert [r.index for r in back] == list(range(800))
     assert back == list(log.records)
+
+
+def test_note_command_keeps_the_object_and_the_writer_computes_the_detail(tmp_path: Path) -> None:
+    calls: list[int] = []
+
+    def detail_of(arg: int) -> dict[str, int]:
+        calls.append(threading.get_ident())
+        return {"seq": arg}
+
+    log = AuditLog(tmp_path / "a.jsonl", flush_interval_s=30.0)
+    i = log.note_command(CMD, Outcome.ACCEPTED, 2.5)
+    j = log.note_command(
+        CMD, Outcome.ACK, 2.75, status="OK", ref=i, detail_of=detail_of, detail_arg=9
+    )
+    assert (i, j) == (0, 1) and calls == []  # nothing computed on the caller's thread yet
+    assert AuditLog.read(tmp_path / "a.jsonl") == []  # nor written
+    log.close()
+    back = AuditLog.read(tmp_path / "a.jsonl")
+    assert [(r.index, r.time, r.outcome, r.ref) for r in back] == [
+        (0, 2.5, Outcome.ACCEPTED, None),
+        (1, 2.75, Outcome.ACK, 0),
+    ]
+    assert back[1].detail == {"seq": 9} and command_from_dict(back[0].command or {}) == CMD
+
+
+def test_background_writer_flushes_at_its_interval(tmp_path: Path) -> None:
+    path = tmp_path / "bg.jsonl"
+    log = AuditLog(path, flush_interval_s=0.02)
+    for k in range(50):
+        log.note_command(CMD, Outcome.ACCEPTED, float(k))
+    deadline = time.monotonic() + 10.0
+    while len(AuditLog.read(path)) < 50 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert [r.time for r in AuditLog.read(path)] == [float(k) for k in range(50)]
+    log.close()
+
+
+def test_a_full_ring_is_drained_never_dropped(tmp_path: Path) -> None:
+    log = AuditLog(tmp_path / "full.jsonl", capacity=8, flush_interval_s=60.0)
+    for k in range(100):
+        log.note_command(CMD, Outcome.ACCEPTED, float(k))
+    log.close()
+    assert [r.index for r in AuditLog.read(tmp_path / "full.jsonl")] == list(range(100))
+
+
+_CHILD = textwrap.dedent(
+    """
+    import sys, time
+    from neurolink.hal.commands import StimCommand
+    from neurolink.hal.safety import AuditLog, Outcome
+    n, interval = int(sys.argv[2]), float(sys.argv[3])
+    log = AuditLog(sys.argv[1], flush_interval_s=interval)
+    cmd = StimCommand(2, 30.0, 100.0, 50.0)
+    for k in range(n):
+        i = log.note_command(cmd, Outcome.ACCEPTED, float(k))
+        log.note_command(cmd, Outcome.ACK, float(k), status="OK", ref=i)
+    print("sent", n, flush=True)
+    time.sleep(120)
+    """
+)
+
+
+def _child(path: Path, n: int, interval: float) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, str(path), str(n), str(interval)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().split() == ["sent", str(n)]
+    return proc
+
+
+def _commands_and_replies(path: Path) -> tuple[int, int]:
+    recs = AuditLog.read(path)
+    assert [r.index for r in recs] == list(range(len(recs)))
+    acks = [r for r in recs if r.outcome is Outcome.ACK]
+    assert all(r.ref == r.index - 1 for r in acks)
+    return sum(r.outcome is Outcome.ACCEPTED for r in recs), len(acks)
+
+
+def test_sigterm_loses_nothing(tmp_path: Path) -> None:
+    """A writer interval far longer than the test: only the SIGTERM handler can write them."""
+    path = tmp_path / "term.jsonl"
+    proc = _child(path, 3000, 600.0)
+    os.kill(proc.pid, signal.SIGTERM)
+    assert proc.wait(30) == -signal.SIGTERM  # still dies of SIGTERM, as it would have
+    assert _commands_and_replies(path) == (3000, 3000)
+
+
+def test_sigkill_loses_at_most_the_last_interval(tmp_path: Path) -> None:
+    path = tmp_path / "kill.jsonl"
+    proc = _child(path, 3000, 0.05)
+    time.sleep(1.0)  # many intervals after the last record
+    proc.kill()
+    assert proc.wait(30) == -signal.SIGKILL
+    assert _commands_and_replies(path) == (3000, 3000)
+    path2 = tmp_path / "kill_early.jsonl"
+    proc = _child(path2, 3000, 600.0)
+    proc.kill()  # before the first interval: the records were in memory only
+    proc.wait(30)
+    assert _commands_and_replies(path2) == (0, 0)

@@ -81,6 +81,7 @@ def test_accept_refuse_ack_all_recorded(tmp_path: Path) -> None:
         layer.check(stim(250.0))
     nack = layer.check(stim(ch=1))
     layer.record_reply(nack, ack=False, status="OUT_OF_LIMITS")
+    layer.audit.flush()  # the writer's interval not awaited
     recs = AuditLog.read(tmp_path / "audit.jsonl")
     assert recs == list(layer.audit.records)
     assert [r.outcome for r in recs] == [

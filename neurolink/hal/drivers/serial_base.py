@@ -75,7 +75,7 @@ from neurolink.hal.secrets_store import resolve_secret
 from neurolink.hal.transport import DEFAULT_BAUD, Transport
 from neurolink.hal.wire import FaultCode, MsgType, Status
 
-__all__ = ["LATCHING_FAULTS", "SerialDevice", "nack_error"]
+__all__ = ["LATCHING_FAULTS", "SerialDevice", "nack_error", "reply_detail"]
 
 _log = logging.getLogger(__name__)
 
@@ -100,6 +100,26 @@ def _is_output(message: wire.Message) -> bool:
     if isinstance(message, wire.ProsthesisVelocity):
         return any(v != 0 for v in message.velocities)
     return message.TYPE in (MsgType.ARM, MsgType.STIM)
+
+
+def reply_detail(ex: Exchange) -> dict[str, Any]:
+    """The audit detail of a command's reply: seq, attempts, ``t_wire``, round trip, the wire
+    message; a NACK's detail (and, for OUT_OF_LIMITS, the limit and index). Computed by the
+    audit writer, off the real-time path."""
+    detail: dict[str, Any] = {
+        "seq": ex.seq,
+        "attempts": ex.attempts,
+        "t_wire": ex.t_wire,
+        "rtt_s": ex.rtt_s,
+        "wire": ex.request.TYPE.name,
+    }
+    if isinstance(ex.reply, wire.Nack):
+        detail["nack_detail"] = ex.reply.detail
+        if ex.reply.status is Status.OUT_OF_LIMITS:
+            code, index = wire.split_limit_detail(ex.reply.detail)
+            detail["limit"] = getattr(code, "name", code)
+            detail["index"] = index
+    return detail
 
 
 def nack_error(ex: Exchange, url: str) -> NackError:
@@ -413,22 +433,16 @@ class SerialDevice(DeviceBase):
                 self._record_sent(Sent(acc.command, acc.time, self.clock(), "DEVICE_LOST"))
                 self._on_lost(e)
                 raise
-            detail: dict[str, Any] = {
-                "seq": ex.seq,
-                "attempts": ex.attempts,
-                "t_wire": ex.t_wire,
-                "rtt_s": ex.rtt_s,
-                "wire": message.TYPE.name,
-            }
-            if isinstance(ex.reply, wire.Nack):
-                detail["nack_detail"] = ex.reply.detail
-                if ex.reply.status is Status.OUT_OF_LIMITS:
-                    code, index = wire.split_limit_detail(ex.reply.detail)
-                    detail["limit"] = getattr(code, "name", code)
-                    detail["index"] = index
             if not ex.ok:
                 layer.rollback(acc)  # it never ran: its pulses do not count
-            layer.record_reply(acc, ack=ex.ok, status=ex.status.name, detail=detail)
+            layer.record_reply(
+                acc,
+                ack=ex.ok,
+                status=ex.status.name,
+                time=ex.t_reply,
+                detail_of=reply_detail,
+                detail_arg=ex,
+            )
             sent = Sent(
                 acc.command, acc.time, ex.t_wire, ex.status.name, ex.seq, ex.attempts, ex.t_reply
             )

@@ -1,9 +1,20 @@
 """Audit log: every command with its outcome, and every safety event (DESIGN.md §5).
 
-Records live in memory and, when a path is given, are appended to a JSON-lines file, one object
-per line, flushed (and ``fsync``-free) after every line so a killed session leaves every record
-up to the last one written. :meth:`AuditLog.read` reads a file back into records equal to those
-that were written.
+Records are kept in memory and, when a path is given, written to a JSON-lines file, one object
+per line: ``<recording stem>.audit.jsonl`` beside a session's recording. :meth:`AuditLog.read`
+reads a file back into records equal to those that were written.
+
+Off the real-time path (issue 15). Recording costs the caller one slot store in a preallocated
+ring (:mod:`.audit_ring`): :meth:`AuditLog.note_command`, the method the safety layer and the
+drivers call per command, takes the command object itself (commands are frozen) and the facts
+as they are, and returns the record's index; no dict, no JSON. A background writer turns the
+pending entries into :class:`AuditRecord` objects and JSON lines every ``flush_interval_s``
+(default 0.1 s), on :meth:`AuditLog.flush`, on :meth:`AuditLog.close`, at interpreter exit and
+on SIGTERM (nothing is lost); a SIGKILL loses at most the last interval. In-memory logs (no
+path) have no thread: pending entries are turned into records when read (:attr:`records`) or
+when a quarter of the ring is used. :meth:`record_command` and :meth:`record_event` (events,
+and commands off the hot path) check and normalise their details on the caller's thread and
+return the record.
 
 Command outcomes: ``ACCEPTED`` / ``REFUSED`` (with the reason) by the host safety layer,
 ``UNCHECKED`` when host safety was bypassed with :class:`~neurolink.hal.safety.NoHostSafety`,
@@ -18,6 +29,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
@@ -27,8 +39,20 @@ from typing import IO, Any
 from neurolink.clock import now as host_now
 from neurolink.hal.commands import Command, command_to_dict
 from neurolink.hal.invalid_commands import add_invalid_listener, remove_invalid_listener
+from neurolink.hal.safety.audit_ring import FLUSH_INTERVAL_S, AuditRing
 
-__all__ = ["AuditLog", "AuditRecord", "Event", "Outcome"]
+__all__ = [
+    "FLUSH_INTERVAL_S",
+    "KEEP_IN_MEMORY",
+    "AuditLog",
+    "AuditRecord",
+    "DetailOf",
+    "Event",
+    "Outcome",
+]
+
+KEEP_IN_MEMORY = 100_000
+"""Records a file-backed log keeps in memory (the newest); the file has them all."""
 
 
 class Outcome(StrEnum):
@@ -134,51 +158,114 @@ class AuditRecord:
         )
 
 
+DetailOf = Callable[[Any], Mapping[str, Any]]
+"""``detail_of(arg)``: the detail of a record, computed by the writer (off the hot path)."""
+
+
 class AuditLog:
-    """Thread-safe in-memory audit log with optional JSON-lines file.
+    """Thread-safe audit log, in memory and optionally in a JSON-lines file.
 
     Parameters
     ----------
     path : str or Path or None
-        File to append JSON lines to (created if missing; indices continue after the records
-        already in it). None keeps the log in memory only.
+        File to append JSON lines to (created if missing, with its folder; indices continue
+        after the records already in it). None keeps the log in memory only.
     clock : callable returning float
         Host clock (s) used when a record is made without an explicit ``time``.
+    flush_interval_s : float
+        Seconds between the background writer's drains (file-backed logs): the most a SIGKILL
+        can lose.
+    capacity : int
+        Slots of the preallocated ring of pending records (a full ring is drained on the
+        caller's thread: never dropped).
+    keep : int or None
+        Records kept in memory; default all for an in-memory log, the newest
+        :data:`KEEP_IN_MEMORY` for a file-backed one.
     """
 
     def __init__(
-        self, path: str | Path | None = None, *, clock: Callable[[], float] = host_now
+        self,
+        path: str | Path | None = None,
+        *,
+        clock: Callable[[], float] = host_now,
+        flush_interval_s: float = FLUSH_INTERVAL_S,
+        capacity: int = 16384,
+        keep: int | None = None,
     ) -> None:
         self._clock = clock
         self._lock = threading.Lock()
-        self._records: list[AuditRecord] = []
         self._path = Path(path) if path is not None else None
         self._file: IO[str] | None = None
-        self._next = 0
+        self._base = 0
         self._listening = 0
+        if keep is None and self._path is not None:
+            keep = KEEP_IN_MEMORY
+        self._records: deque[AuditRecord] = deque(maxlen=keep)
         if self._path is not None:
             if self._path.exists():
                 with self._path.open(encoding="utf-8") as f:
-                    self._next = sum(1 for line in f if line.strip())
+                    self._base = sum(1 for line in f if line.strip())
+            else:
+                self._path.parent.mkdir(parents=True, exist_ok=True)
             self._file = self._path.open("a", encoding="utf-8")
+        self._ring = AuditRing(
+            self._write,
+            capacity=capacity,
+            background=self._path is not None,
+            interval_s=flush_interval_s,
+            name=str(self._path) if self._path is not None else "in memory",
+        )
 
     @property
     def path(self) -> Path | None:
         """The JSON-lines file, if any."""
         return self._path
 
-    def _append(self, make: Callable[[int, float], AuditRecord], time: float | None) -> AuditRecord:
-        with self._lock:
-            rec = make(self._next, self._clock() if time is None else float(time))
-            if self._file is not None:
-                self._file.write(json.dumps(rec.to_dict(), ensure_ascii=False) + "\n")
-                self._file.flush()
-            elif self._path is not None:
-                raise ValueError(f"audit log {self._path} is closed")
-            self._records.append(rec)
-            self._next += 1
-            return rec
+    @property
+    def flush_interval_s(self) -> float:
+        """Seconds between background drains."""
+        return self._ring.interval_s
 
+    # --- the hot path ------------------------------------------------------------------------
+    def note_command(
+        self,
+        cmd: Command,
+        outcome: Outcome,
+        time: float,
+        *,
+        reason: str = "",
+        status: str = "",
+        ref: int | None = None,
+        detail: Mapping[str, Any] | None = None,
+        detail_of: DetailOf | None = None,
+        detail_arg: Any = None,
+    ) -> int:
+        """Record a command in O(1) (one ring slot); the record's index.
+
+        The command is kept as the object (commands are frozen) and turned into its dict by
+        the writer; ``detail`` (plain JSON types only), or ``detail_of(detail_arg)`` computed
+        by the writer.
+
+        Parameters
+        ----------
+        cmd : Command
+            The command (as sent, or as refused).
+        outcome : Outcome
+            Not ``EVENT``.
+        time : float
+            Host-clock time (s).
+        reason, status, ref, detail, detail_of, detail_arg
+            As :meth:`record_command`; see above for the last two.
+
+        Returns
+        -------
+        int
+            Index of the record (``ref`` of a later ACK/NACK).
+        """
+        entry = (time, outcome, "", cmd, reason, status, ref, detail, detail_of, detail_arg)
+        return self._base + self._ring.put(entry)
+
+    # --- records built on the caller's thread ----------------------------------------------
     def record_command(
         self,
         cmd: Command,
@@ -190,7 +277,8 @@ class AuditLog:
         detail: Mapping[str, Any] | None = None,
         time: float | None = None,
     ) -> AuditRecord:
-        """Record a command and what happened to it.
+        """Record a command and what happened to it (details checked now; see
+        :meth:`note_command` for the per-command path).
 
         Parameters
         ----------
@@ -216,21 +304,9 @@ class AuditLog:
         out = Outcome(outcome)
         if out is Outcome.EVENT:
             raise ValueError("use record_event for EVENT records")
-        command = _jsonable(command_to_dict(cmd))
+        command = command_to_dict(cmd)
         det = _jsonable(dict(detail or {}))
-        return self._append(
-            lambda i, t: AuditRecord(
-                index=i,
-                time=t,
-                outcome=out,
-                command=command,
-                reason=reason,
-                status=status,
-                ref=ref,
-                detail=det,
-            ),
-            time,
-        )
+        return self._put_record(out, "", command, reason, status, ref, det, time)
 
     def record_event(
         self,
@@ -243,27 +319,44 @@ class AuditLog:
         """Record a safety event (see :class:`Event`) with its reason and details."""
         name = Event(event).value
         det = _jsonable(dict(detail or {}))
-        return self._append(
-            lambda i, t: AuditRecord(
-                index=i, time=t, outcome=Outcome.EVENT, event=name, reason=reason, detail=det
-            ),
-            time,
-        )
+        return self._put_record(Outcome.EVENT, name, None, reason, "", None, det, time)
 
     def record_invalid(self, type_name: str, given: Mapping[str, Any], reason: str) -> None:
         """Record a command refused at construction: ``REFUSED``, the values as given."""
         command = _jsonable({"type": type_name, **given})
-        self._append(
-            lambda i, t: AuditRecord(
-                index=i,
-                time=t,
-                outcome=Outcome.REFUSED,
-                command=command,
-                reason=reason,
-                detail={"limit": "validation"},
-            ),
-            None,
-        )
+        det = {"limit": "validation"}
+        self._put_record(Outcome.REFUSED, "", command, reason, "", None, det, None)
+
+    def _put_record(
+        self,
+        outcome: Outcome,
+        event: str,
+        command: dict[str, Any] | None,
+        reason: str,
+        status: str,
+        ref: int | None,
+        detail: dict[str, Any],
+        time: float | None,
+    ) -> AuditRecord:
+        t = self._clock() if time is None else float(time)
+        entry = (t, outcome, event, command, reason, status, ref, detail, None, None)
+        index = self._base + self._ring.put(entry)
+        return AuditRecord(index, t, outcome, event, command, reason, status, ref, detail)
+
+    # --- the writer ----------------------------------------------------------------------------
+    def _write(self, batch: list[Any], first: int) -> None:
+        """Turn drained entries into records, write them, keep them (the ring's sink)."""
+        records = [_to_record(self._base + first + k, e) for k, e in enumerate(batch)]
+        if self._file is not None:
+            lines = [json.dumps(r.to_dict(), ensure_ascii=False) for r in records]
+            self._file.write("\n".join(lines) + "\n")
+            self._file.flush()
+        with self._lock:
+            self._records.extend(records)
+
+    def flush(self) -> None:
+        """Write every pending record now (to the file, and to :attr:`records`)."""
+        self._ring.flush()
 
     def listen_for_invalid(self) -> None:
         """Record every command refused at construction from now on (counted: call
@@ -284,7 +377,9 @@ class AuditLog:
 
     @property
     def records(self) -> tuple[AuditRecord, ...]:
-        """Snapshot of the records made by this object, oldest first."""
+        """Snapshot of the records made by this object, oldest first (pending ones written
+        first; a file-backed log keeps the newest ``keep``)."""
+        self._ring.flush()
         with self._lock:
             return tuple(self._records)
 
@@ -299,21 +394,26 @@ class AuditLog:
         ]
 
     def __len__(self) -> int:
-        with self._lock:
-            return len(self._records)
+        return self._ring.count
 
     def __iter__(self) -> Iterator[AuditRecord]:
         return iter(self.records)
 
     def close(self) -> None:
-        """Close the file (idempotent); later records raise ``ValueError`` if a path was set."""
+        """Write what is pending and close the file (idempotent); later records raise
+        ``ValueError``."""
+        with self._lock:
+            listening, self._listening = self._listening, 0
+        if listening:
+            remove_invalid_listener(self.record_invalid)
+        if self._path is None:
+            self._ring.flush()
+            return
+        self._ring.close()
         with self._lock:
             if self._file is not None:
                 self._file.close()
                 self._file = None
-            listening, self._listening = self._listening, 0
-        if listening:
-            remove_invalid_listener(self.record_invalid)
 
     def __enter__(self) -> AuditLog:
         return self
@@ -340,3 +440,14 @@ class AuditLog:
                 except (ValueError, KeyError, TypeError) as e:
                     raise ValueError(f"{path}:{lineno}: not an audit record: {e}") from None
         return out
+
+
+def _to_record(index: int, entry: tuple[Any, ...]) -> AuditRecord:
+    """An :class:`AuditRecord` from a ring entry (on the writer's thread)."""
+    t, outcome, event, cmd, reason, status, ref, detail, detail_of, arg = entry
+    command = cmd if cmd is None or isinstance(cmd, dict) else command_to_dict(cmd)
+    if detail_of is not None:
+        detail = detail_of(arg)
+    return AuditRecord(
+        index, float(t), outcome, event, command, reason, status, ref, dict(detail or {})
+    )

@@ -30,7 +30,7 @@ from neurolink.hal.commands import (
     StimStop,
 )
 from neurolink.hal.errors import SafetyError
-from neurolink.hal.safety.audit import AuditLog, AuditRecord, Event, Outcome
+from neurolink.hal.safety.audit import AuditLog, DetailOf, Event, Outcome
 from neurolink.hal.safety.bypass import NoHostSafety
 from neurolink.hal.safety.estop import EStop
 from neurolink.hal.safety.prosthesis_guard import ProsthesisGuard
@@ -142,25 +142,24 @@ class SafetyLayer:
         """
         with self._lock:
             now = self._clock()
+            audit = self.audit
             try:
                 self.estop.check(cmd)
                 if self.bypass is not None:
-                    rec = self.audit.record_command(
-                        cmd, Outcome.UNCHECKED, time=now, reason=self.bypass.reason
-                    )
-                    return Accepted(cmd, rec.index, now)
+                    i = audit.note_command(cmd, Outcome.UNCHECKED, now, reason=self.bypass.reason)
+                    return Accepted(cmd, i, now)
                 sent, detail, commit = self._guard(cmd, now)
             except SafetyError as e:
-                self.audit.record_command(
+                audit.note_command(
                     cmd,
                     Outcome.REFUSED,
+                    now,
                     reason=str(e),
-                    time=now,
                     detail={"limit": e.limit, "channel": e.channel},
                 )
                 raise
-            rec = self.audit.record_command(sent, Outcome.ACCEPTED, time=now, detail=detail)
-            return Accepted(sent, rec.index, now, commit)
+            i = audit.note_command(sent, Outcome.ACCEPTED, now, detail=detail)
+            return Accepted(sent, i, now, commit)
 
     def rollback(self, accepted: Accepted) -> None:
         """The device refused an accepted command (NACK): it never ran, so the guards forget
@@ -171,7 +170,9 @@ class SafetyLayer:
         with self._lock:
             self.stim.rollback(accepted.commit)
 
-    def _guard(self, cmd: Command, now: float) -> tuple[Command, dict[str, Any], Commit | None]:
+    def _guard(
+        self, cmd: Command, now: float
+    ) -> tuple[Command, dict[str, Any] | None, Commit | None]:
         if isinstance(cmd, StimCommand | StimStop):
             if self.stim is None:
                 raise SafetyError(
@@ -179,7 +180,7 @@ class SafetyLayer:
                     f"configured in this safety layer",
                     limit="guard",
                 )
-            return cmd, {}, self.stim.check(cmd, now)
+            return cmd, None, self.stim.check(cmd, now)
         if isinstance(cmd, ProsthesisCommand):
             if self.prosthesis is None:
                 raise SafetyError(
@@ -201,16 +202,25 @@ class SafetyLayer:
                         "bound": clip.bound,
                     },
                 )
-            detail = {"requested_velocity": list(cmd.velocity)} if decision.clipped else {}
+            detail = {"requested_velocity": list(cmd.velocity)} if decision.clipped else None
             return decision.command, detail, None
         if isinstance(cmd, SpikeInput):
-            return cmd, {}, None
+            return cmd, None, None
         raise SafetyError(f"{type(cmd).__name__} is not a command the host may send", limit="type")
 
     def record_reply(
-        self, accepted: Accepted, *, ack: bool, status: str, detail: Mapping[str, Any] | None = None
-    ) -> AuditRecord:
-        """Record the device's ACK or NACK of an accepted command.
+        self,
+        accepted: Accepted,
+        *,
+        ack: bool,
+        status: str,
+        detail: Mapping[str, Any] | None = None,
+        time: float | None = None,
+        detail_of: DetailOf | None = None,
+        detail_arg: Any = None,
+    ) -> int:
+        """Record the device's ACK or NACK of an accepted command (O(1): see
+        :meth:`AuditLog.note_command`); the record's index.
 
         Parameters
         ----------
@@ -221,14 +231,21 @@ class SafetyLayer:
         status : str
             The device status code name (e.g. ``"OK"``, ``"OUT_OF_LIMITS"``).
         detail : mapping or None
-            Extra facts (sequence number, retries, round-trip time …).
+            Extra facts (sequence number, retries, round-trip time …), plain JSON types.
+        time : float or None
+            Host-clock time (s) of the reply; now when None.
+        detail_of, detail_arg
+            The detail computed off the hot path, as ``detail_of(detail_arg)``.
         """
-        return self.audit.record_command(
+        return self.audit.note_command(
             accepted.command,
             Outcome.ACK if ack else Outcome.NACK,
+            self._clock() if time is None else time,
             status=status,
             ref=accepted.index,
             detail=detail,
+            detail_of=detail_of,
+            detail_arg=detail_arg,
         )
 
     def report_position(self, position: Sequence[float], time: float) -> None:
