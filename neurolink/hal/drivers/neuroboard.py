@@ -203,14 +203,6 @@ class NeuroboardDriver(SerialDevice):
                 groups.append((number, idx))
         return groups
 
-    @staticmethod
-    def _frames(groups: list[wire.SpikeGroup], n_steps: int) -> list[wire.NeuroStep]:
-        """NEURO_STEP frames: all but the last queue inputs only (``n_steps = 0``)."""
-        return step_frames(groups, n_steps)
-
-    def _spikes(self, collected: tuple[wire.Frame, ...], step: int) -> dict[str, np.ndarray]:
-        return self._spikes_of(collected, step, 1)[0]
-
     def _spikes_of(
         self, collected: tuple[wire.Frame, ...], first: int, n: int
     ) -> list[dict[str, np.ndarray]]:
@@ -232,7 +224,7 @@ class NeuroboardDriver(SerialDevice):
         """
         self._loaded()
         self._land()
-        frames = [(f, f.n_steps) for f in self._frames(self._groups(inputs), 1)]
+        frames = [(f, f.n_steps) for f in step_frames(self._groups(inputs), 1)]
         return self._run_frames(frames, self._next(1))[0]
 
     def step_batch(
@@ -403,14 +395,14 @@ class NeuroboardDriver(SerialDevice):
         if cmd.neurons and cmd.neurons[-1] >= size:
             raise DeviceError(f"SpikeInput neuron {cmd.neurons[-1]} >= port {port!r} size {size}")
         self._land()
-        frames = self._frames([(number, cmd.neurons)] if cmd.neurons else [], 1)
+        frames = step_frames([(number, cmd.neurons)] if cmd.neurons else [], 1)
         for f in frames[:-1]:
             self._checked(self._request(f))
         sent, ex = self._send_command(cmd, lambda _: frames[-1], collect=(MsgType.NEURO_SPIKES,))
         assert ex is not None
         self._t += 1
         self._t_sent = self._t
-        spikes = self._spikes(ex.collected, self._t)[population]
+        spikes = self._spikes_of(ex.collected, self._t, 1)[0][population]
         out = SpikeOutput(cmd.step, tuple(int(i) for i in np.flatnonzero(spikes)), cmd.origin)
         return sent, out
 
