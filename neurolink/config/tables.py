@@ -11,8 +11,12 @@ file's directory), ``Literal[...]``, ``tuple[X, ...]`` and ``tuple[X, Y]`` (TOML
 nested dataclasses (TOML tables), tuples of dataclasses (arrays of tables) and tagged unions
 (:class:`Variants`).
 
+Floats are finite: ``nan``, ``inf`` and ``-inf`` (TOML spells them so) are refused with the
+key's line unless the field says ``setting(..., nonfinite=True)`` (issue 13: ``velocity.gain =
+nan`` used to pass the loader and fail at run time).
+
 Rules go in the field metadata (keys ``gt``, ``ge``, ``lt``, ``le``, ``choices``, ``exists``,
-``variants``, ``was``), most easily through :func:`setting`, or through
+``variants``, ``was``, ``nonfinite``), most easily through :func:`setting`, or through
 ``dataclasses.field(metadata=...)`` where a field holds a section or a path (ruff's RUF009
 objects to other calls there). A class may also define ``validate(self, scope) -> Self`` for
 checks that involve several keys or outside knowledge; it returns the (possibly completed)
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import types
 import typing
 import warnings
@@ -51,7 +56,7 @@ __all__ = [
 
 T = TypeVar("T")
 
-_RULES = ("gt", "ge", "lt", "le", "choices", "exists", "variants", "was")
+_RULES = ("gt", "ge", "lt", "le", "choices", "exists", "variants", "was", "nonfinite")
 
 
 class ConfigKeyDeprecation(DeprecationWarning):
@@ -77,6 +82,7 @@ def setting(
     exists: bool = False,
     variants: Variants | None = None,
     was: Sequence[str] = (),
+    nonfinite: bool = False,
 ) -> Any:
     """A dataclass field with validation rules in its metadata.
 
@@ -94,6 +100,8 @@ def setting(
         The field is a tagged union of these classes.
     was : sequence of str
         Old spellings of the key, still read with a :class:`ConfigKeyDeprecation` warning.
+    nonfinite : bool
+        For a ``float``: accept ``nan``, ``inf`` and ``-inf`` (refused by default).
 
     Rules given for a tuple field apply to each of its elements.
 
@@ -110,6 +118,8 @@ def setting(
         metadata["exists"] = True
     if was:
         metadata["was"] = tuple(was)
+    if nonfinite:
+        metadata["nonfinite"] = True
     return dataclasses.field(default=default, default_factory=default_factory, metadata=metadata)
 
 
@@ -413,6 +423,8 @@ def _from_string(tp: type, value: str) -> Any:
 
 
 def _check_rules(value: Any, meta: Mapping[str, Any], ctx: Context, path: KeyPath) -> Any:
+    if isinstance(value, float) and not math.isfinite(value) and not meta.get("nonfinite"):
+        raise ctx.error(path, f"must be a finite number, got {value!r}")
     bounds = (("gt", "must be >", float.__gt__), ("ge", "must be >=", float.__ge__))
     bounds += (("lt", "must be <", float.__lt__), ("le", "must be <=", float.__le__))
     for rule, text, ok in bounds:
