@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
@@ -32,6 +31,7 @@ from neurolink.loop.core.sinks import EMULATE, DeviceSink, open_device, stop_ran
 from neurolink.loop.nodes.decode import DecodeNode, make_decoder
 from neurolink.loop.session.closed_loop import CenterOutHook
 from neurolink.loop.session.config import Config, config_to_dict
+from neurolink.loop.session.files import AuditHook, PathsHook, SessionFiles, plan_files
 from neurolink.sim.source_config import SimulatedConfig
 from neurolink.sim.subject import ControlOutlet, SimulatedSubject
 from neurolink.sim.task import CenterOutParams, CenterOutTask
@@ -88,6 +88,7 @@ class Session:
         status_out: TextIO | None = sys.stderr,
         recording: Path | None = None,
     ) -> None:
+        self.files: SessionFiles | None = None  # resolved at run (the audit log's path too)
         self.config = config
         self.duration = duration if duration is not None else config.session.duration
         self.status_out = status_out
@@ -115,6 +116,10 @@ class Session:
         cfg, loop = self.config, self.config.loop
         if not loop.nodes:
             raise ConfigError("the config has no [[loop.nodes]]: nothing to run")
+        self.files = plan_files(cfg, self.recording)  # refused in system directories
+        self.audit = AuditLog(self.files.audit)  # on disk for every session, closed last
+        stack.callback(self.audit.close)
+        self.estop = EStop(self.audit)
         src_cfg = cfg.source
         control = None
         if isinstance(src_cfg, SimulatedConfig):
@@ -158,7 +163,7 @@ class Session:
             open_board=open_board,
             stack=stack,
         )
-        hooks = []
+        hooks: list[Any] = [AuditHook(self.audit), PathsHook(self.files)]
         if loop.task is not None:
             hooks.append(self._task_hook(parts.graph, source, control))
         recorder = self._recorder(source, parts.graph, stack)
@@ -239,13 +244,9 @@ class Session:
         self, source: Source, graph: Any, stack: contextlib.ExitStack
     ) -> LoopRecorder | None:
         rc = self.config.loop.recording
-        if not rc.enabled and self.recording is None:
-            return None
-        path = self.recording
+        path = self.files.recording if self.files is not None else None
         if path is None:
-            folder = rc.directory or Path.cwd() / "recordings"
-            stamp = time.strftime("%Y%m%d-%H%M%S")
-            path = folder / f"{self.config.session.name}-{stamp}.xdf"
+            return None
         decoders = graph.of_kind("decode")
         arm = next((s for s in self.sinks if s.kind == "prosthesis"), None)
         n_dof = arm.device.n_dof if arm is not None else 0  # type: ignore[attr-defined]
