@@ -178,9 +178,9 @@ class PeakDetector:
         self._bx = np.empty((cap, self.n_channels), np.float32)
         self._bz = np.empty((cap, self.n_channels), np.float32)
         self._flags = np.zeros(cap, np.uint8)  # row flags (.ingest): the rows a scan visits
-        self._state = np.zeros((3, self.n_channels), np.float64)  # median, MAD, scratch
-        self._med, self._mad = self._state[0], self._state[1]
-        self._consts = np.zeros((2, self.n_channels), np.float32)  # ingest_fixed's thr, zero
+        # one array each (rows of one 2-D array would keep numba from vectorising the kernels)
+        self._med, self._mad, self._prev = (np.zeros(self.n_channels) for _ in range(3))
+        self._thr, self._zero = (np.zeros(self.n_channels, np.float32) for _ in range(2))
         self._cap = cap
         self._scratch = np.empty(0, SPIKE_DTYPE)
         # neighbour lists (scan.scan_peaks); a method with neighbours sets them with _neighbours
@@ -200,7 +200,8 @@ class PeakDetector:
         self._rows = 0
         self._decided = 0
         self.n_invalid = 0
-        self._state[:] = 0.0
+        self._med[:] = 0.0
+        self._mad[:] = 0.0
         if self._noise0 is not None:
             self._mad[:] = self._noise0 * MAD_TO_SIGMA
             self._set_constants()
@@ -368,7 +369,7 @@ class PeakDetector:
 
     def _set_constants(self) -> None:
         """Per-channel constants of the ingest kernels, from the calibrated MAD."""
-        self._consts[0], self._consts[1] = fixed_thresholds(self._mad, self._scale)
+        self._thr[:], self._zero[:] = fixed_thresholds(self._mad, self._scale)
 
     def _finish_calibration(self) -> None:
         self._med[:], self._mad[:] = calibrate_mad(self._cal)
@@ -421,7 +422,8 @@ class PeakDetector:
         ) + self.dead
         self._kernel_args = (
             self._bx, self._bz, self._flags, self._sign_code, self._frozen, self._fparams,
-            self._state, self._consts, self.back, self.dead, self._indptr, self._indices,
+            self._med, self._mad, self._prev, self._thr, self._zero, self.back, self.dead,
+            self._indptr, self._indices,
             self._scratch,
         )  # fmt: skip
 

@@ -193,8 +193,11 @@ def ingest_scan(
     sign: int,
     frozen: bool,
     fparams: np.ndarray,
-    state: np.ndarray,
-    consts: np.ndarray,
+    med: np.ndarray,
+    mad: np.ndarray,
+    prev: np.ndarray,
+    thr: np.ndarray,
+    zero: np.ndarray,
     back: int,
     dead: int,
     indptr: np.ndarray,
@@ -214,10 +217,10 @@ def ingest_scan(
         The noise does not move (:func:`~neurolink.dsp.detect.ingest.ingest_fixed`).
     fparams : numpy.ndarray of float64, shape (4,)
         ``scale, eta, up, down``.
-    state : numpy.ndarray of float64, shape (3, n_channels)
-        Tracker median, MAD, and a scratch row.
-    consts : numpy.ndarray of float32, shape (2, n_channels)
-        ``thr`` and ``zero`` (:func:`~neurolink.dsp.detect.ingest.fixed_thresholds`).
+    med, mad, prev, zero
+        As in :func:`~neurolink.dsp.detect.ingest.ingest_track`.
+    thr : numpy.ndarray of float32, shape (n_channels,)
+        As in :func:`~neurolink.dsp.detect.ingest.ingest_fixed`.
     lo, hi, back, dead, base, indptr, indices, out
         As in :func:`scan_peaks` (nothing is decided when ``hi <= lo``).
 
@@ -229,13 +232,11 @@ def ingest_scan(
         Spikes written to ``out``.
     """
     if frozen:
-        n_bad = ingest_fixed(
-            x, bx, bz, flags, pos, sign, fparams[0], state[1], consts[0], consts[1]
-        )
+        n_bad = ingest_fixed(x, bx, bz, flags, pos, sign, fparams[0], mad, thr, zero)
     else:
         n_bad = ingest_track(
-            x, bx, bz, flags, pos, sign, fparams[0], state[0], state[1], fparams[1],
-            fparams[2], fparams[3], consts[1], state[2],
+            x, bx, bz, flags, pos, sign, fparams[0], med, mad, fparams[1], fparams[2],
+            fparams[3], zero, prev,
         )  # fmt: skip
     if hi <= lo:
         return n_bad, 0
