@@ -12,6 +12,7 @@ declared size and checks the CRC). Object arrays (pickles) are refused.
 
 from __future__ import annotations
 
+import struct
 import zipfile
 from pathlib import Path
 
@@ -127,7 +128,15 @@ def read_npz(
             return {i.filename[: -len(".npy")]: _member(zf, i, path, error) for i in infos}
     except OSError as exc:
         raise error(f"{path}: cannot read: {exc.strerror or _one_line(exc)}") from None
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        EOFError,
+        ValueError,
+        NotImplementedError,  # zipfile: an unsupported zip version, compression or encryption
+        struct.error,
+        OverflowError,
+    ) as exc:
         if isinstance(exc, error):
             raise
         raise error(f"{path}: corrupt .npz archive: {_one_line(exc)}") from None
