@@ -30,6 +30,7 @@ COMMANDS = (
     "sweep",
     "snn",
     "export",
+    "warmup",
 )
 
 

@@ -14,21 +14,25 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from neurolink.clock import now
 from neurolink.loop.core.config import LoopConfig
 from neurolink.loop.core.graph import Graph, Node
 from neurolink.loop.core.registry import BoardOpener, BuildContext, DeviceLimits, node_kinds
 from neurolink.loop.core.tick import Tick
 from neurolink.loop.nodes.decode import DecodeNode
+from neurolink.loop.nodes.detect import DetectNode
 
 __all__ = ["BoardOpener", "DeviceLimits", "GraphParts", "build_graph", "warm_up"]
 
 
 @dataclass
 class GraphParts:
-    """A built graph and what must be closed with it."""
+    """A built graph, what must be closed with it, and the seconds its warm-up took
+    (:func:`warm_up`'s ``graph`` and ``decoder_fit``; empty when not warmed)."""
 
     graph: Graph
     closers: list[Callable[[], None]] = field(default_factory=list)
+    warm_s: dict[str, float] = field(default_factory=dict)
 
 
 def build_graph(
@@ -85,12 +89,25 @@ def warm_up(
     seconds: float = 0.6,
     chunk: int = 1024,
     seed: int = 0,
-) -> None:
-    """Run the graph on noise (compiling every kernel), then reset every node.
+) -> dict[str, float]:
+    """Run the graph on noise with spikes (compiling every kernel), then reset every node.
 
-    Decode nodes that are not fitted label the noise with zeros meanwhile; commands are
-    dropped. Call before the first real block, so the loop does not start late.
+    The noise runs ``seconds`` (at least as long as the detectors' noise calibration), then
+    0.3 s more in chunks of ``chunk`` samples with a spike every 5 ms on a random channel,
+    then 0.1 s in 1 ms chunks, so that the kernels see blocks with many spikes, one spike
+    and none (numba compiles one version per array layout). Decode nodes that are not fitted
+    label the noise with zeros meanwhile, and their fit is warmed on synthetic counts
+    (:func:`~neurolink.loop.warm.decoder.warm_decoder`): the calibration's fit then compiles
+    nothing inside the loop. Commands are dropped. Call before the first real block.
+
+    Returns
+    -------
+    dict of str to float
+        Seconds spent: ``graph`` (running it) and ``decoder_fit``.
     """
+    from neurolink.loop.warm.decoder import warm_decoder
+
+    t0 = now()
     rng = np.random.default_rng(seed)
     tick = Tick(rate=fs, stream="warm-up")
     stage = np.zeros(8)
@@ -100,13 +117,44 @@ def warm_up(
             zeros = (0.0,) * len(node.dims)
             node.start_calibration(lambda t, z=zeros: z)
             undo.append(node)
-    n_total = round(seconds * fs)
-    for a in range(0, n_total, chunk):
-        b = min(n_total, a + chunk)
-        x = rng.normal(0.0, 10.0, (b - a, n_channels)).astype(np.float32)
-        tick.set(a, b, b / fs)
-        graph.process(x, tick, stage)
+    onset = max(
+        [seconds]
+        + [n.detector.n_calibration / fs for n in graph.nodes if isinstance(n, DetectNode)]
+    )
+    small = max(1, min(chunk, round(1e-3 * fs)))
+    passes = [
+        (round(onset * fs), chunk, 0),
+        (round(0.3 * fs), chunk, 1),
+        (round(0.1 * fs), small, 1),
+    ]
+    a = 0
+    for n_samples, size, spiky in passes:
+        end = a + n_samples
+        while a < end:
+            b = min(end, a + size)
+            x = _noise(rng, b - a, n_channels, fs, spikes=spiky)
+            tick.set(a, b, b / fs)
+            graph.process(x, tick, stage)
+            a = b
     for node in undo:
         node.stop_calibration()
+    t_graph = now() - t0
+    t_fit = sum(warm_decoder(node, seed) for node in undo)
     graph.reset()
     graph.node_seconds[:] = 0.0
+    return {"graph": round(t_graph, 3), "decoder_fit": round(t_fit, 3)}
+
+
+def _noise(
+    rng: np.random.Generator, n: int, n_channels: int, fs: float, *, spikes: bool
+) -> np.ndarray:
+    """Gaussian noise (10 µV rms), float32 (n, n_channels), with a 0.3 ms −150 µV trough every
+    5 ms (on average) on a random channel when ``spikes``."""
+    x = rng.normal(0.0, 10.0, (n, n_channels)).astype(np.float32)
+    if spikes:
+        width = max(2, round(3e-4 * fs))
+        shape = (-150.0 * np.hanning(width + 2)[1:-1]).astype(np.float32)
+        for t in np.flatnonzero(rng.random(n) < 1.0 / (5e-3 * fs)):
+            seg = x[t : t + width, rng.integers(n_channels)]
+            seg += shape[: seg.shape[0]]
+    return x

@@ -40,6 +40,7 @@ from typing import Any, TextIO
 
 from neurolink.clock import now
 from neurolink.errors import StreamStalledError
+from neurolink.hal.drivers.serial_base import LATCHING_FAULTS
 from neurolink.hal.errors import DeviceLost
 from neurolink.hal.safety import EStop
 from neurolink.loop.core.driver import GraphDriver, Tolerances
@@ -312,6 +313,8 @@ class Engine:
 
     def _device_fault(self, sink: str, fault: Any) -> None:
         """Record a FAULT report a device sent (those that latch have tripped the e-stop)."""
+        if fault.fault in LATCHING_FAULTS:  # it tripped the e-stop: a fault of the run
+            return
         t = self.clock()
         code = getattr(fault.fault, "name", str(fault.fault))
         self.device_faults.append((sink, code, int(fault.detail), t, self.phase))

@@ -64,7 +64,9 @@ def open_graph(
     parts = build_graph(loop, channels=channels, fs=fs, limits=limits or {}, open_board=open_board)
     try:
         if warm:
-            warm_up(parts.graph, len(channels), fs, chunk=min(WARM_CHUNK, loop.max_chunk))
+            parts.warm_s = warm_up(
+                parts.graph, len(channels), fs, chunk=min(WARM_CHUNK, loop.max_chunk)
+            )
     except BaseException:
         for close in reversed(parts.closers):
             close()

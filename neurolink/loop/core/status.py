@@ -235,6 +235,12 @@ def format_summary(s: dict[str, Any]) -> str:
     for f in s["faults"]:
         lines.append(f"FAULT {f['kind']}: {f['message']}")
     lines += device_fault_lines(s.get("device_faults") or {})
+    warm = (s.get("warm_up_s") or {}).get("before_devices")
+    if warm:
+        lines.append(
+            f"kernels warmed before the devices were armed in {sum(warm.values()):.2f} s "
+            f"(graph {warm.get('graph', 0):.2f} s, decoder fit {warm.get('decoder_fit', 0):.2f} s)"
+        )
     kernels = s.get("kernels_compiled_in_loop") or {}
     if kernels.get("compiled"):
         lines.append(

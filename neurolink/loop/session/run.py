@@ -1,11 +1,15 @@
 """One run of the loop from a config: set everything up, run the engine, take it all down.
 
-Set-up order: the simulated subject (its own process) when the source is ``simulated``; the
-sinks' devices (emulators started for ``url = "emulate"``), stimulators first so that their
-e-stop callbacks run first; the source; the graph (with the devices' limits), warmed up so
-every kernel is compiled; the recording; the task. Tear-down, whatever happened: the engine has
-already put the devices to rest and closed the recording; then devices and emulators are
-closed, the source, the subject. Research use only.
+Set-up order: the simulated subject (its own process) when the source is ``simulated``, and
+then every kernel of the graph compiled on the subject's channels
+(:func:`~neurolink.loop.warm.kernels.warm_kernels`: a copy of the graph warmed, decoder fits
+included, before any device is armed and before the source is read, so that no watchdog runs
+through a cold compilation and no data queue up meanwhile); the sinks' devices (emulators
+started for ``url = "emulate"``), stimulators first so that their e-stop callbacks run first;
+the source; the graph (with the devices' limits), warmed (in a fraction of a second after the
+first warm-up; the only warm-up for other sources); the recording; the task.
+Tear-down, whatever happened: the engine has already put the devices to rest and closed the
+recording; then devices and emulators are closed, the source, the subject. Research use only.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from neurolink.loop.nodes.decode import DecodeNode, make_decoder
 from neurolink.loop.session.closed_loop import CenterOutHook
 from neurolink.loop.session.config import Config, config_to_dict
 from neurolink.loop.session.files import AuditHook, PathsHook, SessionFiles, plan_files
+from neurolink.loop.warm.kernels import warm_kernels
 from neurolink.sim.source_config import SimulatedConfig
 from neurolink.sim.subject import ControlOutlet, SimulatedSubject
 from neurolink.sim.task import CenterOutParams, CenterOutTask
@@ -62,6 +67,14 @@ def open_board(url: str) -> tuple[NeuroboardDriver, Callable[[], None]]:
                 emu.stop()
 
     return board, close
+
+
+def _subject_channels(cfg: SimulatedConfig) -> tuple[str, ...]:
+    """The channel labels the simulated subject of ``cfg`` will stream (its Utah array)."""
+    from neurolink.sim.config import CortexConfig
+    from neurolink.sim.cortex import CortexSimulator
+
+    return CortexSimulator(CortexConfig(fs=cfg.fs, n_units=cfg.units), seed=cfg.seed).channel_names
 
 
 class Session:
@@ -98,6 +111,9 @@ class Session:
         self.subject: SimulatedSubject | None = None
         self.engine: Engine | None = None
         self.sinks: list[DeviceSink] = []
+        #: Seconds the kernels took to warm before the devices were opened (``graph``,
+        #: ``decoder_fit``): compiling with a cold cache, loading from it when warm.
+        self.warm_s: dict[str, float] = {}
 
     def run(self) -> dict[str, Any]:
         """Set up, run and tear down; the summary.
@@ -141,6 +157,8 @@ class Session:
                 "`loop.task`: the center-out task drives the simulated subject; "
                 'set `source.kind = "simulated"`'
             )
+        if isinstance(src_cfg, SimulatedConfig):  # its channels are known before it is open
+            self.warm_s = warm_kernels(loop, _subject_channels(src_cfg), src_cfg.fs)
         for sc in sorted(loop.sinks, key=lambda s: stop_rank(s.device)):
             device, emu = open_device(
                 sc.device,
@@ -188,7 +206,9 @@ class Session:
             hooks=hooks,
             status_out=self.status_out,
         )
-        return self.engine.run(self.duration)
+        result = self.engine.run(self.duration)
+        result["warm_up_s"] = {"before_devices": self.warm_s, "graph": parts.warm_s}
+        return result
 
     def _open_source(self) -> Source:
         src_cfg = self.config.source
