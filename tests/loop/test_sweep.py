@@ -192,3 +192,9 @@ def test_grid_values_are_toml_or_bare_words() -> None:
     assert axis.values == ([300, 6000], [250, 5000])
     assert parse_axis("decode.prior=uniform, continuity").values == ("uniform", "continuity")
     assert [parse_value(v) for v in ("4", "4.5", "true", '"x,y"')] == [4, 4.5, True, "x,y"]
+
+
+def test_points_carry_absolute_paths_for_workers_elsewhere(recording, monkeypatch) -> None:
+    monkeypatch.chdir(recording.parent)
+    (point,) = plan_sweep([recording.name], [])
+    assert point.recording == recording.resolve() and point.recording.is_absolute()

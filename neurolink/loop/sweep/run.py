@@ -51,6 +51,7 @@ class SweepPoint:
     Attributes
     ----------
     recording : pathlib.Path
+        Absolute (a worker may run in another directory).
     params : dict
         Path → value of this combination.
     config : dict
@@ -103,9 +104,10 @@ def plan_sweep(
         raise ConfigError(f"--grid: a path is given twice ({', '.join(seen)})")
     base = load_config(config) if isinstance(config, str | Path) else config
     points = []
-    for rec in map(Path, recordings):
+    for given in map(Path, recordings):
+        rec = given.resolve()  # workers started elsewhere (a Dask cluster) get a full path
         if not rec.is_file():
-            raise FileFormatError(f"{rec}: no such recording")
+            raise FileFormatError(f"{given}: no such recording")
         cfg = base if base is not None else recorded_config(rec)
         for params in expand(axes):
             point_cfg = apply_point(cfg, params, origin=f"sweep of {rec.name}")
