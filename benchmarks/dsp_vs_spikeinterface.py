@@ -155,10 +155,19 @@ def run_offline(
 def run_streaming(
     traces: np.ndarray, noise: np.ndarray, pos: np.ndarray, tracked: bool, block: int = BLOCK
 ) -> np.ndarray:
-    """neurolink's streaming detector fed ``block``-sample blocks (1 ms: the closed loop's)."""
+    """neurolink's streaming detector fed ``block``-sample blocks (1 ms: the closed loop's).
+
+    The spikes of the blocks that have some are joined as bytes: ``np.concatenate`` of 60 000
+    structured arrays costs ~3.7 µs per array, as much as detecting a 1 ms block, and is no
+    part of the detector.
+    """
     det = make_detector("locally_exclusive", traces.shape[1], FS, **_params(noise, pos, tracked))
-    out = [det.step(traces[i : i + block]) for i in range(0, len(traces), block)]
-    return np.concatenate(out)
+    out = []
+    for i in range(0, len(traces), block):
+        s = det.step(traces[i : i + block])
+        if s.size:
+            out.append(s.tobytes())
+    return np.frombuffer(b"".join(out), SPIKE_DTYPE)
 
 
 def score(spikes: np.ndarray, gt: dict[str, np.ndarray], pos: np.ndarray, n: int) -> str:
