@@ -185,7 +185,11 @@ class LslConfig(SourceConfig):
     Attributes
     ----------
     name, type, source_id : str or None
-        Stream properties to match; at least one is required.
+        Stream properties to match; at least one is required. When several outlets match, the
+        source refuses to open and lists them: pin one with ``source_id`` and/or ``hostname``.
+    hostname : str or None
+        Host the stream must come from (outlets on several hosts may share a source id; LSL
+        reaches other hosts only with ``NEUROLINK_LSL_NETWORK=lan``).
     resolve_timeout : float
         Seconds to wait for the stream to appear.
     stall_timeout : float
@@ -208,6 +212,7 @@ class LslConfig(SourceConfig):
     name: str | None = None
     type: str | None = None
     source_id: str | None = None
+    hostname: str | None = None
     resolve_timeout: float = setting(5.0, gt=0)
     stall_timeout: float = setting(2.0, gt=0)
     expected_channels: int | None = setting(None, gt=0)

@@ -1,13 +1,17 @@
 """Discovery of Lab Streaming Layer streams: list what is visible, resolve one by identity.
 
-LSL streams announce themselves on the local network; a resolver collects the announcements it
-hears within a time window. :func:`list_streams` waits the whole window and reports everything
-(for ``neurolink devices`` and for humans); :func:`resolve_stream` returns as soon as one stream
-matching the query is heard and raises :class:`~neurolink.errors.StreamNotFoundError` when none is
-heard within the timeout.
+LSL streams announce themselves; a resolver collects the announcements it hears within a time
+window. How far announcements reach is set once per process by :mod:`neurolink.lsl_network`
+(this machine unless ``NEUROLINK_LSL_NETWORK=lan``). :func:`list_streams` waits the whole window
+and reports everything (for ``neurolink devices`` and for humans); :func:`resolve_stream` returns
+the one stream matching the query and raises :class:`~neurolink.errors.StreamNotFoundError` when
+none is heard within the timeout.
 
-Give the ``source_id`` whenever you can: a query by name or type alone may match several streams,
-and the resolver returns whichever answers first.
+A query matched by more than one outlet is an error (:class:`AmbiguousStreamError`) that lists
+the candidates (host, source id, uid): whichever answered first would otherwise drive the loop,
+and a second outlet with the same name and source id (a stale producer, or one standing in for
+the subject's stream) would be taken as readily as the real one. Pin the stream with
+``source_id`` and, when outlets on several hosts share it, ``hostname``.
 """
 
 from __future__ import annotations
@@ -17,9 +21,26 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pylsl
 
-from neurolink.errors import StreamNotFoundError
+from neurolink.errors import SourceError, StreamNotFoundError
+from neurolink.lsl_network import current as lsl_network
 
-__all__ = ["StreamSummary", "list_streams", "query_predicate", "resolve_stream"]
+__all__ = [
+    "RESOLVE_SETTLE",
+    "AmbiguousStreamError",
+    "StreamSummary",
+    "list_streams",
+    "query_predicate",
+    "resolve_stream",
+]
+
+#: After the first answer, how long resolving listens for other outlets matching the query (s),
+#: by LSL scope: on this machine every outlet answers within milliseconds.
+RESOLVE_SETTLE = {"local": 0.25, "lan": 0.5, "user": 0.5}
+
+
+class AmbiguousStreamError(SourceError, LookupError):
+    """More than one LSL outlet matches a query; the message lists them."""
+
 
 #: LSL channel format code → name used in stream descriptions (``"float32"``, ``"string"`` …).
 CHANNEL_FORMATS: dict[int, str] = {
@@ -126,8 +147,14 @@ def _quote(field: str, value: str) -> str:
     raise ValueError(f"LSL {field} {value!r} holds both quote characters; it cannot be queried")
 
 
+_FIELDS = ("name", "type", "source_id", "hostname")
+
+
 def query_predicate(
-    name: str | None = None, type: str | None = None, source_id: str | None = None
+    name: str | None = None,
+    type: str | None = None,
+    source_id: str | None = None,
+    hostname: str | None = None,
 ) -> str:
     """XPath predicate matching every given field (``name='X' and source_id='Y'``).
 
@@ -136,9 +163,10 @@ def query_predicate(
     ValueError
         When no field is given.
     """
+    given = (name, type, source_id, hostname)
     parts = [
         f"{field}={_quote(field, value)}"
-        for field, value in (("name", name), ("type", type), ("source_id", source_id))
+        for field, value in zip(_FIELDS, given, strict=True)
         if value is not None
     ]
     if not parts:
@@ -147,11 +175,21 @@ def query_predicate(
 
 
 def describe_query(
-    name: str | None = None, type: str | None = None, source_id: str | None = None
+    name: str | None = None,
+    type: str | None = None,
+    source_id: str | None = None,
+    hostname: str | None = None,
 ) -> str:
     """Human-readable query (``name='X', source_id='Y'``) for messages."""
-    given = (("name", name), ("type", type), ("source_id", source_id))
+    given = zip(_FIELDS, (name, type, source_id, hostname), strict=True)
     return ", ".join(f"{k}={v!r}" for k, v in given if v is not None)
+
+
+def _candidates(infos: list[pylsl.StreamInfo]) -> str:
+    rows = sorted((i.hostname(), i.source_id(), i.uid(), i.name(), i.type()) for i in infos)
+    return "; ".join(
+        f"host {h!r} source_id {s!r} (name {n!r}, type {t!r}, uid {u})" for h, s, u, n, t in rows
+    )
 
 
 def resolve_stream(
@@ -159,16 +197,21 @@ def resolve_stream(
     type: str | None = None,
     source_id: str | None = None,
     timeout: float = 5.0,
+    *,
+    hostname: str | None = None,
+    settle: float | None = None,
 ) -> pylsl.StreamInfo:
-    """Find one LSL stream matching every given field.
+    """Find the one LSL stream matching every given field.
 
     Parameters
     ----------
-    name, type, source_id : str, optional
-        Fields to match exactly; at least one is needed. Several streams may match a name or a
-        type; the first to answer is returned, so prefer giving ``source_id``.
+    name, type, source_id, hostname : str, optional
+        Fields to match exactly; at least one is needed.
     timeout : float
-        Longest wait for an answer (s). Returns as soon as a matching stream answers.
+        Longest wait for a first answer (s).
+    settle : float, optional
+        After the first answer, how long to listen for other outlets that match (s); returns
+        at once when a second one answers. Default: :data:`RESOLVE_SETTLE` of the LSL scope.
 
     Returns
     -------
@@ -179,16 +222,38 @@ def resolve_stream(
     ------
     StreamNotFoundError
         When no matching stream answered within ``timeout``.
+    AmbiguousStreamError
+        When several outlets match: the message lists each (host, source id, uid) and says which
+        keys pin one.
     ValueError
         When no field is given or ``timeout`` is not positive.
     """
-    predicate = query_predicate(name, type, source_id)
-    if not timeout > 0:
-        raise ValueError(f"resolve_stream: timeout must be > 0 s, got {timeout!r}")
+    predicate = query_predicate(name, type, source_id, hostname)
+    net = lsl_network()
+    net.check()
+    settle = RESOLVE_SETTLE.get(net.scope, 0.5) if settle is None else settle
+    if not timeout > 0 or not settle >= 0:
+        raise ValueError(
+            f"resolve_stream: timeout must be > 0 s and settle >= 0 s, got {timeout!r}, {settle!r}"
+        )
+    query = describe_query(name, type, source_id, hostname)
     found = pylsl.resolve_bypred(predicate, 1, timeout)
     if not found:
         raise StreamNotFoundError(
-            f"no LSL stream with {describe_query(name, type, source_id)} appeared within "
-            f"{timeout:g} s (list_streams() shows the visible ones)"
+            f"no LSL stream with {query} appeared within {timeout:g} s ({net.describe()}; "
+            "list_streams() shows the visible ones)"
         )
-    return found[0]
+    if settle > 0:
+        found = [*found, *pylsl.resolve_bypred(predicate, 2, settle)]
+    unique = list({info.uid(): info for info in found}.values())
+    if len(unique) > 1:
+        pins = [k for k, v in zip(_FIELDS[2:], (source_id, hostname), strict=True) if v is None]
+        how = (
+            f"pin one with {' and/or '.join(pins)} (a source config's keys of those names)"
+            if pins
+            else "they share source id and host: stop the one that should not be there"
+        )
+        raise AmbiguousStreamError(
+            f"{len(unique)} LSL outlets match {query}: {_candidates(unique)}; {how}"
+        )
+    return unique[0]

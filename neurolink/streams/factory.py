@@ -42,7 +42,7 @@ SourceConfig = BrainFlowConfig | LslConfig | FileConfig
 SPEC_KINDS = ("brainflow", "lsl", "file")
 
 #: Keys that an ``lsl:`` target may carry (``lsl:type=EEG``).
-_LSL_KEYS = ("name", "type", "source_id")
+_LSL_KEYS = ("name", "type", "source_id", "hostname")
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,8 @@ def parse_source_spec(text: str) -> SourceSpec:
         bad = sorted(set(extra) - set(_LSL_KEYS))
         if bad:
             raise ConfigError(
-                f"source {text!r}: unknown LSL key(s) {bad}; expected name, type or source_id"
+                f"source {text!r}: unknown LSL key(s) {bad}; expected name, type, source_id or "
+                "hostname"
             )
         params = {**extra, **params}
         target = ""
@@ -122,7 +123,7 @@ def parse_source_spec(text: str) -> SourceSpec:
     if kind in ("brainflow", "file") and not target:
         what = "a board name" if kind == "brainflow" else "a file path"
         raise ConfigError(f"source {text!r}: {kind} needs {what}")
-    if kind == "lsl" and not any(params.get(k) for k in _LSL_KEYS):
+    if kind == "lsl" and not any(params.get(k) for k in _LSL_KEYS[:3]):
         raise ConfigError(f"source {text!r}: lsl needs a stream name, type= or source_id=")
     return SourceSpec(kind=kind, target=target, params=params, text=raw)
 
@@ -207,6 +208,7 @@ def source_from_config(cfg: SourceConfig) -> Source:
             stall_timeout=cfg.stall_timeout,
             assume_unit=cfg.unit,
             markers=cfg.markers,
+            hostname=cfg.hostname,
         )
     if isinstance(cfg, FileConfig):
         from neurolink.streams.played_file import PlayedFileSource
@@ -224,10 +226,16 @@ def inspecting_source(spec: SourceSpec | str) -> Source:
     """
     cfg = config_from_spec(spec)
     if isinstance(cfg, LslConfig):
-        info = resolve_stream(cfg.name, cfg.type, cfg.source_id, timeout=cfg.resolve_timeout)
+        info = resolve_stream(
+            cfg.name, cfg.type, cfg.source_id, cfg.resolve_timeout, hostname=cfg.hostname
+        )
         if info.channel_format() == pylsl.cf_string:
             return LSLMarkerSource(
-                cfg.name, cfg.type, cfg.source_id, resolve_timeout=cfg.resolve_timeout
+                cfg.name,
+                cfg.type,
+                cfg.source_id,
+                resolve_timeout=cfg.resolve_timeout,
+                hostname=cfg.hostname,
             )
     return source_from_config(cfg)
 

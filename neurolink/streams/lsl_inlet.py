@@ -51,15 +51,18 @@ class LSLInlet:
         resolve_timeout: float,
         clock_interval: float,
         max_buflen: int,
+        *,
+        hostname: str | None = None,
     ):
-        query_predicate(name, type, source_id)  # refuses an empty query before any I/O
+        query_predicate(name, type, source_id, hostname)  # refuses an empty query before any I/O
         if not resolve_timeout > 0 or not clock_interval > 0 or max_buflen < 1:
             raise ValueError(
                 f"LSL source {describe_query(name, type, source_id)}: resolve_timeout and "
                 f"clock_interval must be > 0 s and max_buflen >= 1, got {resolve_timeout!r}, "
                 f"{clock_interval!r}, {max_buflen!r}"
             )
-        self.query = {"name": name, "type": type, "source_id": source_id}
+        self.query = {"name": name, "type": type, "source_id": source_id, "hostname": hostname}
+        self.hostname = hostname or ""  # the resolved stream's host once open
         self.resolve_timeout = float(resolve_timeout)
         self.clock_interval = float(clock_interval)
         self.max_buflen = int(max_buflen)
@@ -90,6 +93,7 @@ class LSLInlet:
         if self._inlet is not None:
             return
         info = resolve_stream(**self.query, timeout=self.resolve_timeout)
+        self.hostname = info.hostname()
         inlet = pylsl.StreamInlet(info, max_buflen=self.max_buflen, recover=True)
         try:
             full = inlet.info(timeout=OPEN_TIMEOUT)

@@ -28,7 +28,10 @@ class LSLMarkerSource(LSLInlet):
     Parameters
     ----------
     name, type, source_id : str, optional
-        Stream identity to resolve (any combination, at least one).
+        Stream identity to resolve (any combination, at least one); more than one matching
+        outlet is an error.
+    hostname : str, optional
+        Host the stream must come from.
     resolve_timeout : float
         Longest wait for a matching stream to answer (s); connecting takes up to
         ``OPEN_TIMEOUT`` more.
@@ -50,8 +53,11 @@ class LSLMarkerSource(LSLInlet):
         clock_interval: float = 5.0,
         max_markers: int = 1024,
         max_buflen: int = 360,
+        hostname: str | None = None,
     ):
-        super().__init__(name, type, source_id, resolve_timeout, clock_interval, max_buflen)
+        super().__init__(
+            name, type, source_id, resolve_timeout, clock_interval, max_buflen, hostname=hostname
+        )
         if max_markers < 2:
             raise ValueError(f"LSLMarkerSource: max_markers must be >= 2, got {max_markers!r}")
         self.max_markers = int(max_markers)

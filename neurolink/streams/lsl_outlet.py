@@ -9,6 +9,7 @@ from typing import Self
 import numpy as np
 import pylsl
 
+from neurolink.lsl_network import current as lsl_network
 from neurolink.streams.meta.channels import (
     add_channels,
     channel_descriptions,
@@ -149,6 +150,7 @@ class BlockOutlet(_Outlet):
             name, stype, channels, rate, source_id, "float32", unit, channel_type
         )
         self.n_channels = len(channels)
+        lsl_network().check()  # an invalid NEUROLINK_LSL_NETWORK publishes nothing
         self._outlet: pylsl.StreamOutlet | None = pylsl.StreamOutlet(self.info, chunk_size)
 
     def push(self, data: np.ndarray, timestamps: np.ndarray | float | None = None) -> None:
@@ -181,6 +183,7 @@ class MarkerOutlet(_Outlet):
 
     def __init__(self, name: str, source_id: str, stype: str = "Markers"):
         self.info = make_stream_info(name, stype, ["marker"], 0.0, source_id, "string")
+        lsl_network().check()
         self._outlet: pylsl.StreamOutlet | None = pylsl.StreamOutlet(self.info)
 
     def push(self, label: str, timestamp: float | None = None) -> None:

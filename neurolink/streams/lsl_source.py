@@ -71,8 +71,10 @@ class LSLSource(LSLInlet):
     Parameters
     ----------
     name, type, source_id : str, optional
-        Stream identity to resolve (any combination, at least one). ``source_id`` is the only
-        unambiguous one.
+        Stream identity to resolve (any combination, at least one). Opening fails when more
+        than one outlet matches (:class:`~neurolink.streams.discovery.AmbiguousStreamError`).
+    hostname : str, optional
+        Host the stream must come from (pins one of several outlets sharing a source id).
     expected_channels : int, optional
         Channel count the configuration expects; a different count raises at open.
     expected_rate : float, optional
@@ -132,8 +134,11 @@ class LSLSource(LSLInlet):
         max_buflen: int = 30,
         assume_unit: str | None = None,
         markers: str | None = None,
+        hostname: str | None = None,
     ):
-        super().__init__(name, type, source_id, resolve_timeout, clock_interval, max_buflen)
+        super().__init__(
+            name, type, source_id, resolve_timeout, clock_interval, max_buflen, hostname=hostname
+        )
         if not stall_timeout > 0 or (max_samples is not None and max_samples < 2):
             raise ValueError(
                 f"LSLSource {self.name!r}: stall_timeout must be > 0 s and max_samples >= 2, "
@@ -198,8 +203,10 @@ class LSLSource(LSLInlet):
         self._last_arrival = now()
         if self.marker_name is not None:
             try:
-                self._markers = LSLMarkerSource(
-                    name=self.marker_name, resolve_timeout=self.resolve_timeout
+                self._markers = LSLMarkerSource(  # from the host of the stream it marks
+                    name=self.marker_name,
+                    resolve_timeout=self.resolve_timeout,
+                    hostname=self.hostname or None,
                 )
                 self._markers.open()
             except BaseException:
