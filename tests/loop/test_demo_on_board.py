@@ -77,7 +77,8 @@ def test_the_summary_says_the_decoder_ran_on_the_board_and_kept_up(on_board) -> 
     assert chip["r2_vs_host"] is not None and chip["r2_vs_host"] > 0.5
     rec = read_session(path)
     host, decoded = rec["decoded_host"], rec["decoded"]
-    assert host.data.shape[0] == chip["bins_compared"] >= 550  # one per 20 ms bin
+    # one per 20 ms bin (the recording may hold the bin of a last block the summary did not)
+    assert chip["bins_compared"] >= 550 and 0 <= host.data.shape[0] - chip["bins_compared"] <= 1
     # the board's output drove the loop: a value per block in which a batch was read out, so
     # at most one per 5 ms (fewer when a late block read out several), 4 per 20 ms bin at best
     assert 2 * host.data.shape[0] < decoded.data.shape[0] <= chip["steps"] // 5 + 1
