@@ -68,22 +68,37 @@ def is_channel_peak(
 
 
 @njit(nogil=True, cache=True, inline="always")
+def _span_reaches(bz: np.ndarray, s: int, a: int, b: int, v: float) -> bool:
+    """Any ``bz[s, a:b] >= v``: a branch-free (vectorised) screen of a row's neighbour span."""
+    found = False
+    for j in range(a, b):
+        found |= bz[s, j] >= v
+    return found
+
+
+@njit(nogil=True, cache=True, inline="always")
 def beaten(
     bz: np.ndarray, flags: np.ndarray, t: int, ch: int, v: float, dead: int, nbrs: np.ndarray
 ) -> bool:
-    """True when a neighbour in ``nbrs`` beats ``bz[t, ch] = v`` (> 1) within ``±dead``."""
+    """True when a neighbour in ``nbrs`` beats ``bz[t, ch] = v`` (> 1) within ``±dead``.
+
+    ``nbrs`` is ascending: a row whose whole span ``nbrs[0]..nbrs[-1]`` holds nothing
+    ``>= v`` is passed over after one vectorised screen; the others are read neighbour by
+    neighbour.
+    """
+    a, b = nbrs[0], nbrs[-1] + 1
     for nb in nbrs:
         w = bz[t, nb]
         if w > v or (w == v and nb < ch):
             return True
     for k in range(1, dead + 1):
         s = t - k
-        if flags[s] & FLAG_PEAK:
+        if flags[s] & FLAG_PEAK and _span_reaches(bz, s, a, b, v):
             for nb in nbrs:
                 if bz[s, nb] >= v:
                     return True
         s = t + k
-        if flags[s] & FLAG_PEAK:
+        if flags[s] & FLAG_PEAK and _span_reaches(bz, s, a, b, v):
             for nb in nbrs:
                 if bz[s, nb] > v:
                     return True
