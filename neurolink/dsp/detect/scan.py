@@ -14,6 +14,10 @@ neighbours outwards from ``t`` (on all but the best channel of a spike a larger 
 within a sample or two), the own-channel window last. Rows without flags (:mod:`.ingest`) hold
 neither a value above 1 nor a NaN on an active channel, so they can neither hold nor reject a
 peak and are not read.
+
+:func:`ingest_scan` compiles the kernels of :mod:`.ingest` into itself, and numba's on-disk cache
+only notices edits to the file of the cached function: after editing ``ingest.py``, touch this
+file (or delete ``__pycache__``) so that the fused kernel is recompiled.
 """
 
 from __future__ import annotations
