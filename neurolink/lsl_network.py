@@ -11,8 +11,10 @@ and every child process, which inherits the environment, gets it):
 
 ``local`` (default)
     A generated ``lsl_api.cfg`` (set as ``LSLAPICFG``) with ``[multicast] ResolveScope =
-    machine`` and ``ListenAddress = 127.0.0.1``, ``[ports] IPv6 = disable`` and no
-    ``[lab] KnownPeers``: streams are announced and resolved on this machine only, the
+    machine`` and ``ListenAddress = 127.0.0.1``, ``[ports] IPv6 = disable``, no
+    ``[lab] KnownPeers`` and ``[tuning] MulticastMinRTT = 0.1`` (every outlet is asked within
+    0.1 s, which :func:`~neurolink.streams.discovery.resolve_stream` relies on to see
+    duplicates): streams are announced and resolved on this machine only, the
     announcement sockets listen on loopback only, and no stream of another host is ever
     resolved (so none can stand in for a local one).
 ``lan``
@@ -102,6 +104,10 @@ def config_text(scope: str, peers: tuple[str, ...] = ()) -> str | None:
             "[ports]\nIPv6 = disable\n"
             "[multicast]\nResolveScope = machine\nListenAddress = 127.0.0.1\n"
             "[lab]\nKnownPeers = {}\n"
+            # On loopback an answer takes microseconds: query every outlet's unicast port after
+            # 0.1 s rather than liblsl's 0.5 s (several outlets share the one loopback
+            # announcement port, where only one of them hears each query).
+            "[tuning]\nMulticastMinRTT = 0.1\n"
         )
     if peers:
         return (

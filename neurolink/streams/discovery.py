@@ -34,8 +34,9 @@ __all__ = [
 ]
 
 #: After the first answer, how long resolving listens for other outlets matching the query (s),
-#: by LSL scope: on this machine every outlet answers within milliseconds.
-RESOLVE_SETTLE = {"local": 0.25, "lan": 0.5, "user": 0.5}
+#: by LSL scope. On this machine every outlet is asked within 0.1 s (the generated config's
+#: MulticastMinRTT); liblsl's default asks each outlet's own port after 0.5 s.
+RESOLVE_SETTLE = {"local": 0.4, "lan": 1.0, "user": 1.0}
 
 
 class AmbiguousStreamError(SourceError, LookupError):
@@ -231,7 +232,7 @@ def resolve_stream(
     predicate = query_predicate(name, type, source_id, hostname)
     net = lsl_network()
     net.check()
-    settle = RESOLVE_SETTLE.get(net.scope, 0.5) if settle is None else settle
+    settle = RESOLVE_SETTLE.get(net.scope, 1.0) if settle is None else settle
     if not timeout > 0 or not settle >= 0:
         raise ValueError(
             f"resolve_stream: timeout must be > 0 s and settle >= 0 s, got {timeout!r}, {settle!r}"
