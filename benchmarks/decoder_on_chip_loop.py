@@ -4,7 +4,8 @@ the emulated neuromorphic board: the demo's center-out task on the simulated sub
 For each placement and decoder: the closed-loop task (success rate, median time to target), the
 command latency (t_wire − t_sample, over commands of the closed loop and calibration together:
 median and p99), and for a decoder on the chip its size, estimated energy, median time per chip
-step and agreement with the shadow host decoder (R² over closed-loop bins).
+step and agreement with the shadow host decoder (R² over closed-loop bins); on the board also
+its batching, how long the engine waited for a batch's spikes and each frame's round trip.
 
 Usage::
 
@@ -71,6 +72,14 @@ def main() -> None:
                 f"{'-' if r2 is None else f'{r2:.3f}':>10}"
                 + (f"  faults: {[f['kind'] for f in s['faults']]}" if s["faults"] else "")
             )
+            if chip.get("batch_steps"):  # the board over the wire: batches, waits, round trips
+                print(
+                    f"{'':19} board: {chip['batch_steps']} steps per frame, "
+                    f"{chip['batches_in_flight']} in flight; engine waited median/p99 "
+                    f"{chip.get('wait_us_median')}/{chip.get('wait_us_p99')} µs per batch; "
+                    f"frame round trip median/p99 {chip.get('board_rtt_us_median')}/"
+                    f"{chip.get('board_rtt_us_p99')} µs"
+                )
 
 
 if __name__ == "__main__":
