@@ -185,7 +185,7 @@ def test_a_sidecar_of_the_wrong_shape_is_refused(recording, tmp_path) -> None:
     r = cli("report", path, "--out", tmp_path / "rep")
     assert r["code"] == 1
     assert _one_line(r["stderr"]).endswith(
-        "s.json: sidecar key 'summary' is a array, expected object"
+        "s.json: sidecar key 'summary' is an array, expected object"
     )
 
 

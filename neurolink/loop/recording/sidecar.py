@@ -141,8 +141,9 @@ def read_sidecar(xdf_path: Path) -> dict[str, Any] | None:
     for key, types in SIDECAR_TYPES.items():
         if key in content and not isinstance(content[key], types):
             want = " or ".join(_JSON_NAMES[t] for t in types)
+            got = _JSON_NAMES.get(type(content[key]), "?")
             raise FileFormatError(
-                f"{path}: sidecar key {key!r} is a {_JSON_NAMES.get(type(content[key]), '?')}, "
+                f"{path}: sidecar key {key!r} is {'an' if got[0] in 'ao' else 'a'} {got}, "
                 f"expected {want}"
             )
     return content
