@@ -31,9 +31,19 @@ def main() -> None:
     with torch.no_grad():
         fc1.weight.copy_(torch.randn(N_H, N_IN) * 0.3 + 0.25)
         fc2.weight.copy_(torch.randn(N_OUT, N_H) * 0.3 + 0.3)
-    lif1 = snn.Leaky(beta=torch.full((N_H,), 0.9), threshold=torch.ones(N_H), reset_mechanism="zero", init_hidden=True)
-    lif2 = snn.Leaky(beta=torch.full((N_OUT,), 0.8), threshold=torch.ones(N_OUT), reset_mechanism="zero", init_hidden=True,
-                     output=True)
+    lif1 = snn.Leaky(
+        beta=torch.full((N_H,), 0.9),
+        threshold=torch.ones(N_H),
+        reset_mechanism="zero",
+        init_hidden=True,
+    )
+    lif2 = snn.Leaky(
+        beta=torch.full((N_OUT,), 0.8),
+        threshold=torch.ones(N_OUT),
+        reset_mechanism="zero",
+        init_hidden=True,
+        output=True,
+    )
     net = torch.nn.Sequential(fc1, lif1, fc2, lif2)
     x = (torch.rand(T, N_IN, generator=torch.Generator().manual_seed(1)) < 0.2).float()
     graph = export_to_nir(net, x[:1], ignore_dims=[0])
