@@ -59,8 +59,12 @@ def main() -> None:
             s2, _ = lif2(fc2(s1))
             hidden.append(s1[0].numpy())
             out.append(s2[0].numpy())
-    np.savez_compressed(HERE / "snntorch_lif_run.npz", input=x.numpy().astype(np.uint8),
-                        hidden=np.array(hidden, dtype=np.uint8), out=np.array(out, dtype=np.uint8))
+    np.savez_compressed(
+        HERE / "snntorch_lif_run.npz",
+        input=x.numpy().astype(np.uint8),
+        hidden=np.array(hidden, dtype=np.uint8),
+        out=np.array(out, dtype=np.uint8),
+    )
     print("nodes", {k: type(v).__name__ for k, v in graph.nodes.items()}, "edges", graph.edges)
     print("rates hidden", np.mean(hidden), "out", np.mean(out))
 
