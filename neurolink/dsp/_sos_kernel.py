@@ -16,11 +16,14 @@ __all__ = ["sosfilt_block"]
 @njit(nogil=True, cache=True)
 def _all_finite(x: np.ndarray) -> bool:
     n, c = x.shape
-    acc = 0.0
+    bad = False
     for t in range(n):
         for ch in range(c):
-            acc += x[t, ch] * 0.0  # NaN or ±Inf turn the sum into NaN; vectorizes without branches
-    return acc == 0.0
+            v = x[t, ch]
+            # v - v is NaN for NaN and ±Inf; a boolean OR vectorises (a float sum would not: its
+            # order is fixed, so it runs one add at a time)
+            bad |= not (v - v == 0.0)
+    return not bad
 
 
 @njit(nogil=True, cache=True)
