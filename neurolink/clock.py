@@ -13,6 +13,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pylsl
 
+from neurolink import lsl_network
+
+# LSL's reach (this machine unless NEUROLINK_LSL_NETWORK=lan) is set before liblsl first reads
+# its configuration (the first outlet or resolver); see neurolink.lsl_network. Every module that
+# uses liblsl imports this package or neurolink.clock; the device side, which imports only
+# neurolink.hal.wire, does not.
+lsl_network.apply()
+
 __all__ = ["EpochClock", "OffsetMeasurement", "now"]
 
 

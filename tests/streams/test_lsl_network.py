@@ -90,7 +90,7 @@ def test_a_hostname_pin_selects_by_host() -> None:
 _PROBE = textwrap.dedent(
     """
     import json, os, sys, time
-    import neurolink, pylsl
+    import neurolink.streams, pylsl
     from neurolink import lsl_network
     net = lsl_network.current()
     out = {"scope": net.scope, "cfg": os.environ.get("LSLAPICFG"), "problem": net.problem}
