@@ -64,6 +64,7 @@ class BlockBuffer:
         self._med, self._mad, self._prev = (np.zeros(self.n_channels) for _ in range(3))
         self._thr, self._zero = (np.zeros(self.n_channels, np.float32) for _ in range(2))
         self._cap = cap
+        self._local = np.empty(self.n_channels, np.bool_)  # scratch row of the scans
         self._scratch = np.empty(0, SPIKE_DTYPE)
         # neighbour lists (scan.scan_peaks); a method with neighbours sets them with _neighbours
         self._indptr = np.zeros(self.n_channels + 1, np.int64)
@@ -165,7 +166,7 @@ class BlockBuffer:
         self._fit_scratch(t1 - t0)
         n = scan_peaks(
             self._bx, self._bz, self._flags, t0 - self._base, t1 - self._base, self.back,
-            self.dead, self._base, self._indptr, self._indices, self._scratch,
+            self.dead, self._base, self._indptr, self._indices, self._scratch, self._local,
         )  # fmt: skip
         self._decided = t1
         self._emit(n, parts, waves)
@@ -182,8 +183,7 @@ class BlockBuffer:
         self._kernel_args = (
             self._bx, self._bz, self._flags, self._sign_code, self._frozen, self._fparams,
             self._med, self._mad, self._prev, self._thr, self._zero, self.back, self.dead,
-            self._indptr, self._indices,
-            self._scratch,
+            self._indptr, self._indices, self._scratch, self._local,
         )  # fmt: skip
 
     def _neighbours(self, indptr: np.ndarray, indices: np.ndarray) -> None:

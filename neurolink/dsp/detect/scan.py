@@ -147,6 +147,7 @@ def scan_peaks(
     indptr: np.ndarray,
     indices: np.ndarray,
     out: np.ndarray,
+    local: np.ndarray,
 ) -> int:
     """Find the peaks of buffer rows ``lo:hi``.
 
@@ -171,6 +172,8 @@ def scan_peaks(
     out : numpy.ndarray of SPIKE_DTYPE
         Receives the spikes in (sample, channel) order; large enough for
         ``((hi - lo) // (dead + 1) + 1) * n_channels``.
+    local : numpy.ndarray of bool, shape (n_channels,)
+        Scratch row (:func:`local_peaks`).
 
     Returns
     -------
@@ -178,7 +181,6 @@ def scan_peaks(
         Number of spikes written.
     """
     c = bz.shape[1]
-    local = np.empty(c, np.bool_)
     n = 0
     for t in range(lo, hi):
         if not (flags[t] & FLAG_PEAK and local_peaks(bz, t, back, dead, local)):
@@ -222,6 +224,7 @@ def ingest_scan(
     indptr: np.ndarray,
     indices: np.ndarray,
     out: np.ndarray,
+    local: np.ndarray,
 ) -> tuple[int, int]:
     """One calibrated block in one call: ingest it at row ``pos``, then decide rows ``lo:hi``.
 
@@ -240,7 +243,7 @@ def ingest_scan(
         As in :func:`~neurolink.dsp.detect.ingest.ingest_track`.
     thr : numpy.ndarray of float32, shape (n_channels,)
         As in :func:`~neurolink.dsp.detect.ingest.ingest_fixed`.
-    lo, hi, back, dead, base, indptr, indices, out
+    lo, hi, back, dead, base, indptr, indices, out, local
         As in :func:`scan_peaks` (nothing is decided when ``hi <= lo``).
 
     Returns
@@ -259,4 +262,4 @@ def ingest_scan(
         )  # fmt: skip
     if hi <= lo:
         return n_bad, 0
-    return n_bad, scan_peaks(bx, bz, flags, lo, hi, back, dead, base, indptr, indices, out)
+    return n_bad, scan_peaks(bx, bz, flags, lo, hi, back, dead, base, indptr, indices, out, local)
