@@ -20,6 +20,7 @@ from neurolink.loop.session.run import Session
 def test_demo_session_leaves_one_audit_record_per_command(tmp_path: Path) -> None:
     cfg = demo_config(duration=6.0, calibration=2.0, stim=True, seed=2)
     summary = Session(cfg, status_out=None, recording=tmp_path / "s.xdf").run()
+    assert summary["stop_reason"] == "duration", (summary["why"], summary["faults"])
     path = tmp_path / "s.audit.jsonl"
     assert summary["audit"]["path"] == str(path) == summary["paths"]["audit"]
     assert summary["paths"]["recording"] == str(tmp_path / "s.xdf")
