@@ -66,6 +66,29 @@ def closed_loop_bins(rec, n_channels: int) -> tuple[np.ndarray, np.ndarray]:
     return counts, intent.data[np.clip(k, 0, None)]
 
 
+def shuffled_chance(node, rec, task: dict, seeds: int = 8) -> tuple[float, list[float]]:
+    """Control for a closed-loop score: the float Bayesian decoder fitted on the calibration
+    bins with shuffled labels (one shuffle per seed) drives the cursor offline on closed-loop
+    counts it was not fitted on; the mean success rate over shuffles, and each rate."""
+    X, Y = node.calibration_data()
+    C, intent = closed_loop_bins(rec, X.shape[1])
+    params = CenterOutParams(**task["params"], slow_radius=TASK["slow_radius"])
+    rates = [
+        offline_closed_loop(
+            BayesianDecoder(bin_s=0.02, grid_shape=25, prior="continuity").fit(
+                X, Y[np.random.default_rng(seed).permutation(len(Y))]
+            ),
+            C,
+            intent,
+            params,
+            40.0,
+            seed,
+        )
+        for seed in range(seeds)
+    ]
+    return float(np.mean(rates)), rates
+
+
 def test_center_out_is_solved_in_closed_loop_on_emulated_hardware(tmp_path) -> None:
     cfg = demo_config(duration=20.0, calibration=8.0, seed=3, gain=GAIN, task=TASK)
     session = Session(cfg, status_out=None, recording=tmp_path / "e2e.xdf")

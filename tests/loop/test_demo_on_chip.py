@@ -4,11 +4,9 @@ the summary says what the chip cost, and a replay reproduces the chip decoder's 
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from neurolink.cli.demo import demo_config
-from neurolink.decode import BayesianDecoder
 from neurolink.loop.nodes.on_chip import agreement_r2
 from neurolink.loop.recording import read_session
 from neurolink.loop.replay.report import format_replay
@@ -17,8 +15,7 @@ from neurolink.loop.report.chip import paired
 from neurolink.loop.report.make import make_report
 from neurolink.loop.report.streams import find_streams
 from neurolink.loop.session.run import Session
-from neurolink.sim.task import CenterOutParams
-from tests.loop.test_demo_e2e import GAIN, TASK, closed_loop_bins, offline_closed_loop
+from tests.loop.test_demo_e2e import GAIN, TASK, shuffled_chance
 
 
 @pytest.fixture(scope="module")
@@ -43,27 +40,9 @@ def test_the_task_is_solved_with_the_decoder_on_the_chip(on_chip) -> None:
     session, summary, path = on_chip
     task = summary["task"]
     assert task["phase"] == "closed_loop" and task["trials"] >= 4
+    # Control, as for the host decoder (tests/loop/test_demo_e2e.py: shuffled-label decoders).
     rec = read_session(path)
-    # Control, as for the host decoder: the float decoder fitted on shuffled labels drives the
-    # cursor offline on closed-loop counts it was not fitted on.
-    node = session.engine.graph["decoder"]
-    X, Y = node.calibration_data()
-    C, intent = closed_loop_bins(rec, X.shape[1])
-    params = CenterOutParams(**task["params"], slow_radius=TASK["slow_radius"])
-    rates = [
-        offline_closed_loop(
-            BayesianDecoder(bin_s=0.02, grid_shape=25, prior="continuity").fit(
-                X, Y[np.random.default_rng(seed).permutation(len(Y))]
-            ),
-            C,
-            intent,
-            params,
-            40.0,
-            seed,
-        )
-        for seed in range(8)
-    ]
-    chance = float(np.mean(rates))
+    chance, rates = shuffled_chance(session.engine.graph["decoder"], rec, task)
     assert task["success_rate"] >= max(0.7, chance + 0.4), (task, rates)
 
 
