@@ -89,6 +89,32 @@ def shuffled_chance(node, rec, task: dict, seeds: int = 8) -> tuple[float, list[
     return float(np.mean(rates)), rates
 
 
+def demo_on(decoder_on: str, path):
+    """The 20 s demo (8 s calibration, seed 3) with the decoder on ``decoder_on``, recorded
+    with its raw samples at ``path``; (session, summary) after a clean end."""
+    cfg = demo_config(
+        duration=20.0,
+        calibration=8.0,
+        seed=3,
+        gain=GAIN,
+        task=TASK,
+        decoder_on=decoder_on,
+        record_raw=True,
+    )
+    session = Session(cfg, status_out=None, recording=path)
+    summary = session.run()
+    assert summary["stop_reason"] == "duration" and not summary["faults"], summary["faults"]
+    return session, summary
+
+
+def assert_solved_against_controls(session, summary, path) -> None:
+    """The closed-loop task was run and solved far above what shuffled-label decoders reach."""
+    task = summary["task"]
+    assert task["phase"] == "closed_loop" and task["trials"] >= 4
+    chance, rates = shuffled_chance(session.engine.graph["decoder"], read_session(path), task)
+    assert task["success_rate"] >= max(0.7, chance + 0.4), (task, rates)
+
+
 def test_center_out_is_solved_in_closed_loop_on_emulated_hardware(tmp_path) -> None:
     cfg = demo_config(duration=20.0, calibration=8.0, seed=3, gain=GAIN, task=TASK)
     session = Session(cfg, status_out=None, recording=tmp_path / "e2e.xdf")

@@ -9,40 +9,20 @@ from __future__ import annotations
 
 import pytest
 
-from neurolink.cli.demo import demo_config
 from neurolink.loop.recording import read_session
 from neurolink.loop.replay.report import format_replay
 from neurolink.loop.replay.run import replay
-from neurolink.loop.session.run import Session
-from tests.loop.test_demo_e2e import GAIN, TASK, shuffled_chance
+from tests.loop.test_demo_e2e import assert_solved_against_controls, demo_on
 
 
 @pytest.fixture(scope="module")
 def on_board(tmp_path_factory):
     path = tmp_path_factory.mktemp("board") / "board.xdf"
-    cfg = demo_config(
-        duration=20.0,
-        calibration=8.0,
-        seed=3,
-        gain=GAIN,
-        task=TASK,
-        decoder_on="neuroboard",
-        record_raw=True,
-    )
-    session = Session(cfg, status_out=None, recording=path)
-    summary = session.run()
-    assert summary["stop_reason"] == "duration" and not summary["faults"], summary["faults"]
-    return session, summary, path
+    return (*demo_on("neuroboard", path), path)
 
 
 def test_the_task_is_solved_with_the_decoder_on_the_board(on_board) -> None:
-    session, summary, path = on_board
-    task = summary["task"]
-    assert task["phase"] == "closed_loop" and task["trials"] >= 4
-    # Control, as for the host decoder (tests/loop/test_demo_e2e.py: shuffled-label decoders).
-    rec = read_session(path)
-    chance, rates = shuffled_chance(session.engine.graph["decoder"], rec, task)
-    assert task["success_rate"] >= max(0.7, chance + 0.4), (task, rates)
+    assert_solved_against_controls(*on_board)
 
 
 def test_the_summary_says_the_decoder_ran_on_the_board_and_kept_up(on_board) -> None:
