@@ -7,14 +7,21 @@ One class, :class:`Transport`, for everything a device can be plugged in with:
 - ``socket://host:port`` — a device (or emulator) in another process or on another host;
 - ``loop://`` — pyserial's loopback (what is written is read back), for unit tests.
 
-Any other URL that :func:`serial.serial_for_url` knows (``rfc2217://``, ``spy://`` …) works too.
+- ``rfc2217://host:port`` — a serial port shared over the network by an RFC 2217 serial server
+  (ser2net, pyserial's ``rfc2217_server.py``, terminal servers).
 
-Failure model. A port that cannot be opened raises :class:`~neurolink.hal.errors.DeviceError`;
-a port that fails or closes while in use (the pty's other side closed, the socket reset, the
-USB adapter pulled, a write blocked past ``write_timeout``) raises
-:class:`~neurolink.hal.errors.DeviceLost`. :meth:`Transport.read` returns ``b""`` when nothing
-arrived within ``read_timeout``; that is not an error — the :class:`~neurolink.hal.link.Link`
-decides how long silence may last.
+Any other URL that :func:`serial.serial_for_url` knows (``spy://``, ``hwgrep://`` …) works too.
+pyserial's RFC 2217 client refuses a ``write_timeout`` (``NotImplementedError``), so such a port
+is opened without one: a write to it is bounded by the client's socket timeout (5 s) instead.
+
+Failure model. Whatever a transport raises leaves it as one of two errors that name the URL and
+the cause (pyserial's ``SerialException``, ``OSError``, ``ValueError`` of a malformed URL,
+``NotImplementedError`` of an option a URL handler lacks): a port that cannot be opened raises
+:class:`~neurolink.hal.errors.DeviceError`; a port that fails or closes while in use (the pty's
+other side closed, the socket reset, the serial server gone, the USB adapter pulled, a write
+blocked past ``write_timeout``) raises :class:`~neurolink.hal.errors.DeviceLost`.
+:meth:`Transport.read` returns ``b""`` when nothing arrived within ``read_timeout``; that is not
+an error — the :class:`~neurolink.hal.link.Link` decides how long silence may last.
 
 Exclusive access. A device path (a serial port, a pty) is opened exclusively: pyserial's
 ``exclusive=True`` (an ``flock`` that other cooperating openers respect) and, on POSIX, the
@@ -54,11 +61,35 @@ except ImportError:  # pragma: no cover - Windows
 from neurolink.hal.errors import DeviceError, DeviceLost
 
 _PORT_ERRORS = (serial.SerialException, OSError, _TermiosError)
+#: What pyserial and its URL handlers raise besides port errors: a malformed URL or option
+#: (ValueError), an option a handler lacks (NotImplementedError), a port used after a concurrent
+#: close (TypeError/AttributeError inside the posix port).
+_TRANSPORT_ERRORS = (*_PORT_ERRORS, ValueError, NotImplementedError, TypeError, AttributeError)
+
+#: URL schemes whose pyserial handler refuses ``write_timeout`` (NotImplementedError on open).
+_NO_WRITE_TIMEOUT = frozenset({"rfc2217"})
 
 __all__ = ["DEFAULT_BAUD", "Transport"]
 
 DEFAULT_BAUD = 115_200
 """Baud rate used when none is given (ignored by ptys, sockets and ``loop://``)."""
+
+
+def _scheme(url: str) -> str:
+    """The URL scheme in lower case (``""`` for a device path)."""
+    head, sep, _ = url.partition("://")
+    return head.lower() if sep else ""
+
+
+def _cause(error: BaseException) -> str:
+    """One line for an error: its message, with its type when that says more."""
+    text = (str(error).splitlines() or [""])[0].strip()
+    kind = type(error).__name__
+    if not text:
+        return kind
+    if isinstance(error, NotImplementedError | ValueError | TypeError | AttributeError):
+        return f"{text} ({kind})"
+    return text
 
 
 def _busy(error: BaseException) -> bool:
@@ -130,20 +161,25 @@ class Transport:
         """
         if self.is_open:
             return self
-        device_path = "://" not in self.url
+        scheme = _scheme(self.url)
+        device_path = not scheme
+        options: dict[str, object] = {"timeout": self.read_timeout}
+        if scheme not in _NO_WRITE_TIMEOUT:
+            options["write_timeout"] = self.write_timeout
+        if device_path:
+            options["exclusive"] = True
+        port: serial.SerialBase | None = None
         try:
             port = serial.serial_for_url(
-                self.url,
-                baudrate=self.baudrate,
-                timeout=self.read_timeout,
-                write_timeout=self.write_timeout,
-                do_not_open=True,
-                **({"exclusive": True} if device_path else {}),
+                self.url, baudrate=self.baudrate, do_not_open=True, **options
             )
             port.open()
-        except (*_PORT_ERRORS, ValueError) as e:
+        except _TRANSPORT_ERRORS as e:
+            if port is not None:  # a handler that failed half-way (after connecting)
+                with contextlib.suppress(Exception):
+                    port.close()
             busy = "in use by another process (opened exclusively)" if _busy(e) else ""
-            raise DeviceError(f"cannot open {self.url}: {busy or e}") from e
+            raise DeviceError(f"cannot open {self.url}: {busy or _cause(e)}") from e
         if device_path and _TIOCEXCL is not None:
             fd = getattr(port, "fd", None)
             if fd is not None:
@@ -158,7 +194,7 @@ class Transport:
         if port is not None:
             try:
                 port.close()
-            except _PORT_ERRORS:
+            except _TRANSPORT_ERRORS:
                 pass
 
     def reopen(self, attempts: int = 3, interval_s: float = 0.5) -> Transport:
@@ -213,8 +249,8 @@ class Transport:
                     f"{self.write_timeout:g} s (device not reading)",
                     url=self.url,
                 ) from e
-            except _PORT_ERRORS as e:
-                raise DeviceLost(f"{self.url}: write failed: {e}", url=self.url) from e
+            except _TRANSPORT_ERRORS as e:
+                raise DeviceLost(f"{self.url}: write failed: {_cause(e)}", url=self.url) from e
             if n is not None and n != len(data):
                 raise DeviceLost(f"{self.url}: wrote {n} of {len(data)} bytes", url=self.url)
             self.bytes_written += len(data)
@@ -236,11 +272,11 @@ class Transport:
         try:
             waiting = port.in_waiting
             data = port.read(max(1, min(max_bytes, waiting)))
-        except (*_PORT_ERRORS, TypeError, AttributeError) as e:
+        except _TRANSPORT_ERRORS as e:
             # TypeError/AttributeError: pyserial's posix port read after a concurrent close()
             if self._port is None:
                 raise DeviceLost(f"{self.url}: port is closed", url=self.url) from e
-            raise DeviceLost(f"{self.url}: read failed: {e}", url=self.url) from e
+            raise DeviceLost(f"{self.url}: read failed: {_cause(e)}", url=self.url) from e
         self.bytes_read += len(data)
         return bytes(data)
 
@@ -249,8 +285,8 @@ class Transport:
         port = self._open_port()
         try:
             port.reset_input_buffer()
-        except _PORT_ERRORS as e:
-            raise DeviceLost(f"{self.url}: {e}", url=self.url) from e
+        except _TRANSPORT_ERRORS as e:
+            raise DeviceLost(f"{self.url}: {_cause(e)}", url=self.url) from e
 
     def __repr__(self) -> str:
         state = "open" if self.is_open else "closed"
