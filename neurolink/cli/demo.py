@@ -1,7 +1,9 @@
 """``neurolink demo``: the whole closed loop on a simulated subject and emulated devices.
 
 Starts the simulated subject (its own process, streaming a 96-channel Utah array at 30 kHz on
-LSL in real time) and the emulated prosthesis (a 2-D cursor, its own process on a pty), then
+LSL in real time; with --source inprocess inside the loop's process, no LSL; with --channels a
+128- or 256-channel Utah-like grid or a 384-channel Neuropixels 1.0-like shank) and the emulated
+prosthesis (a 2-D cursor, its own process on a pty), then
 runs spike detection → Bayesian decoding → spiking network → prosthesis: first a calibration
 (the cursor follows the subject's intent while the decoder learns), then the closed loop on a
 center-out task. Prints the score, latencies and faults, and writes the recording. With
@@ -24,6 +26,12 @@ if TYPE_CHECKING:
     from neurolink.loop.session.config import Config
 
 __all__ = ["add_parser", "demo_config", "run"]
+
+#: ``--source``: the simulated subject's transport, and the ``[source]`` kind each one is.
+SOURCE_KINDS = {"lsl": "simulated", "inprocess": "simulated_inprocess"}
+#: ``--channels``: the counts the simulated subject has arrays for
+#: (:data:`neurolink.sim.arrays.SUPPORTED_CHANNELS`; a test checks they agree).
+CHANNEL_COUNTS = (96, 128, 256, 384)
 
 DEFAULT_DURATION = 40.0
 DEFAULT_CALIBRATION = 15.0
@@ -85,9 +93,28 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     p.add_argument("--seed", type=int, default=1, help="seed of the simulated subject")
     p.add_argument(
+        "--source",
+        choices=tuple(SOURCE_KINDS),
+        default="lsl",
+        help="how the simulated subject reaches the loop: lsl (its own process, streaming on "
+        "LSL; default) or inprocess (generated in the loop's process, the same samples for a "
+        "seed, no transport: the pipeline's own latency floor)",
+    )
+    p.add_argument(
+        "--channels",
+        type=int,
+        default=96,
+        metavar="N",
+        help="electrodes of the simulated subject: "
+        + ", ".join(str(c) for c in CHANNEL_COUNTS)
+        + " (96: Utah array; 128, 256: Utah-like 400 µm grids, detection by channel; 384: "
+        "Neuropixels 1.0-like shank, 4 staggered columns at 20 µm rows, locally exclusive "
+        "detection within 50 µm); the whole chain follows (default 96)",
+    )
+    p.add_argument(
         "--record-raw",
         action="store_true",
-        help="also record the raw 96-channel samples (about 12 MB per second)",
+        help="also record the raw samples (about 12 MB per second per 96 channels)",
     )
     p.add_argument(
         "--no-report",
@@ -110,6 +137,8 @@ def demo_config(
     decoder_on: str = "host",
     decoder: str = "bayes",
     neurons: int | None = None,
+    channels: int = 96,
+    source: str = "lsl",
 ) -> Config:
     """The demo's config (the same graph as ``examples/center_out.toml``).
 
@@ -136,8 +165,28 @@ def demo_config(
         velocity Kalman filter).
     neurons : int, optional
         Most neurons of the compiled network (default: the compiler's).
+    channels : int
+        Electrodes of the subject, one of :data:`CHANNEL_COUNTS`; its array
+        (:func:`neurolink.sim.arrays.array_layout`) sets the detection (by channel on the
+        400 µm grids, locally exclusive with the probe's site positions at 384); binning and
+        the decoder take the channel count from the source.
+    source : {"lsl", "inprocess"}
+        The subject in its own process on LSL, or in the loop's process (:data:`SOURCE_KINDS`).
+
+    Raises
+    ------
+    ConfigError
+        Durations that leave no closed loop, an unsupported channel count (the message lists
+        the supported ones), an unknown source.
     """
     _check_durations(duration, calibration)
+    detect = _detection(channels)
+    if source not in SOURCE_KINDS:
+        raise ConfigError(
+            f"--source {source!r}: expected one of {', '.join(SOURCE_KINDS)} (the simulated "
+            "subject on LSL or in the loop's process)"
+        )
+    kind = SOURCE_KINDS[source]
     # The node classes name their kinds (imported here: the parser stays light).
     from neurolink.loop.nodes.bin import BinNode
     from neurolink.loop.nodes.burst import BurstNode
@@ -158,7 +207,7 @@ def demo_config(
     nodes: list[dict[str, Any]] = [
         _node(FilterNode, "highpass", band=[300.0, 6000.0], order=2),
         _node(RerefNode, "car"),
-        _node(DetectNode, "spikes", threshold=4.5),
+        _node(DetectNode, "spikes", threshold=4.5, **detect),
         _node(BinNode, "counts", width_ms=20.0),
         _node(
             DecodeNode,
@@ -202,7 +251,7 @@ def demo_config(
         sinks.append({"name": "stimulator", "device": "stimulator", "input": "trains"})
     data = {
         "session": {"name": "demo", "duration": duration, "status_interval": 0.5},
-        "source": {"kind": "simulated", "simulated": {"seed": seed}},
+        "source": {"kind": kind, kind: {"seed": seed, "channels": channels}},
         "loop": {
             "deadline_ms": 5.0,
             "nodes": nodes,
@@ -212,6 +261,23 @@ def demo_config(
         },
     }
     return config_from_dict(data, filename="neurolink demo")
+
+
+def _detection(channels: int) -> dict[str, Any]:
+    """The detect node's method (and neighbourhood) for the subject's array of ``channels``."""
+    from neurolink.sim.arrays import array_layout
+
+    try:
+        layout = array_layout(channels)
+    except ValueError as exc:
+        raise ConfigError(f"--channels {channels}: {exc}") from None
+    if layout.radius_um is None:
+        return {"method": layout.detect_method}
+    return {
+        "method": layout.detect_method,
+        "positions": layout.plane_positions().round(3).tolist(),
+        "radius_um": layout.radius_um,
+    }
 
 
 def _check_durations(duration: float, calibration: float) -> None:
@@ -242,6 +308,8 @@ def run(args: argparse.Namespace) -> int:
         decoder_on=args.decoder_on,
         decoder=args.decoder,
         neurons=args.neurons,
+        channels=args.channels,
+        source=args.source,
     )
     args.duration = duration
     return run_session(cfg, args, report=not args.no_report)

@@ -17,6 +17,7 @@ import signal
 import sys
 import threading
 
+from neurolink.sim.arrays import SUPPORTED_CHANNELS, subject_cortex_config
 from neurolink.sim.config import CortexConfig
 from neurolink.sim.cortex import CortexSimulator
 from neurolink.sim.geometry import UTAH_PITCH_UM, grid_positions
@@ -39,12 +40,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--channels",
         type=int,
         default=0,
-        help="electrodes on a grid at the Utah pitch (default 0: the 96-site Utah array)",
+        help="electrodes: 96, 128, 256 (Utah-like grids) or 384 (Neuropixels 1.0-like shank) "
+        "as neurolink.sim.arrays lays them out; another count: a grid at the Utah pitch "
+        "(default 0: the 96-site Utah array)",
     )
     p.add_argument("--fs", type=float, default=30_000.0, help="sampling rate (Hz)")
     p.add_argument("--chunk-ms", type=float, default=1.0, help="chunk length (ms)")
     p.add_argument("--no-truth", action="store_true", help="do not publish ground truth")
     p.add_argument("--no-control", action="store_true", help="ignore the control stream")
+    p.add_argument(
+        "--wait-consumer",
+        action="store_true",
+        help="push the first sample only once an inlet is connected (it then gets sample 0)",
+    )
     return p
 
 
@@ -54,8 +62,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.channels < 0:
         parser.error(f"--channels {args.channels} must be >= 1 (or 0 for the Utah array)")
-    positions = grid_positions(args.channels, UTAH_PITCH_UM) if args.channels else None
-    config = CortexConfig(fs=args.fs, n_units=args.units, positions=positions)
+    if args.channels in SUPPORTED_CHANNELS:
+        config = subject_cortex_config(args.fs, args.units, args.channels)
+    else:
+        positions = grid_positions(args.channels, UTAH_PITCH_UM) if args.channels else None
+        config = CortexConfig(fs=args.fs, n_units=args.units, positions=positions)
     sim = CortexSimulator(config, seed=args.seed)
     streamer = CortexStreamer(
         sim,
@@ -64,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         publish_truth=not args.no_truth,
         listen_control=not args.no_control,
         duration=args.duration if args.duration > 0 else None,
+        wait_consumer=args.wait_consumer,
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -26,6 +26,7 @@ __all__ = [
     "distance_gain",
     "distances",
     "grid_positions",
+    "neuropixels1_positions",
     "place_near_electrodes",
     "probe_positions",
     "utah_array_positions",
@@ -112,6 +113,42 @@ def probe_positions(
     pos = np.column_stack([x, np.zeros(n_channels), z]).astype(np.float64)
     pos -= (pos.max(axis=0) + pos.min(axis=0)) / 2.0
     return pos
+
+
+#: Neuropixels 1.0 site layout (µm): rows of two sites 32 µm apart, 20 µm between rows, every
+#: other row shifted by 16 µm, so the sites fall on four staggered columns 16 µm apart
+#: (x = 11, 27, 43, 59 µm across the 70 µm shank; Jun et al. 2017, Nature 551:232, and the
+#: public probe description of IMEC).
+NP1_ROW_PITCH_UM = 20.0
+NP1_PAIR_SPACING_UM = 32.0
+NP1_STAGGER_UM = 16.0
+NP1_FIRST_COLUMN_UM = 11.0
+
+
+def neuropixels1_positions(n_channels: int = 384) -> np.ndarray:
+    """Sites of a Neuropixels 1.0-like shank: four staggered columns, 20 µm vertical pitch.
+
+    Site ``i`` is in row ``i // 2`` (z = 20 µm × row); a row holds two sites 32 µm apart,
+    starting at x = 11 µm on even rows and 27 µm on odd rows, so consecutive rows are offset by
+    16 µm (the "checkerboard" of the probe). The 384 channels of bank 0 span 3.82 mm.
+
+    Parameters
+    ----------
+    n_channels : int
+        Number of sites (384: the recording channels of one Neuropixels 1.0 bank).
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n_channels, 3)
+        Positions (µm): x across the shank (11–59), y = 0, z along it from the tip row (z = 0).
+    """
+    if n_channels <= 0:
+        raise ValueError(f"a probe needs n_channels > 0, got {n_channels}")
+    idx = np.arange(n_channels)
+    row = idx // 2
+    x = NP1_FIRST_COLUMN_UM + (row % 2) * NP1_STAGGER_UM + (idx % 2) * NP1_PAIR_SPACING_UM
+    z = row * NP1_ROW_PITCH_UM
+    return np.column_stack([x, np.zeros(n_channels), z]).astype(np.float64)
 
 
 def as_positions(positions: np.ndarray) -> np.ndarray:

@@ -68,6 +68,10 @@ class CortexStreamer:
         Stop by itself after this many seconds of data (default: run until :meth:`stop`).
     control_poll_s : float
         How often to look for the control stream until it is found (s).
+    wait_consumer : bool
+        Push nothing until an inlet is connected to the voltage stream, so that it receives the
+        simulator's sample :attr:`first_index` first (a reader then numbers the samples as the
+        simulator does); the host-clock schedule starts then.
     """
 
     def __init__(
@@ -82,6 +86,7 @@ class CortexStreamer:
         listen_control: bool = True,
         duration: float | None = None,
         control_poll_s: float = 0.2,
+        wait_consumer: bool = False,
     ):
         self.simulator = simulator
         self.name = name
@@ -94,6 +99,7 @@ class CortexStreamer:
         self.listen_control = listen_control
         self.n_total = None if duration is None else round(duration * simulator.fs)
         self.control_poll_s = float(control_poll_s)
+        self.wait_consumer = bool(wait_consumer)
         self.start_time = float("nan")  #: host time of the first streamed sample (s)
         self.first_index = simulator.n_generated  #: running index of the first streamed sample
         self.n_pushed = 0  #: samples pushed so far
@@ -255,6 +261,10 @@ class CortexStreamer:
         assert isinstance(data_out, BlockOutlet) and isinstance(intent_out, BlockOutlet)
         control = _ControlFollower(f"{self.name}-control", self.control_poll_s)
         first = self.first_index
+        if self.wait_consumer:
+            while not data_out.wait_for_consumers(0.01):
+                if self._stop.is_set():
+                    return
         t0 = self.start_time = now()
         last_v: tuple[float, float] | None = None
         k = 0

@@ -22,7 +22,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Sequence
-from typing import Self
+from typing import Protocol, Self
 
 import numpy as np
 import pylsl
@@ -31,7 +31,7 @@ from neurolink.errors import SourceError
 from neurolink.streams.lsl_outlet import make_stream_info
 from neurolink.streams.lsl_source import LSLSource
 
-__all__ = ["ControlOutlet", "SimulatedSubject"]
+__all__ = ["ControlOutlet", "IntentControl", "SimulatedSubject"]
 
 _PR_SET_PDEATHSIG = 1
 
@@ -56,7 +56,9 @@ class SimulatedSubject:
     units : int
         Tuned units.
     channels : int, optional
-        Electrodes, on a grid at the Utah pitch (default: the 96-site Utah array).
+        Electrodes: 96, 128, 256 or 384 lay out the arrays of :mod:`neurolink.sim.arrays`
+        (Utah-like grids; a Neuropixels 1.0-like shank at 384); another count a grid at the
+        Utah pitch (default: the 96-site Utah array).
     fs : float
         Sampling rate (Hz).
     chunk_ms : float
@@ -65,6 +67,9 @@ class SimulatedSubject:
         Seconds to stream (default: until stopped).
     truth : bool
         Publish ground-truth spikes on ``<name>-spikes`` too.
+    wait_consumer : bool
+        Stream only once an inlet is connected (the reader then gets the simulator's sample 0
+        first, so its sample indices are the simulator's).
     """
 
     def __init__(
@@ -78,12 +83,14 @@ class SimulatedSubject:
         chunk_ms: float = 1.0,
         duration: float | None = None,
         truth: bool = False,
+        wait_consumer: bool = False,
     ) -> None:
         self.name = name or f"neurolink-subject-{uuid.uuid4().hex[:10]}"
         self.seed, self.units, self.fs, self.chunk_ms = int(seed), int(units), float(fs), chunk_ms
         self.channels = None if channels is None else int(channels)
         self.duration = duration
         self.truth = truth
+        self.wait_consumer = wait_consumer
         self.process: subprocess.Popen[str] | None = None
         self._stderr: collections.deque[str] = collections.deque(maxlen=50)
 
@@ -111,6 +118,8 @@ class SimulatedSubject:
             cmd += ["--duration", f"{self.duration:g}"]
         if not self.truth:
             cmd.append("--no-truth")
+        if self.wait_consumer:
+            cmd.append("--wait-consumer")
         return cmd
 
     def start(self) -> Self:
@@ -196,6 +205,14 @@ class SimulatedSubject:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class IntentControl(Protocol):
+    """Where the loop sends the subject's intended velocity: :class:`ControlOutlet` (the subject
+    on LSL) or :class:`~neurolink.sim.inprocess.InProcessSubject` (in this process)."""
+
+    def push(self, velocity: np.ndarray | Sequence[float]) -> None:
+        """Take one intended velocity ``(vx, vy)``."""
 
 
 class ControlOutlet:

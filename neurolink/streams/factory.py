@@ -165,13 +165,16 @@ def config_from_spec(spec: SourceSpec | str) -> SourceConfig:
     return load_mapping(_SourceOnly, data, filename=f"source {s.text!r}", strings=True).source
 
 
-def source_from_config(cfg: SourceConfig) -> Source:
+def source_from_config(cfg: source_config.SourceConfig) -> Source:
     """Construct (not open) the source a configuration section describes.
 
     Parameters
     ----------
-    cfg : BrainFlowConfig, LslConfig or FileConfig
-        A ``file`` section is played through
+    cfg : BrainFlowConfig, LslConfig, FileConfig or a registered kind with ``make_source()``
+        A kind registered from another package (the simulated subject in-process,
+        :class:`~neurolink.sim.source_config.InProcessConfig`) builds its own source with its
+        ``make_source()`` method (so this module imports nothing of that package). A ``file``
+        section is played through
         :class:`~neurolink.streams.played_file.PlayedFileSource`; BrainFlow's playback board
         through :class:`~neurolink.streams.brainflow_file.PlaybackSource` (which restores the
         file's markers and ends at the end of the file instead of stalling).
@@ -214,6 +217,10 @@ def source_from_config(cfg: SourceConfig) -> Source:
         from neurolink.streams.played_file import PlayedFileSource
 
         return PlayedFileSource.from_config(cfg)
+    make = getattr(cfg, "make_source", None)
+    if callable(make):  # a kind registered by another package builds its own source
+        source: Source = make()
+        return source
     raise TypeError(f"unsupported source configuration {type(cfg).__name__}")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
@@ -39,6 +40,10 @@ class DetectParams:
     refractory_ms: float = setting(REFRACTORY_MS, ge=0)
     calibration_s: float = setting(CALIBRATION_S, gt=0)
     noise_tau_s: float | None = setting(NOISE_TAU_S, gt=0)
+    #: ``locally_exclusive`` only: contact positions (µm), one ``[x, y]`` per channel, and the
+    #: exclusion radius (µm).
+    positions: tuple[tuple[float, float], ...] | None = None
+    radius_um: float = setting(50.0, ge=0)
 
 
 @dataclass(slots=True)
@@ -72,9 +77,12 @@ class DetectNode:
     fs : float
         Sampling rate (Hz).
     method : {"by_channel", "locally_exclusive"}
-    **params
-        Detector parameters (threshold, sign, dead_time_ms, refractory_ms, calibration_s,
-        noise_tau_s), see :class:`~neurolink.dsp.detect.PeakDetector`.
+    threshold, sign, dead_time_ms, refractory_ms, calibration_s, noise_tau_s
+        Detector parameters, see :class:`~neurolink.dsp.detect.PeakDetector`.
+    positions : sequence of (float, float), shape (n_channels, 2), optional
+        ``locally_exclusive`` only (and required there): contact positions (µm).
+    radius_um : float
+        ``locally_exclusive`` only: exclusion radius (µm).
     """
 
     kind: ClassVar[str] = "detect"
@@ -98,6 +106,8 @@ class DetectNode:
             refractory_ms=p.refractory_ms,
             calibration_s=p.calibration_s,
             noise_tau_s=p.noise_tau_s,
+            positions=p.positions,
+            radius_um=p.radius_um,
         )
 
     def __init__(
@@ -113,8 +123,17 @@ class DetectNode:
         refractory_ms: float = REFRACTORY_MS,
         calibration_s: float = CALIBRATION_S,
         noise_tau_s: float | None = NOISE_TAU_S,
+        positions: Sequence[Sequence[float]] | None = None,
+        radius_um: float = 50.0,
     ) -> None:
         self.name = name
+        local = method == "locally_exclusive"
+        if local != (positions is not None):
+            raise ValueError(
+                f"detect node {name!r}: `positions` (one [x, y] in µm per channel) is needed by "
+                f"and only used with method 'locally_exclusive' (method is {method!r})"
+            )
+        neighbourhood = {"positions": positions, "radius_um": radius_um} if local else {}
         self.detector: PeakDetector = make_detector(
             method,
             n_channels,
@@ -125,6 +144,7 @@ class DetectNode:
             refractory_ms=refractory_ms,
             calibration_s=calibration_s,
             noise_tau_s=noise_tau_s,
+            **neighbourhood,
         )
         self._events = Events(np.empty(0), 0, n_channels)
         self.n_spikes = 0

@@ -29,7 +29,7 @@ from neurolink.decode import Decoder
 from neurolink.hal.drivers import ProsthesisDriver
 from neurolink.loop.core.tick import Tick
 from neurolink.loop.nodes.decode import DecodeNode
-from neurolink.sim.subject import ControlOutlet
+from neurolink.sim.subject import IntentControl
 from neurolink.sim.task import CenterOutTask, TaskScore
 
 if TYPE_CHECKING:
@@ -48,8 +48,9 @@ class CenterOutHook:
     task : CenterOutTask
     prosthesis : ProsthesisDriver
         Reports the cursor position.
-    control : ControlOutlet or None
-        Where the subject's intent goes (None: a subject that is not simulated).
+    control : IntentControl or None
+        Where the subject's intent goes: the control stream of the subject on LSL, or the
+        in-process subject itself (None: a subject that is not simulated).
     decode : DecodeNode or None
         Calibrated for ``calibration_s`` first when given.
     calibration_s : float
@@ -68,7 +69,7 @@ class CenterOutHook:
         self,
         task: CenterOutTask,
         prosthesis: ProsthesisDriver,
-        control: ControlOutlet | None,
+        control: IntentControl | None,
         *,
         decode: DecodeNode | None = None,
         calibration_s: float = 0.0,

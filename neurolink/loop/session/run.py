@@ -1,7 +1,9 @@
 """One run of the loop from a config: set everything up, run the engine, take it all down.
 
-Set-up order: the simulated subject (its own process) when the source is ``simulated``, and
-then every kernel of the graph compiled on the subject's channels
+Set-up order: the simulated subject (its own process) when the source is ``simulated`` (it
+streams from the loop's first sample on: the loop's sample indices are the simulator's), and
+then, for both kinds of simulated subject (``simulated``, ``simulated_inprocess``), every
+kernel of the graph compiled on the subject's channels
 (:func:`~neurolink.loop.warm.kernels.warm_kernels`: a copy of the graph warmed, decoder fits
 included, before any device is armed and before the source is read, so that no watchdog runs
 through a cold compilation and no data queue up meanwhile); the sinks' devices (emulators
@@ -37,8 +39,8 @@ from neurolink.loop.session.closed_loop import CenterOutHook
 from neurolink.loop.session.config import Config, config_to_dict
 from neurolink.loop.session.files import AuditHook, PathsHook, SessionFiles, plan_files
 from neurolink.loop.warm.kernels import warm_kernels
-from neurolink.sim.source_config import SimulatedConfig
-from neurolink.sim.subject import ControlOutlet, SimulatedSubject
+from neurolink.sim.source_config import InProcessConfig, SimulatedConfig, SubjectConfig
+from neurolink.sim.subject import ControlOutlet, IntentControl, SimulatedSubject
 from neurolink.sim.task import CenterOutParams, CenterOutTask
 from neurolink.streams.factory import source_from_config
 from neurolink.streams.source import Source
@@ -67,14 +69,6 @@ def open_board(url: str) -> tuple[NeuroboardDriver, Callable[[], None]]:
                 emu.stop()
 
     return board, close
-
-
-def _subject_channels(cfg: SimulatedConfig) -> tuple[str, ...]:
-    """The channel labels the simulated subject of ``cfg`` will stream (its Utah array)."""
-    from neurolink.sim.config import CortexConfig
-    from neurolink.sim.cortex import CortexSimulator
-
-    return CortexSimulator(CortexConfig(fs=cfg.fs, n_units=cfg.units), seed=cfg.seed).channel_names
 
 
 class Session:
@@ -137,28 +131,22 @@ class Session:
         stack.callback(self.audit.close)
         self.estop = EStop(self.audit)
         src_cfg = cfg.source
-        control = None
+        control: IntentControl | None = None
         if isinstance(src_cfg, SimulatedConfig):
             margin = None if self.duration is None else self.duration + 120.0
-            self.subject = SimulatedSubject(
-                src_cfg.name,
-                seed=src_cfg.seed,
-                units=src_cfg.units,
-                fs=src_cfg.fs,
-                chunk_ms=src_cfg.chunk_ms,
-                duration=margin,
-            ).start()
+            self.subject = src_cfg.make_subject(margin).start()
             stack.callback(self.subject.stop)
             if loop.task is not None:
-                control = ControlOutlet(self.subject.name)
-                stack.callback(control.close)
-        elif loop.task is not None:
+                outlet = ControlOutlet(self.subject.name)
+                stack.callback(outlet.close)
+                control = outlet
+        elif loop.task is not None and not isinstance(src_cfg, InProcessConfig):
             raise ConfigError(
                 "`loop.task`: the center-out task drives the simulated subject; "
-                'set `source.kind = "simulated"`'
+                'set `source.kind = "simulated"` (or "simulated_inprocess")'
             )
-        if isinstance(src_cfg, SimulatedConfig):  # its channels are known before it is open
-            self.warm_s = warm_kernels(loop, _subject_channels(src_cfg), src_cfg.fs)
+        if isinstance(src_cfg, SubjectConfig):  # its channels are known before it is open
+            self.warm_s = warm_kernels(loop, src_cfg.channel_names(), src_cfg.fs)
         for sc in sorted(loop.sinks, key=lambda s: stop_rank(s.device)):
             device, emu = open_device(
                 sc.device,
@@ -173,6 +161,8 @@ class Session:
             self.sinks.append(sink)
         source = self._open_source()
         stack.callback(source.close)
+        if isinstance(src_cfg, InProcessConfig) and loop.task is not None:
+            control = source  # type: ignore[assignment]  # InProcessSubject.push: the intent
         parts = open_graph(
             loop,
             channels=source.channels,
@@ -208,6 +198,7 @@ class Session:
         )
         result = self.engine.run(self.duration)
         result["warm_up_s"] = {"before_devices": self.warm_s, "graph": parts.warm_s}
+        result["source"]["kind"] = src_cfg.kind
         return result
 
     def _open_source(self) -> Source:
@@ -235,7 +226,7 @@ class Session:
         return out
 
     def _task_hook(
-        self, graph: Any, source: Source, control: ControlOutlet | None
+        self, graph: Any, source: Source, control: IntentControl | None
     ) -> CenterOutHook:
         t = self.config.loop.task
         assert t is not None
@@ -305,7 +296,7 @@ class Session:
     def _seeds(self) -> dict[str, int]:
         out = {}
         src = self.config.source
-        if isinstance(src, SimulatedConfig):
+        if isinstance(src, SubjectConfig):
             out["subject"] = src.seed
         if self.config.loop.task is not None:
             out["task"] = self.config.loop.task.seed
