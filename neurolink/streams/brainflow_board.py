@@ -24,6 +24,7 @@ __all__ = [
     "missing_packages",
     "resolve_preset",
     "select_channels",
+    "select_typed_channels",
 ]
 
 #: BrainFlowInputParams fields and their types, taken from BrainFlow itself.
@@ -105,7 +106,15 @@ def board_description(board_id: int, preset: str | int = "default") -> dict:
 
 
 def select_channels(descr: Mapping, channel_types: Sequence[str]) -> tuple[list[int], list[str]]:
-    """Pick data rows and labels from a board description.
+    """Pick data rows and labels from a board description (:func:`select_typed_channels`)."""
+    rows, labels, _ = select_typed_channels(descr, channel_types)
+    return rows, labels
+
+
+def select_typed_channels(
+    descr: Mapping, channel_types: Sequence[str]
+) -> tuple[list[int], list[str], list[str]]:
+    """Pick data rows, labels and each row's type from a board description.
 
     Parameters
     ----------
@@ -121,12 +130,16 @@ def select_channels(descr: Mapping, channel_types: Sequence[str]) -> tuple[list[
         Row indices into BrainFlow's ``(num_rows, n_samples)`` data.
     labels : list of str
         ``eeg_names`` entries for EEG rows when the board names them, else ``"<type><row>"``.
+    kinds : list of str
+        Each row's type as asked for (``eeg``…; ``exg`` rows by the first of eeg, emg, ecg, eog
+        that lists them): a row of BrainFlow's synthetic board is in every ExG list.
     """
     available = sorted(k.removesuffix("_channels") for k in descr if k.endswith("_channels"))
     names = str(descr.get("eeg_names", "")).split(",") if descr.get("eeg_names") else []
     eeg_rows = list(descr.get("eeg_channels", []))
     rows: list[int] = []
     labels: list[str] = []
+    row_kinds: list[str] = []
     for ctype in channel_types:
         key = str(ctype).strip().lower()
         expanded = EXG_TYPES if key == "exg" else (key,)
@@ -143,9 +156,10 @@ def select_channels(descr: Mapping, channel_types: Sequence[str]) -> tuple[list[
             rows.append(row)
             in_eeg = row in eeg_rows and len(names) == len(eeg_rows)
             labels.append(names[eeg_rows.index(row)].strip() if in_eeg else f"{kinds[row]}{row}")
+            row_kinds.append(kinds[row])
     if not rows:
         raise ConfigError(f"board {descr.get('name')!r}: no rows for channel types {channel_types}")
-    return rows, labels
+    return rows, labels, row_kinds
 
 
 def marker_label(value: float) -> str:

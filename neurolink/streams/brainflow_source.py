@@ -33,8 +33,10 @@ from neurolink.streams.brainflow_board import (
     missing_packages,
     resolve_preset,
     select_channels,
+    select_typed_channels,
 )
 from neurolink.streams.events import MARKER_DTYPE, empty_markers
+from neurolink.streams.meta.channels import channel_type_name
 from neurolink.streams.source import SourceStats
 
 _POLL_S = 0.002  # sleep between polls of the BrainFlow buffer while waiting for data
@@ -63,7 +65,8 @@ class BrainFlowSource:
         ``ip_port``, ``ip_protocol``, ``other_info``, ``timeout``, ``serial_number``, ``file``,
         ``master_board``, …), merged with ``input_params``; an unknown field is a ConfigError.
     channel_types : sequence of str
-        Row types to deliver (see :func:`select_channels`); default ``("eeg",)``.
+        Row types to deliver (see :func:`select_channels`); default ``("eeg",)``. Each
+        delivered channel's type is kept in ``types`` (``EEG``, ``EMG``…, XDF spelling).
     preset : str or int
         BrainFlow preset; must be one the board lists (checked before any session exists).
     stall_timeout : float
@@ -122,10 +125,11 @@ class BrainFlowSource:
             self.descr = BoardShim.get_board_descr(self.descr_id, self.preset)
         except BrainFlowError as exc:
             raise ConfigError(f"BrainFlow has no description of board {board!r}: {exc}") from exc
-        rows, labels = select_channels(self.descr, channel_types)
+        rows, labels, kinds = select_typed_channels(self.descr, channel_types)
         self.name = name or f"brainflow-{board_name(self.board_id)}"
         self.rate = float(self.descr["sampling_rate"])
         self.channels = tuple(labels)
+        self.types = tuple(channel_type_name(k) for k in kinds)  # per channel: EEG, EMG…
         self.rows = rows
         self.stall_timeout = float(stall_timeout)
         self.buffer_size = int(buffer_size)

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
 
+import numpy as np
 import pylsl
 
 from neurolink.clock import now
 from neurolink.errors import SourceError
+from neurolink.streams.clock_map import host_times
 from neurolink.streams.discovery import (
     describe_query,
     query_predicate,
@@ -38,6 +40,12 @@ class ClockCorrection:
 
     host_time: float
     offset: float
+
+    @property
+    def collection_time(self) -> float:
+        """Producer-clock time of the measurement, ``host_time − offset`` (s): the collection
+        time of the ClockOffset chunk LabRecorder would write for it."""
+        return self.host_time - self.offset
 
 
 class LSLInlet:
@@ -73,6 +81,7 @@ class LSLInlet:
         self.types: tuple[str, ...] = ()  # per channel, as declared ("" when absent)
         self.stats = SourceStats()
         self.clock_history: list[ClockCorrection] = []
+        self._clock_arrays = (np.empty(0), np.empty(0))  # collection times, offsets (s)
         self._inlet: pylsl.StreamInlet | None = None
 
     @property
@@ -111,7 +120,7 @@ class LSLInlet:
         except BaseException:
             inlet.close_stream()
             raise
-        self.clock_history.append(ClockCorrection(now(), float(offset)))
+        self._add_correction(float(offset))
         self._inlet = inlet
 
     def _configure(self, info: pylsl.StreamInfo) -> None:
@@ -127,8 +136,21 @@ class LSLInlet:
     def _maybe_correct_clock(self, inlet: pylsl.StreamInlet, t: float) -> None:
         """Re-measure the clock offset when the last measurement is ``clock_interval`` old."""
         if t - self.clock_history[-1].host_time >= self.clock_interval:
-            offset = inlet.time_correction(timeout=OPEN_TIMEOUT)
-            self.clock_history.append(ClockCorrection(now(), float(offset)))
+            self._add_correction(float(inlet.time_correction(timeout=OPEN_TIMEOUT)))
+
+    def _add_correction(self, offset: float) -> None:
+        """Keep a measurement taken just now (in :attr:`clock_history` and for :meth:`_to_host`)."""
+        self.clock_history.append(ClockCorrection(now(), offset))
+        c, o = self._clock_arrays
+        self._clock_arrays = (
+            np.append(c, self.clock_history[-1].collection_time),
+            np.append(o, offset),
+        )
+
+    def _to_host(self, producer: np.ndarray) -> np.ndarray:
+        """Producer time stamps on the host clock (:func:`~neurolink.streams.clock_map.host_times`:
+        each sample with the newest correction measured at or before its own stamp)."""
+        return host_times(producer, *self._clock_arrays)
 
     def close(self) -> None:
         """Unsubscribe and destroy the inlet (idempotent)."""

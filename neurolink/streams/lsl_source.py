@@ -25,7 +25,10 @@ a chunk holding one is split and the rest is served by the next :meth:`~LSLSourc
 pulling. Gap and order checks use the producer's own timestamps (before clock correction), so a
 re-measured clock offset can neither fake a gap nor a step backwards. Timestamps are moved onto the
 host clock by adding ``inlet.time_correction()``, measured at open and every ``clock_interval``
-seconds; every measurement is kept in :attr:`clock_history`.
+seconds; every measurement is kept in :attr:`clock_history`. Each sample gets the newest
+measurement taken at or before its own producer time stamp (:mod:`neurolink.streams.clock_map`),
+so a recording that keeps the producer's stamps and the measurements (the raw stream of the
+engine's XDF, as LabRecorder records LSL) gives the host stamps back exactly.
 
 Units
 -----
@@ -306,8 +309,7 @@ class LSLSource(LSLInlet):
         else:  # scale in float64, then round once to float32
             data = np.empty((end - start, self._buf.shape[1]), np.float32)
             np.multiply(self._buf[start:end], self._scale, out=data, casting="unsafe")
-        offset = self.clock_history[-1].offset
-        timestamps = self._ts[start:end] + offset
+        timestamps = self._to_host(self._ts[start:end])
         n_invalid = count_invalid(data)
         block = Block(
             data=data,

@@ -21,7 +21,7 @@ from neurolink.streams.config import FileConfig
 from neurolink.streams.events import empty_markers
 from neurolink.streams.files import read_recording
 from neurolink.streams.lsl_markers import LSLMarkerSource
-from neurolink.streams.lsl_source import LSLSource
+from neurolink.streams.lsl_source import ClockCorrection, LSLSource
 from neurolink.streams.player import FilePlayer
 from neurolink.streams.source import SourceStats
 
@@ -69,6 +69,8 @@ class PlayedFileSource:
         self.source_id = f"neurolink-file-{uuid.uuid4().hex[:12]}"
         self.rate = 0.0
         self.channels: tuple[str, ...] = ()
+        self.types: tuple[str, ...] = ()  # per channel, as the player declares them
+        self.units: tuple[str, ...] = ()
         self.stats = SourceStats()
         self._player: FilePlayer | None = None
         self._inlet: LSLSource | None = None
@@ -117,10 +119,16 @@ class PlayedFileSource:
                 self._markers = LSLMarkerSource(source_id=f"{self.source_id}-markers")
                 self._markers.open()
             self.rate, self.channels = self._inlet.rate, self._inlet.channels
+            self.types, self.units = self._inlet.types, self._inlet.units
             self.stats = self._inlet.stats
         except BaseException:
             self.close()
             raise
+
+    @property
+    def clock_history(self) -> list[ClockCorrection]:
+        """The inlet's clock corrections (:attr:`LSLSource.clock_history`; empty when closed)."""
+        return self._inlet.clock_history if self._inlet is not None else []
 
     def read(self, timeout: float = 0.0) -> Block | None:
         """Samples that arrived since the last call (see :meth:`LSLSource.read`)."""

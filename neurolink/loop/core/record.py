@@ -46,6 +46,7 @@ recording of anything a replay needs precedes the outputs it explains.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -71,9 +72,12 @@ from neurolink.loop.recording import (
     snn_spikes_layout,
     to_json,
 )
+from neurolink.loop.recording.clocks import StreamClock
 from neurolink.loop.recording.layouts import StreamLayout
+from neurolink.streams.lsl_inlet import ClockCorrection
+from neurolink.streams.meta.channels import common_type, default_unit, source_channel_types
 
-__all__ = ["BLOCKS_LAYOUT", "LOOP_LAYOUT", "LoopRecorder"]
+__all__ = ["BLOCKS_LAYOUT", "LOOP_LAYOUT", "LoopRecorder", "raw_stream_args"]
 
 #: ``blocks``: one row per block the engine processed.
 BLOCKS_LAYOUT = StreamLayout(
@@ -81,6 +85,53 @@ BLOCKS_LAYOUT = StreamLayout(
 )
 #: ``loop``: engine and calibration events for replay, one JSON object per sample.
 LOOP_LAYOUT = StreamLayout(StreamKind.OTHER, "LoopEvents", ("json",), 0.0, "string")
+
+
+def raw_stream_args(source: Any) -> dict[str, Any]:
+    """What a source says about its raw stream, as :class:`LoopRecorder` keywords.
+
+    Parameters
+    ----------
+    source : Source
+        An open source. Its per-channel ``types`` and ``units`` when it has them (LSL sources
+        read them from the stream's description; BrainFlow sources know their rows' kinds),
+        and its ``clock_history`` when its time stamps are a producer's corrected onto the host
+        clock (LSL sources).
+
+    Returns
+    -------
+    dict
+        ``channel_types``, ``units`` and ``clock_history`` (None where the source has none).
+    """
+    n, rate = len(source.channels), float(source.rate)
+    declared = tuple(getattr(source, "types", ()) or ())
+    units = tuple(getattr(source, "units", ()) or ())
+    history = getattr(source, "clock_history", None)
+    return {
+        "channel_types": source_channel_types(declared, n, rate),
+        "units": units if len(units) == n else None,
+        "clock_history": history if isinstance(history, list) and history else None,
+    }
+
+
+def _raw_layout(
+    channels: Sequence[str],
+    rate: float,
+    types: Sequence[str] | None,
+    units: Sequence[str] | None,
+) -> StreamLayout:
+    """The raw stream's layout: types by rate unless given; units ``microvolts`` for voltages
+    where the source gave none."""
+    n = len(channels)
+    ctypes = tuple(types) if types is not None else source_channel_types((), n, rate)
+    if len(ctypes) != n:
+        raise ValueError(f"raw stream: {len(ctypes)} channel types for {n} channels")
+    given = tuple(units) if units is not None else ("",) * n
+    if len(given) != n:
+        raise ValueError(f"raw stream: {len(given)} units for {n} channels")
+    unit = tuple(u or default_unit(t, "float32") for u, t in zip(given, ctypes, strict=True))
+    base = raw_layout(channels, rate, type=common_type(ctypes))
+    return dataclasses.replace(base, units=unit, types=ctypes)
 
 
 class LoopRecorder:
@@ -106,6 +157,19 @@ class LoopRecorder:
         Degrees of freedom of the cursor stream (0: none).
     flush_interval : float
         Seconds between flushes.
+    channel_types : sequence of str, optional
+        Per-channel types of the raw stream (``EEG``…: :func:`raw_stream_args`); the stream's
+        type is the most frequent one. Default: by rate (``Extracellular`` at >= 10 kHz, else
+        ``EEG``).
+    units : sequence of str, optional
+        Per-channel units of the raw stream as the source delivers them; ``""`` entries (and
+        the default) become ``microvolts`` on voltage channels.
+    clock_history : list of ClockCorrection, optional
+        The source's clock corrections, a list it appends to (an LSL source's
+        ``clock_history``): the raw stream is then recorded as LabRecorder records LSL, with
+        the producer's time stamps and every correction as a ClockOffset chunk (forwarded
+        before each block and at the end; :class:`~neurolink.loop.recording.StreamClock`
+        ``CORRECTED``). None: a source on the host clock (offsets of 0).
     """
 
     def __init__(
@@ -120,6 +184,9 @@ class LoopRecorder:
         shadow: bool = False,
         cursor_dims: int = 0,
         flush_interval: float = 0.25,
+        channel_types: Sequence[str] | None = None,
+        units: Sequence[str] | None = None,
+        clock_history: Sequence[ClockCorrection] | None = None,
     ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.rec = SessionRecorder(path, sidecar, flush_interval=flush_interval)
@@ -129,7 +196,13 @@ class LoopRecorder:
         self.blocks = add("blocks", BLOCKS_LAYOUT, sid)
         self.loop = add("loop", LOOP_LAYOUT, sid)
         self.intent = add("intent", decoded_layout(decoded_dims), sid) if decoded_dims else None
-        self.raw = add("raw", raw_layout(channels, rate), sid) if record_raw else None
+        self._clocks = clock_history
+        self._n_clocks = 0
+        self.raw = None
+        if record_raw:
+            clock = StreamClock.HOST if clock_history is None else StreamClock.CORRECTED
+            layout = _raw_layout(channels, rate, channel_types, units)
+            self.raw = self.rec.add_layout("raw", layout, f"{sid}-raw", clock=clock)
         self.events = add("events", events_layout(), sid)
         self.decoded = add("decoded", decoded_layout(decoded_dims), sid) if decoded_dims else None
         self.decoded_host = (
@@ -170,7 +243,17 @@ class LoopRecorder:
             row[0, 0], row[0, 1], row[0, 2] = first_index, n, gap
             self.rec.write(self.blocks, row, timestamps[n - 1 :])
         if self.raw is not None:
+            self._forward_clocks()
             self.rec.write(self.raw, data, timestamps)
+
+    def _forward_clocks(self) -> None:
+        """Each correction the source measured since the last call, as a ClockOffset chunk."""
+        history = self._clocks
+        if history is None or self.raw is None:
+            return
+        for c in history[self._n_clocks :]:
+            self.rec.clock_offset(self.raw, c.host_time, c.offset)
+        self._n_clocks = len(history)
 
     def loop_event(self, event: str, index: int, t: float, **fields: Any) -> None:
         """One ``loop`` event (JSON ``{"event", "index", ...}``) at host time ``t``."""
@@ -274,6 +357,7 @@ class LoopRecorder:
         if self.rec.closed:
             return
         try:
+            self._forward_clocks()
             self.rec.set_summary(summary)
         finally:
             self.rec.close()

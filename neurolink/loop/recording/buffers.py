@@ -27,6 +27,7 @@ from neurolink.loop.recording.xdf import (
     stream_header_chunk,
     string_sample,
 )
+from neurolink.streams.clock_map import producer_times
 
 __all__ = [
     "NumericBuffer",
@@ -305,6 +306,7 @@ class StreamState:
         self.handle = handle
         self.clock = StreamClock(clock)
         self.totals = StreamTotals()
+        self._corrections = (np.empty(0), np.empty(0))  # collection times, offsets (s)
         layout = handle.layout
         n_ch = len(layout.channels)
         self.buffer: NumericBuffer | StringBuffer
@@ -313,6 +315,26 @@ class StreamState:
         else:
             capacity = int(2 * layout.rate * flush_interval) + 1
             self.buffer = NumericBuffer(handle.stream_id, handle.name, layout.fmt, n_ch, capacity)
+
+    def note_correction(self, collection: float, offset: float) -> None:
+        """Keep a clock correction for :meth:`producer_times`."""
+        c, o = self._corrections
+        self._corrections = (np.append(c, collection), np.append(o, offset))
+
+    def producer_times(self, host: np.ndarray | Sequence[float]) -> np.ndarray:
+        """The producer's time stamps of a ``CORRECTED`` stream's host stamps (exact inverse).
+
+        Raises
+        ------
+        ValueError
+            No clock correction was given yet.
+        """
+        if not self._corrections[0].size:
+            raise ValueError(
+                f"stream {self.handle.name!r} is CORRECTED: give its first clock correction "
+                "(clock_offset) before its first samples"
+            )
+        return producer_times(np.asarray(host, np.float64).reshape(-1), *self._corrections)
 
     def header_chunk(self, hostname: str) -> bytes:
         """The StreamHeader chunk, stamped now; the kind goes to ``desc/neurolink/kind``."""

@@ -8,7 +8,7 @@ pyxdf fits a line through the pairs (``synchronize_clocks=True``) and maps every
 recording host's clock. A stream with samples but no ClockOffset chunk gets no clock segment,
 and pyxdf warns "Segments and clock-segments differ".
 
-neurolink records two kinds of stream:
+neurolink records three kinds of stream:
 
 * :attr:`StreamClock.HOST`: time stamps already on the host clock
   (:func:`neurolink.clock.now`; everything the engine records: sources convert on arrival,
@@ -20,6 +20,14 @@ neurolink records two kinds of stream:
   recorded as LabRecorder does). The caller measures ``inlet.time_correction()`` and passes each
   measurement to :meth:`~neurolink.loop.recording.SessionRecorder.clock_offset`, which writes it
   as LabRecorder does.
+* :attr:`StreamClock.CORRECTED`: host-clock time stamps that a source made from a producer's
+  (an LSL source: each sample's producer stamp plus the newest ``time_correction`` measured at
+  or before it, :mod:`neurolink.streams.clock_map`). The caller writes host stamps and passes
+  every correction to :meth:`~neurolink.loop.recording.SessionRecorder.clock_offset` before
+  the samples it governs; the file holds the producer's stamps (found exactly:
+  :func:`~neurolink.streams.clock_map.producer_times`) and the corrections as ClockOffset
+  chunks, as LabRecorder records an LSL stream. pyxdf synchronises them like any LSL stream;
+  :func:`~neurolink.loop.recording.read_session` gives the host stamps back bit for bit.
 
 Every pair written is also in the stream's footer and in the sidecar's ``clock_offsets``.
 """
@@ -39,3 +47,4 @@ class StreamClock(enum.StrEnum):
 
     HOST = "host"
     PRODUCER = "producer"
+    CORRECTED = "corrected"

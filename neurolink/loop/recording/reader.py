@@ -2,13 +2,17 @@
 
 :func:`read_session` parses with ``pyxdf.load_xdf`` (a runtime dependency)
 with clock synchronisation and de-jittering off by default, so time stamps come back exactly as
-written. The file is first checked chunk by chunk (:func:`neurolink.bounded.xdf_scan.scan_xdf`):
-a chunk that breaks the format or declares more than the limits allow (a channel count, a sample
-count its bytes cannot hold) is refused as "corrupt chunk at byte N" before pyxdf allocates
-anything, so pyxdf never skips damage silently. A file cut short (a killed session) ends inside
-a chunk: only the complete chunks are handed to pyxdf, :attr:`Session.truncated` is set and
-:attr:`Session.truncated_at` says where the partial chunk starts. The sidecar is read with its
-size and JSON depth bounded, and the types of the keys the recorder writes checked.
+written, except those of a ``corrected`` stream (an LSL source's raw samples,
+:mod:`~neurolink.loop.recording.clocks`): the file holds the producer's stamps and its clock
+corrections, and they come back on the host clock, bit for bit as the engine saw them.
+
+The file is first checked chunk by chunk (:func:`neurolink.bounded.xdf_scan.scan_xdf`): a chunk that
+breaks the format or declares more than the limits allow (a channel count, a sample count its bytes
+cannot hold) is refused as "corrupt chunk at byte N" before pyxdf allocates anything, so pyxdf never
+skips damage silently. A file cut short (a killed session) ends inside a chunk: only the complete
+chunks are handed to pyxdf, :attr:`Session.truncated` is set and :attr:`Session.truncated_at` says
+where the partial chunk starts. The sidecar is read with its size and JSON depth bounded, and the
+types of the keys the recorder writes checked.
 """
 
 from __future__ import annotations
@@ -24,9 +28,11 @@ import numpy as np
 from neurolink.bounded.xdf_file import checked_xdf
 from neurolink.bounded.xdf_scan import CorruptChunk, NotXdf, XdfScan, scan_xdf
 from neurolink.errors import FileFormatError
+from neurolink.loop.recording.clocks import StreamClock
 from neurolink.loop.recording.layouts import StreamKind, from_json, rows_to_events
 from neurolink.loop.recording.sidecar import read_sidecar
 from neurolink.loop.recording.xdf import NUMERIC_DTYPES
+from neurolink.streams.clock_map import host_times
 
 __all__ = ["RecordedStream", "Session", "complete_length", "read_session"]
 
@@ -52,7 +58,8 @@ class RecordedStream:
     data : numpy.ndarray, shape (n_samples, n_channels)
         Values in the stream's dtype; ``object`` array of str for a string stream.
     timestamps : numpy.ndarray of float64, shape (n_samples,)
-        Time stamps (s), as written unless clocks were synchronised on reading.
+        Time stamps (s), as written unless clocks were synchronised on reading; a ``corrected``
+        stream's on the host clock (its producer's stamps plus its clock corrections).
     clock_offsets : numpy.ndarray of float64, shape (n_offsets, 2)
         ``(collection_time, offset)`` rows (s).
     footer : dict or None
@@ -220,7 +227,9 @@ def read_session(
             synchronize_clocks=synchronize_clocks,
             dejitter_timestamps=dejitter,
         )
-        by_name = {rs.name: rs for rs in map(_recorded, streams)}
+        by_name = {
+            rs.name: rs for rs in (_recorded(s, host=not synchronize_clocks) for s in streams)
+        }
     except MemoryError:
         raise FileFormatError(f"{path}: not enough memory to read the recording") from None
     except Exception as exc:  # pyxdf raises anything on a file it cannot read
@@ -238,9 +247,11 @@ def _first(d: dict[str, Any], key: str, default: Any = None) -> Any:
     return value[0]
 
 
-def _channels(info: dict[str, Any], n: int) -> tuple[tuple[str, ...], StreamKind]:
+def _channels(info: dict[str, Any], n: int) -> tuple[tuple[str, ...], StreamKind, str]:
+    """Channel labels, kind and clock (``desc/neurolink``; ``""`` when not neurolink's)."""
     labels = [f"ch{i}" for i in range(n)]
     kind = StreamKind.OTHER
+    clock = ""
     desc = _first(info, "desc")
     if isinstance(desc, dict):
         chans = _first(desc, "channels")
@@ -254,7 +265,8 @@ def _channels(info: dict[str, Any], n: int) -> tuple[tuple[str, ...], StreamKind
                 kind = StreamKind(_first(meta, "kind"))
             except ValueError:
                 kind = StreamKind.OTHER
-    return tuple(labels), kind
+            clock = str(_first(meta, "clock", "") or "")
+    return tuple(labels), kind, clock
 
 
 def _footer(s: dict[str, Any]) -> dict[str, float] | None:
@@ -279,11 +291,11 @@ def _footer(s: dict[str, Any]) -> dict[str, float] | None:
     return out
 
 
-def _recorded(s: dict[str, Any]) -> RecordedStream:
+def _recorded(s: dict[str, Any], *, host: bool) -> RecordedStream:
     info = s["info"]
     n = int(_first(info, "channel_count"))
     fmt = str(_first(info, "channel_format"))
-    channels, kind = _channels(info, n)
+    channels, kind, clock = _channels(info, n)
     if fmt == "string":
         data = np.empty((len(s["time_series"]), n), dtype=object)
         for i, row in enumerate(s["time_series"]):
@@ -296,6 +308,9 @@ def _recorded(s: dict[str, Any]) -> RecordedStream:
             np.asarray(s["clock_values"], dtype=np.float64),
         ]
     ).reshape(-1, 2)
+    timestamps = np.asarray(s["time_stamps"], dtype=np.float64)
+    if host and clock == StreamClock.CORRECTED and len(offsets) and len(timestamps):
+        timestamps = host_times(timestamps, offsets[:, 0], offsets[:, 1])
     return RecordedStream(
         name=str(_first(info, "name", "")),
         type=str(_first(info, "type", "") or ""),
@@ -306,7 +321,7 @@ def _recorded(s: dict[str, Any]) -> RecordedStream:
         rate=float(_first(info, "nominal_srate", "0")),
         fmt=fmt,
         data=data,
-        timestamps=np.asarray(s["time_stamps"], dtype=np.float64),
+        timestamps=timestamps,
         clock_offsets=offsets,
         footer=_footer(s),
         info=info,

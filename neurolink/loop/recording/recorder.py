@@ -221,7 +221,9 @@ class SessionRecorder:
         clock : StreamClock
             ``HOST`` (default): time stamps on the host clock; the recorder writes its zero
             clock offsets. ``PRODUCER``: time stamps as a remote producer stamped them; give
-            every ``time_correction`` measurement to :meth:`clock_offset`.
+            every ``time_correction`` measurement to :meth:`clock_offset`. ``CORRECTED``: host
+            stamps a source made from the producer's with those measurements (give each to
+            :meth:`clock_offset` before the samples it governs); the producer's are stored.
         """
         with self._lock:
             self._check_open()
@@ -255,12 +257,15 @@ class SessionRecorder:
             Numeric values (cast to the stream's format, same kind only), or for a string stream
             one sequence of ``n_channels`` str per sample. Copied; the caller may reuse it.
         timestamps : array_like of float64, shape (n_samples,)
-            Host-clock time stamp of each sample (s), stored exactly.
+            Host-clock time stamp of each sample (s), stored exactly (a ``CORRECTED`` stream
+            stores the producer's stamps, which give them back exactly).
         """
         with self._lock:
             state = self._stream(handle)
             buffer, totals = state.buffer, state.totals
             before = buffer.pending_bytes
+            if state.clock is StreamClock.CORRECTED:
+                timestamps = state.producer_times(timestamps)
             ts = buffer.append(data, timestamps)  # type: ignore[arg-type]
             if len(ts):
                 totals.note(float(ts[0]), float(ts[-1]), len(ts))
@@ -306,11 +311,13 @@ class SessionRecorder:
 
         Written as LabRecorder writes it: a ClockOffset chunk ``(host_time − offset, offset)``
         (collection time on the stream's clock), listed again in the footer and the sidecar.
+        A ``CORRECTED`` stream needs every measurement in the order taken, each before the
+        samples it governs (the first before any sample).
 
         Parameters
         ----------
         handle : StreamHandle
-            A stream declared with ``clock=StreamClock.PRODUCER``.
+            A stream declared with ``clock=StreamClock.PRODUCER`` or ``CORRECTED``.
         host_time : float
             Host-clock time of the measurement (s), e.g. ``now()`` right after it.
         offset : float
@@ -324,19 +331,20 @@ class SessionRecorder:
         """
         with self._lock:
             state = self._stream(handle)
-            if state.clock is not StreamClock.PRODUCER:
+            if state.clock is StreamClock.HOST:
                 raise ValueError(
                     f"stream {handle.name!r} is on the host clock: its clock offsets are 0 and "
-                    "the recorder writes them (declare it with clock=StreamClock.PRODUCER to "
-                    "record producer time stamps with measured offsets)"
+                    "the recorder writes them (declare it with clock=StreamClock.PRODUCER or "
+                    "CORRECTED to record producer time stamps with measured offsets)"
                 )
             self._add_offset(state, float(host_time), float(offset))
             self._maybe_flush()
 
     def _add_offset(self, state: StreamState, host_time: float, offset: float) -> None:
         """Queue one ClockOffset chunk and note the pair for the footer and the sidecar."""
-        collection = host_time - offset
+        collection = host_time - offset  # as ClockCorrection.collection_time computes it
         state.totals.clock_offsets.append((collection, offset))
+        state.note_correction(collection, offset)
         self._misc.append(clock_offset_chunk(state.handle.stream_id, collection, offset))
 
     def _host_offsets(self) -> None:
@@ -372,15 +380,15 @@ class SessionRecorder:
         if self._clock() - self._last_offsets >= self._offset_interval:
             self._host_offsets()
             self._last_offsets = self._clock()
-        parts: list[bytes | memoryview] = list(extra)
+        # clock offsets before the samples they govern: a file cut inside this flush keeps them
+        parts: list[bytes | memoryview] = [*extra, *self._misc]
+        self._misc.clear()
         counts: list[tuple[StreamTotals, int]] = []
         for state in self._streams.values():
             n, chunk_parts = state.buffer.take()
             if n:
                 parts.extend(chunk_parts)
                 counts.append((state.totals, n))
-        parts.extend(self._misc)
-        self._misc.clear()
         t = self._clock()
         if t - self._last_boundary >= self._boundary_interval and counts:
             parts.append(BOUNDARY_CHUNK)

@@ -31,7 +31,7 @@ from neurolink.hal.safety import AuditLog, EStop
 from neurolink.loop.core.build import DeviceLimits
 from neurolink.loop.core.engine import Engine
 from neurolink.loop.core.open import open_graph
-from neurolink.loop.core.record import LoopRecorder
+from neurolink.loop.core.record import LoopRecorder, raw_stream_args
 from neurolink.loop.core.settings import EngineSettings
 from neurolink.loop.core.sinks import EMULATE, DeviceSink, open_device, stop_rank
 from neurolink.loop.nodes.decode import DecodeNode, make_decoder
@@ -280,6 +280,7 @@ class Session:
             shadow=bool(decoders) and decoders[0].chip is not None and decoders[0].shadow,
             cursor_dims=n_dof,
             flush_interval=rc.flush_interval,
+            **raw_stream_args(source),
         )
         stack.callback(rec.finish, {"error": "the run did not finish"})
         return rec

@@ -19,10 +19,29 @@ __all__ = [
     "add_channels",
     "channel_descriptions",
     "channel_labels",
+    "channel_type_name",
+    "common_type",
     "default_channel_type",
     "default_unit",
     "recording_stream_type",
+    "source_channel_types",
 ]
+
+#: Channel type names as the XDF metadata convention spells them, by lower-case name
+#: (BrainFlow's row kinds, MNE's channel types); others are written as given.
+_TYPE_NAMES = {
+    "eeg": "EEG",
+    "emg": "EMG",
+    "ecg": "ECG",
+    "eog": "EOG",
+    "ecog": "ECoG",
+    "seeg": "SEEG",
+    "ppg": "PPG",
+    "eda": "EDA",
+    "accel": "Accel",
+    "gyro": "Gyro",
+    "extracellular": "Extracellular",
+}
 
 #: Channel type of a marker (string) stream's channel, as LabRecorder's marker apps write it.
 MARKER_TYPE = "Marker"
@@ -132,3 +151,59 @@ def channel_descriptions(
     if len(types) != n:
         types = [""] * n
     return channel_labels(info), tuple(units), tuple(types)
+
+
+def channel_type_name(kind: str) -> str:
+    """A channel type as the XDF metadata convention spells it (``eeg`` → ``EEG``).
+
+    Parameters
+    ----------
+    kind : str
+        A channel type in any case (BrainFlow row kind, MNE or LSL channel type).
+    """
+    text = str(kind).strip()
+    return _TYPE_NAMES.get(text.casefold(), text)
+
+
+def source_channel_types(declared: Sequence[str], n_channels: int, rate: float) -> tuple[str, ...]:
+    """Per-channel types of a source, for the streams that record or republish it.
+
+    Parameters
+    ----------
+    declared : sequence of str
+        The types the source declares (an LSL stream's ``desc/channels``, a BrainFlow board's
+        row kinds); ``""`` where unknown.
+    n_channels : int
+        The source's channel count.
+    rate : float
+        Sampling rate (Hz), for the channels whose type is unknown.
+
+    Returns
+    -------
+    tuple of str, length n_channels
+        The declared types (spelled by :func:`channel_type_name`); where none is declared,
+        the type of the declared channels when they agree, else by rate
+        (:func:`recording_stream_type`: ``Extracellular`` at >= 10 kHz, else ``EEG``).
+    """
+    names = [channel_type_name(t) if t else "" for t in declared]
+    if len(names) != n_channels:
+        names = [""] * n_channels
+    known = {t for t in names if t}
+    fill = known.pop() if len(known) == 1 else recording_stream_type(rate)
+    return tuple(t or fill for t in names)
+
+
+def common_type(types: Sequence[str]) -> str:
+    """The stream type of channels of these types: the most frequent one (first on a tie).
+
+    Parameters
+    ----------
+    types : sequence of str, non-empty
+        Per-channel types.
+    """
+    if not types:
+        raise ValueError("common_type: no channel types")
+    counts: dict[str, int] = {}
+    for t in types:
+        counts[t] = counts.get(t, 0) + 1
+    return max(counts, key=lambda t: counts[t])
