@@ -3,16 +3,20 @@
 - A device-to-host message sent to the device: NACK ``UNKNOWN_TYPE``.
 - A seq behind the newest one of this connection (a replayed or reordered old frame): NACK
   ``STALE_SEQ``, not executed (``docs/protocol.md`` §4; the window is half the u16 circle).
-- A retry (same seq and same message as the last command): not executed again; ACK
-  ``DUPLICATE`` if it was ACKed, the same NACK if it was refused; a query (HELLO, STATUS_QUERY
-  and the model's queries) is answered afresh. A different message under the last seq is a new
-  command (a host that restarted its count).
+  ESTOP, DISARM and STIM_STOP are the exception: they only stop output, so they are executed
+  whatever their seq (a stop must never be lost because its retry fell behind another frame).
+- The last command's seq again is never executed again (``docs/protocol.md`` §4 "Retries
+  never act twice"): the same message (a retry) gets ACK ``DUPLICATE`` if it was ACKed, the
+  same NACK if it was refused, and a query (HELLO, STATUS_QUERY and the model's queries) is
+  answered afresh; another message under that seq gets NACK ``STALE_SEQ`` (a seq numbers one
+  command; a host that restarts its count reconnects, which starts a new count here too).
 - Authentication (:mod:`devices.core.session`): until the session has authenticated, only
   HELLO, AUTH, STATUS_QUERY, ESTOP, DISARM and STIM_STOP are taken; anything else gets NACK
   ``NOT_AUTHENTICATED`` and is not executed. AUTH → AUTH_OK or a NACK.
 - Control messages (every kind): HELLO → INFO (with a fresh challenge); HEARTBEAT → ACK
   (feeds the watchdog); ARM → ACK, or NACK of the latch that is set; DISARM → ACK (output
-  stopped); ESTOP → ACK always (output stopped, latched, LOG); RESET_ESTOP → ACK (a latch
+  stopped); ESTOP → ACK always (output stopped, latched, ``last_fault`` ESTOP, LOG; no FAULT:
+  the host asked for it, and its ACK is the report); RESET_ESTOP → ACK (a latch
   cleared: DISARMED), NACK ``BAD_PAYLOAD`` for a wrong key; STATUS_QUERY → STATUS_REPORT.
 - The model's messages go to :meth:`DeviceModel.handle`; other known host messages get NACK
   ``NOT_SUPPORTED``.
@@ -36,6 +40,8 @@ __all__ = ["CommandHandler"]
 
 _MT = wire.MsgType
 _CONTROL_QUERIES = frozenset({_MT.HELLO, _MT.STATUS_QUERY})
+_STOPS = frozenset({_MT.ESTOP, _MT.DISARM, _MT.STIM_STOP})
+"""Commands that only stop output: executed whatever their seq (stale or spent)."""
 
 
 class CommandHandler:
@@ -91,14 +97,19 @@ class CommandHandler:
         msg, seq = frame.message, frame.seq
         if msg.DIRECTION is not wire.Direction.HOST_TO_DEVICE:
             return wire.Nack(seq, wire.Status.UNKNOWN_TYPE)
-        if self._seqs.observe(seq).event is wire.SeqEvent.STALE:
-            return wire.Nack(seq, wire.Status.STALE_SEQ)
+        event = self._seqs.observe(seq).event
         last = self._last
-        if last is not None and last[:2] == (seq, msg) and msg.TYPE not in self._queries:
-            previous = last[2]
-            if isinstance(previous, wire.Ack):
-                return wire.Ack(seq, wire.Status.DUPLICATE)
-            return previous
+        repeat = event is wire.SeqEvent.DUPLICATE and last is not None and last[0] == seq
+        if repeat and last is not None and last[1] == msg:  # a retry
+            if msg.TYPE not in self._queries:
+                previous = last[2]
+                if isinstance(previous, wire.Ack):
+                    return wire.Ack(seq, wire.Status.DUPLICATE)
+                return previous
+        elif event is wire.SeqEvent.STALE or repeat:  # an old seq, or a spent one reused
+            if msg.TYPE in _STOPS:  # a stop is never lost to its seq (not remembered)
+                return self._execute(msg, seq, now_us)
+            return wire.Nack(seq, wire.Status.STALE_SEQ)
         reply = self._execute(msg, seq, now_us)
         self._last = (seq, msg, reply)
         return reply

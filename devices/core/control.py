@@ -40,7 +40,8 @@ class Control:
     state : DeviceState
         Current state (starts DISARMED).
     last_fault : int
-        Most recent :class:`~neurolink.hal.wire.FaultCode` (0 = none yet).
+        Most recent :class:`~neurolink.hal.wire.FaultCode` (0 = none yet): that of every FAULT
+        the device sent, latching or not, and of every latch (an ESTOP command included).
     """
 
     def __init__(self, heartbeat_timeout_ms: int) -> None:
@@ -78,6 +79,10 @@ class Control:
         if state not in _LATCHES:
             raise ValueError(f"{state.name} is not a latched state")
         self.state = state
+        self.last_fault = int(fault)
+
+    def note_fault(self, fault: wire.FaultCode) -> None:
+        """A FAULT was sent (STALE_COMMAND, WORKSPACE_LIMIT ... too): it is now the last fault."""
         self.last_fault = int(fault)
 
     def reset_latch(self, key: int) -> wire.Status | None:

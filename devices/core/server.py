@@ -156,7 +156,9 @@ class DeviceServer:
 
     def emit(self, message: wire.Message) -> None:
         """Queue a frame (written at the end of this turn of the loop; dropped while no host
-        is connected)."""
+        is connected). A FAULT becomes STATUS_REPORT's ``last_fault``, sent or not."""
+        if isinstance(message, wire.Fault):
+            self.control.note_fault(message.fault)
         self._rec.emitted(self.clock.now_us(), message)
         self._push(message, 0)
 

@@ -91,8 +91,7 @@ def test_duplicate_seq_is_acked_duplicate_and_not_run_twice(stim):
     for _ in range(2):
         c.write(hello)
         assert isinstance(c.reply(s2), wire.Info)
-    # the same seq with another message is a new command (a host that restarted its count)
+    # the same seq with another message is refused, not run (test_doc_agreement, point 4)
     c.write(wire.encode(wire.Stim.symmetric(12, 1000, 100, 10000, 1), seq=s2))
-    r = c.reply(s2)
-    assert isinstance(r, wire.Ack) and r.status is S.OK
-    wait_until(lambda: c.pulse_total() == 4)
+    assert nack(S.STALE_SEQ)(c.reply(s2))
+    assert c.pulse_total() == 3

@@ -180,6 +180,24 @@ def decode(data: bytes) -> Frame:
     return decode_unstuffed(cobs_decode(data))
 
 
+def _header_hint(encoded: bytes) -> tuple[int | None, int | None]:
+    """``(seq, type)`` read from the first COBS blocks of a frame that cannot be decoded whole
+    (an over-long one): a hint, as for a CRC error; ``(None, None)`` if 4 bytes do not decode.
+    """
+    raw, i = bytearray(), 0
+    while len(raw) < HEADER.size and i < len(encoded):
+        code = encoded[i]
+        if code == 0:
+            break
+        raw += encoded[i + 1 : i + code]
+        i += code
+        if code < 0xFF:
+            raw.append(0)
+    if len(raw) < HEADER.size:
+        return None, None
+    return int.from_bytes(raw[2:4], "little"), raw[1]
+
+
 @dataclass
 class DecoderStats:
     """Counters of a :class:`FrameDecoder` (since it was made)."""
@@ -258,9 +276,13 @@ class FrameDecoder:
         if len(self._buf) + len(chunk) > MAX_ENCODED:
             self.stats.bytes_dropped += len(self._buf) + len(chunk)
             self.stats.errors += 1
+            head = bytes(self._buf[:8])
+            seq, msg_type = _header_hint(head + chunk[: 8 - len(head)])
             out.append(
                 FrameTooLongError(
-                    f"no delimiter within {MAX_ENCODED} bytes: frame dropped up to the next 0x00"
+                    f"no delimiter within {MAX_ENCODED} bytes: frame dropped up to the next 0x00",
+                    seq,
+                    msg_type,
                 )
             )
             self._buf.clear()
