@@ -25,6 +25,15 @@ its reply (with the same resends). Between the two the link is held by that comm
 :meth:`Link.request`; the caller works meanwhile (the neuromorphic board's batches of steps,
 whose replies the reader collects without another thread having to wake up).
 
+Posted exchanges. :meth:`Link.submit` writes a command on the caller's thread and returns;
+the link's *collector* thread then does what :meth:`Link.finish` does — waits for the reply,
+resends on silence or a damaged frame, declares the device lost after the last attempt — and
+calls ``done(exchange, error)`` with the result, after releasing the link. The link is held by
+the command from its write until its reply (or loss), exactly as during :meth:`request`: one
+command in flight, so the device's duplicate cache (the seq of its *last* command) still
+answers every resend, and a resend is never refused as ``STALE_SEQ``. A caller that submits
+again (or requests) while a command is in flight waits for that reply; :meth:`urgent` does not.
+
 Urgent frames. :meth:`Link.urgent` sends one command (the e-stop) without waiting for the
 command in flight: it takes a seq of its own and is written as soon as the transport's write
 lock is free (at most one frame's write); its reply is routed to it by ``ack_seq``. A command
@@ -63,7 +72,15 @@ from neurolink.hal.errors import DeviceError, DeviceLost
 from neurolink.hal.transport import Transport
 from neurolink.hal.wire import Direction, Frame, MsgType, Status
 
-__all__ = ["QUERY_REPLIES", "RETRY_STATUSES", "Exchange", "InFlight", "Link", "LinkStats"]
+__all__ = [
+    "QUERY_REPLIES",
+    "RETRY_STATUSES",
+    "Done",
+    "Exchange",
+    "InFlight",
+    "Link",
+    "LinkStats",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -87,6 +104,9 @@ RETRY_STATUSES = frozenset({Status.BAD_CRC, Status.BAD_FRAME})
 Handler = Callable[[Frame, float], None]
 """``handler(frame, t_rx)``: an unsolicited frame and its host-clock arrival time (s)."""
 LostHandler = Callable[[DeviceLost], None]
+Done = Callable[["Exchange | None", "BaseException | None"], None]
+"""``done(exchange, error)``: the result of a :meth:`Link.submit` (one of the two is None),
+called on the collector thread after the link was released."""
 
 
 @dataclass(frozen=True)
@@ -227,6 +247,7 @@ class Link:
         self._handlers: dict[MsgType, list[Handler]] = {}
         self._lost_handlers: list[LostHandler] = []
         self._queue: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
+        self._posted: queue.SimpleQueue[tuple[InFlight, Done] | None] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._lost: DeviceLost | None = None
@@ -266,11 +287,15 @@ class Link:
             self._lost = self._error = None
         self._stop.clear()
         self._queue = queue.SimpleQueue()  # nothing left over from an earlier session
+        self._posted = queue.SimpleQueue()
         self.transport.write(b"\x00")
         self._threads = [
             threading.Thread(target=self._read_loop, name=f"link-reader {self.url}", daemon=True),
             threading.Thread(
                 target=self._dispatch_loop, name=f"link-dispatch {self.url}", daemon=True
+            ),
+            threading.Thread(
+                target=self._collect_loop, name=f"link-collector {self.url}", daemon=True
             ),
         ]
         for t in self._threads:
@@ -281,6 +306,9 @@ class Link:
         """Stop the threads and close the transport (idempotent)."""
         self._stop.set()
         self._queue.put(("stop",))
+        self._posted.put(None)
+        with self._cond:
+            self._cond.notify_all()  # a command in flight stops waiting (the collector's too)
         me = threading.current_thread()
         for t in self._threads:
             if t is not me:
@@ -472,6 +500,57 @@ class Link:
             with self._cond:
                 self._pending = None
             self._request_lock.release()
+
+    def submit(
+        self,
+        message: wire.Message,
+        done: Done,
+        *,
+        timeout: float | None = None,
+        retries: int | None = None,
+    ) -> InFlight:
+        """Write one command now; the collector thread awaits its reply and calls ``done``.
+
+        :meth:`begin` on this thread (waiting first for any command in flight), then
+        :meth:`finish` on the collector thread, which calls ``done(exchange, None)`` — or
+        ``done(None, error)`` with the ``DeviceLost``/``DeviceError`` that :meth:`finish`
+        raised — once the link is free again. ``done`` runs on the collector thread: an
+        exception from it is logged and kept in :attr:`error` (every later request raises).
+
+        Returns
+        -------
+        InFlight
+            The written command (its seq and ``t_wire``).
+
+        Raises
+        ------
+        DeviceLost, DeviceError
+            As :meth:`begin`; then ``done`` is not called.
+        """
+        flight = self.begin(message, timeout=timeout, retries=retries)
+        self._posted.put((flight, done))
+        return flight
+
+    def _collect_loop(self) -> None:
+        while True:
+            item = self._posted.get()
+            if item is None:
+                return
+            flight, done = item
+            ex: Exchange | None = None
+            err: BaseException | None = None
+            try:
+                ex = self.finish(flight)
+            except Exception as e:  # DeviceLost, DeviceError, a gate's refusal of a resend
+                err = e
+            try:
+                done(ex, err)
+            except Exception as e:  # kept: every later request raises from it
+                _log.error("%s: reply callback failed: %r", self.url, e, exc_info=e)
+                with self._cond:
+                    if self._error is None:
+                        self._error = e
+                    self._cond.notify_all()
 
     def _write_attempt(self, p: _Pending, encoded: bytes, attempt: int, gated: bool) -> float:
         """Write one attempt of a command; the host clock right after."""

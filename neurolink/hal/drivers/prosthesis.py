@@ -19,6 +19,12 @@ Stale commands. The heartbeat thread also asks the safety layer, every tick
 (:meth:`~neurolink.hal.safety.SafetyLayer.stop_due`) and then sends the zero-velocity stop.
 The device stops on its own after its stale timeout as well.
 
+ACK. With ``ack="async"`` (:mod:`~neurolink.hal.drivers.serial_base`, "ACK handling"),
+:meth:`ProsthesisDriver.velocity` returns once PROSTHESIS_VELOCITY is written (status
+``PENDING``); its ACK/NACK is recorded by the link's collector, and a NACK is raised by the
+next ``velocity`` (or ``flush``) unless ``take_replies`` took it. The grip it carries is taken
+as commanded when it is written. ``stop()`` and the e-stop's zero velocity always wait.
+
 E-stop: the callback sends zero velocity (a NACK because the device is already stopped —
 NOT_ARMED, E_STOPPED, WATCHDOG_TRIPPED — is fine), then ESTOP, which latches the device.
 """
@@ -107,6 +113,7 @@ class ProsthesisDriver(SerialDevice):
     """
 
     KIND = wire.DeviceKind.PROSTHESIS
+    ACK_MODES = ("sync", "async")
 
     def __init__(
         self,
@@ -176,20 +183,20 @@ class ProsthesisDriver(SerialDevice):
 
     def velocity(self, cmd: ProsthesisCommand) -> Sent:
         """Send one velocity command (host check — possibly clipped at the workspace — then
-        PROSTHESIS_VELOCITY and its ACK).
+        PROSTHESIS_VELOCITY and its ACK; with ``ack="async"`` the ACK is not awaited).
 
         Raises
         ------
         SafetyError
             Refused by the host (velocity, acceleration, stale position, e-stop …).
         NackError
-            Refused by the device.
+            Refused by the device (async: the previous command was; this one is not sent).
         DeviceLost
             No answer; the e-stop has been tripped.
         """
         if not isinstance(cmd, ProsthesisCommand):
             raise TypeError(f"velocity() takes a ProsthesisCommand, got {type(cmd).__name__}")
-        sent, _ = self._send_command(cmd, self._to_wire)
+        sent, _ = self._send_command(cmd, self._to_wire, post=True)
         if cmd.grip is not None:
             self._grip = cmd.grip
         return sent

@@ -25,6 +25,34 @@ Safety (DESIGN §5), the same for every driver:
   write and the wait for the ACK/NACK, then ``layer.record_reply`` — so every command and its
   ACK/NACK is in the audit log, and no other command can slip between check and write. A NACK
   raises :class:`~neurolink.hal.errors.NackError`.
+
+ACK handling (``ack="sync"`` or ``"async"``, drivers that list ``"async"`` in ``ACK_MODES``:
+stimulator and prosthesis). In sync mode (the default) a command returns with its reply, as
+above. In async mode the output commands of ``send`` (a STIM, a PROSTHESIS_VELOCITY) return
+as soon as their bytes are written — ``Sent.status`` is ``"PENDING"``, ``t_wire`` taken right
+after the write — and the link's collector thread awaits the reply
+(:meth:`~neurolink.hal.link.Link.submit`, :mod:`neurolink.hal.drivers.posted`):
+
+- *when the reply is recorded*: as soon as it arrives, by the collector (audit ACK/NACK, the
+  safety layer's ``record_reply`` and, for a NACK, ``rollback``; a final :class:`Sent` with the
+  device's status in ``sent`` and in :meth:`SerialDevice.take_replies`);
+- *one command in flight*: the next command of any kind — async or sync, from any thread —
+  waits for that reply to be recorded before it is checked (the link holds the line for the
+  command meanwhile, so heartbeats and queries wait too, as in sync mode). With replies
+  faster than the commands come, nothing waits;
+- *a NACK* is raised as :class:`~neurolink.hal.errors.NackError` by the **next** async send
+  (before that command is checked or written: it is not sent) or by :meth:`SerialDevice.flush`,
+  unless :meth:`SerialDevice.take_replies` took it first (the loop's sinks do, and count it);
+- *no reply*: the collector resends on silence with the same seq, ``timeout`` s apart, as
+  sync mode does, and after ``1 + retries`` attempts declares the device lost: recorded as
+  ``DEVICE_LOST``, the e-stop tripped at once from the collector (every device to its safe
+  state), and every later command raises :class:`~neurolink.hal.errors.DeviceLost`;
+- *the e-stop* never waits for the command in flight (``Link.urgent``); once it has latched,
+  a resend of an output command is refused at the gate (recorded ``NO_REPLY``).
+
+Stops (``stop()``, ``STIM_STOP``, the e-stop's zero velocity), lifecycle commands and queries
+are always sync. :meth:`SerialDevice.disarm` and :meth:`SerialDevice.close` wait for the
+command in flight first.
 - The driver registers an e-stop callback (:meth:`SerialDevice._stop_output`); a trip from
   anywhere puts the device in its safe state.
 - Heartbeats come from a :class:`~neurolink.hal.safety.HeartbeatSender` thread while armed, at
@@ -42,6 +70,7 @@ Safety (DESIGN §5), the same for every driver:
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -51,6 +80,7 @@ from neurolink.clock import now as host_now
 from neurolink.hal import wire
 from neurolink.hal.commands import Command
 from neurolink.hal.device import DeviceBase, DeviceInfo, Lifecycle, Sent
+from neurolink.hal.drivers.posted import PENDING, Posted
 from neurolink.hal.errors import (
     AuthenticationError,
     DeviceError,
@@ -171,9 +201,14 @@ class SerialDevice(DeviceBase):
         Host clock (s).
     secret : bytes or str or None
         The session secret (bytes or hex); None: found as the module docstring says.
+    ack : {"sync", "async"}
+        Whether ``send`` waits for the ACK (see the module docstring); ``"async"`` only for
+        drivers that list it in ``ACK_MODES``.
     """
 
     KIND: ClassVar[wire.DeviceKind]
+    #: The ACK modes this driver offers (``"async"``: its ``send`` does not wait for the ACK).
+    ACK_MODES: ClassVar[tuple[str, ...]] = ("sync",)
 
     def __init__(
         self,
@@ -189,9 +224,16 @@ class SerialDevice(DeviceBase):
         heartbeat_wait: Wait | None = None,
         clock: Callable[[], float] = host_now,
         secret: bytes | str | None = None,
+        ack: str = "sync",
     ) -> None:
+        if ack not in type(self).ACK_MODES:
+            raise ValueError(
+                f"{type(self).__name__}: ack must be one of {', '.join(type(self).ACK_MODES)}, "
+                f"got {ack!r}"
+            )
         super().__init__()
         self.url = url
+        self.ack = ack
         self._secret = secret
         self.audit = (
             audit if audit is not None else (estop.audit if estop is not None else AuditLog())
@@ -212,6 +254,7 @@ class SerialDevice(DeviceBase):
         self.logs: list[wire.Log] = []
         self._fault_listeners: list[Callable[[wire.Fault], None]] = []
         self._lock = threading.RLock()
+        self._posted = Posted(self._lock, url)
         self._heartbeat_period = heartbeat_period_s
         self._heartbeat_wait = heartbeat_wait
         self._heartbeat: HeartbeatSender | None = None
@@ -307,6 +350,7 @@ class SerialDevice(DeviceBase):
     def disarm(self) -> None:
         """DISARM (the device stops all output), then stop the heartbeats."""
         self._require(Lifecycle.ARMED, Lifecycle.IDENTIFIED, action="disarm")
+        self._wait_posted()
         try:
             self._checked(self._request(wire.Disarm()))
         finally:
@@ -319,6 +363,7 @@ class SerialDevice(DeviceBase):
         if self._lifecycle is Lifecycle.CLOSED:
             return
         try:
+            self._wait_posted()
             if self._lifecycle is Lifecycle.ARMED and self.link.lost is None:
                 self.disarm()
         except DeviceLost as e:
@@ -412,44 +457,130 @@ class SerialDevice(DeviceBase):
         collect: Iterable[MsgType] = (),
         timeout: float | None = None,
         tolerate: Iterable[Status] = (),
+        post: bool = False,
     ) -> tuple[Sent, Exchange | None]:
         """Check, write, wait, record; raise on NACK (unless its status is in ``tolerate``).
 
         ``to_wire`` converts the command to its message; it is called before the check (so an
         unrepresentable command is refused without touching the guards) and again if the
-        layer changed the command (a clipped velocity).
+        layer changed the command (a clipped velocity). With ``post`` and ``ack="async"`` the
+        reply is not awaited (:meth:`_post`; the exchange returned is None).
         """
         layer = self._layer()
         message = to_wire(cmd)
+        posted = post and self.ack == "async"
         with self._lock:
+            self._posted.wait_idle(self._collect_bound())  # the reply before it is recorded
+            if posted:
+                self._posted.raise_unclaimed()
             acc = layer.check(cmd)
             if acc.command is not cmd:
                 message = to_wire(acc.command)
+            if posted:
+                return self._post(acc, layer, message), None
             try:
                 with self._through_safety():
                     ex = self.link.request(message, collect=collect, timeout=timeout)
             except DeviceLost as e:
-                layer.record_reply(acc, ack=False, status="DEVICE_LOST", detail={"error": str(e)})
-                self._record_sent(Sent(acc.command, acc.time, self.clock(), "DEVICE_LOST"))
+                self._record_lost(layer, acc, e)
                 self._on_lost(e)
                 raise
-            if not ex.ok:
-                layer.rollback(acc)  # it never ran: its pulses do not count
-            layer.record_reply(
-                acc,
-                ack=ex.ok,
-                status=ex.status.name,
-                time=ex.t_reply,
-                detail_of=reply_detail,
-                detail_arg=ex,
-            )
-            sent = Sent(
-                acc.command, acc.time, ex.t_wire, ex.status.name, ex.seq, ex.attempts, ex.t_reply
-            )
-            self._record_sent(sent)
+            sent = self._record_reply(layer, acc, ex)
         if not ex.ok and ex.status not in set(tolerate):
             raise nack_error(ex, self.url)
         return sent, ex
+
+    def _record_reply(self, layer: SafetyLayer, acc: Any, ex: Exchange) -> Sent:
+        """Audit and safety layer told of a command's reply (a NACKed command never ran: its
+        pulses do not count); its :class:`Sent`, kept in ``sent``. Driver's lock held."""
+        if not ex.ok:
+            layer.rollback(acc)
+        layer.record_reply(
+            acc,
+            ack=ex.ok,
+            status=ex.status.name,
+            time=ex.t_reply,
+            detail_of=reply_detail,
+            detail_arg=ex,
+        )
+        sent = Sent(
+            acc.command, acc.time, ex.t_wire, ex.status.name, ex.seq, ex.attempts, ex.t_reply
+        )
+        self._record_sent(sent)
+        return sent
+
+    def _record_lost(
+        self, layer: SafetyLayer, acc: Any, err: BaseException, status: str = "DEVICE_LOST"
+    ) -> Sent:
+        """A command whose exchange failed (no reply: ``DEVICE_LOST``; a resend refused:
+        ``NO_REPLY``), recorded. Driver's lock held."""
+        layer.record_reply(acc, ack=False, status=status, detail={"error": str(err)})
+        sent = Sent(acc.command, acc.time, self.clock(), status)
+        self._record_sent(sent)
+        return sent
+
+    def _post(self, acc: Any, layer: SafetyLayer, message: wire.Message) -> Sent:
+        """Write a checked command and return; the collector records its reply
+        (:meth:`_collected`). Driver's lock held."""
+        done = functools.partial(self._collected, acc, layer)
+        try:
+            with self._through_safety():
+                flight = self.link.submit(message, done)
+        except DeviceLost as e:
+            self._record_lost(layer, acc, e)
+            self._on_lost(e)
+            raise
+        seq = flight.pending.seq
+        self._posted.start(seq)
+        return Sent(acc.command, acc.time, flight.t_wire, PENDING, seq)
+
+    def _collected(
+        self, acc: Any, layer: SafetyLayer, ex: Exchange | None, err: BaseException | None
+    ) -> None:
+        """The reply of a posted command (collector thread): recorded as in sync mode; a NACK
+        or a failure kept to be raised by the next send; a loss trips the e-stop."""
+        with self._lock:
+            if ex is not None:
+                sent = self._record_reply(layer, acc, ex)
+                error: BaseException | None = None if ex.ok else nack_error(ex, self.url)
+            else:
+                assert err is not None
+                lost = isinstance(err, DeviceLost)
+                sent = self._record_lost(layer, acc, err, "DEVICE_LOST" if lost else "NO_REPLY")
+                error = err
+            self._posted.finished(sent, error)
+        if isinstance(err, DeviceLost):
+            self._on_lost(err)
+
+    def _collect_bound(self) -> float:
+        """Longest wait for the collector to end an exchange (s): every attempt, and a margin."""
+        return self.link.timeout * (self.link.retries + 1) + 2.0
+
+    def take_replies(self) -> tuple[Sent, ...]:
+        """Async mode: the final :class:`Sent` of every posted command whose reply was recorded
+        since the last call, oldest first (status ``OK``, ``DUPLICATE``, a NACK status,
+        ``DEVICE_LOST`` or ``NO_REPLY``). Taking them claims their errors: the next send does
+        not raise them. Empty in sync mode."""
+        with self._lock:
+            return self._posted.take()
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Wait until the posted command's reply is recorded; raise its NACK or failure if no
+        :meth:`take_replies` claimed it.
+
+        Raises
+        ------
+        NackError, DeviceLost, DeviceError
+            The unclaimed error of a posted command.
+        """
+        with self._lock:
+            self._posted.wait_idle(self._collect_bound() if timeout is None else timeout)
+            self._posted.raise_unclaimed()
+
+    def _wait_posted(self) -> None:
+        """Wait for the command in flight (no error raised; it stays unclaimed)."""
+        with self._lock:
+            self._posted.wait_idle(self._collect_bound())
 
     # --- safety hooks ---------------------------------------------------------------------------
     @contextlib.contextmanager

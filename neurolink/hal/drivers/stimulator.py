@@ -20,6 +20,12 @@ second phase solved to 66.67 µs, 130.005 Hz) is **refused** with a
 ``REFUSED`` — never rounded: a rounded pulse is not the pulse the guard checked, and rounding
 one phase breaks the exact charge balance the device enforces.
 
+ACK. With ``ack="async"`` (:mod:`~neurolink.hal.drivers.serial_base`, "ACK handling"),
+:meth:`StimulatorDriver.stim` returns once STIM is written (status ``PENDING``); its ACK/NACK
+is recorded by the link's collector (a NACKed train's pulses are rolled back from the guard's
+ledger then, before the next command is checked), and a NACK is raised by the next ``stim``
+(or ``flush``) unless ``take_replies`` took it. STIM_STOP always waits for its ACK.
+
 E-stop: the callback sends ESTOP (the device stops every channel at once and latches).
 :meth:`StimulatorDriver.rearm` = RESET_ESTOP, host re-arm with a reason, ARM.
 """
@@ -124,6 +130,7 @@ class StimulatorDriver(SerialDevice):
     """
 
     KIND = wire.DeviceKind.STIMULATOR
+    ACK_MODES = ("sync", "async")
 
     def __init__(
         self,
@@ -218,7 +225,7 @@ class StimulatorDriver(SerialDevice):
             raise
 
     def stim(self, cmd: StimCommand) -> Sent:
-        """Start a train: host check, STIM, ACK.
+        """Start a train: host check, STIM, ACK (with ``ack="async"`` the ACK is not awaited).
 
         Raises
         ------
@@ -227,13 +234,14 @@ class StimulatorDriver(SerialDevice):
         SafetyError
             Refused by the host safety layer (``EStopError`` while the e-stop is latched).
         NackError
-            Refused by the device (e.g. ``OUT_OF_LIMITS`` with the limit and channel).
+            Refused by the device (e.g. ``OUT_OF_LIMITS`` with the limit and channel; async:
+            the previous train was, and this one is not sent).
         DeviceLost
             No answer; the e-stop has been tripped.
         """
         if not isinstance(cmd, StimCommand):
             raise TypeError(f"stim() takes a StimCommand, got {type(cmd).__name__}")
-        return self._send_command(cmd, self._to_wire)[0]
+        return self._send_command(cmd, self._to_wire, post=True)[0]
 
     def stop(self, channel: int | None = None, reason: str = "") -> Sent:
         """STIM_STOP on one channel, or every channel when None (allowed while e-stopped)."""
