@@ -138,17 +138,19 @@ class InProcessSubject:
 
     # ---- lifecycle ----------------------------------------------------------------------------
     def open(self) -> None:
-        """Warm the simulator's kernels and start the clock: sample 0 is stamped now."""
+        """Warm the simulator's kernels, generate the first chunk (with the intent pushed so
+        far) and start the clock: sample 0 is stamped now."""
         if self._open:
             return
         sim = self.simulator
         # Compile (or load from the cache) the generator's kernels before the real-time part,
         # on a twin with the same configuration, so this stream is not advanced.
         CortexSimulator(sim.config, seed=sim.seed).step(self.chunk_samples, (0.5, -0.5))
-        sim.prefetch()
         self.first_index = sim.n_generated
         self._next = self._pending_stop = 0
         self._pending = []
+        self._generate()  # the first chunk (a fresh simulator's first step is slow), then
+        sim.prefetch()  # its next frame of draws, before the clock starts
         self.start_time = self._clock()
         self._open = True
 
