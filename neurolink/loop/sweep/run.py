@@ -1,8 +1,10 @@
 """Offline sweeps (DESIGN §7): replay recordings over a grid of parameters, on Dask.
 
 :func:`plan_sweep` turns recordings and grid axes (:mod:`neurolink.loop.sweep.grid`) into one
-:class:`SweepPoint` per (recording, combination), each with its config already validated, so
-that a bad path or value fails before any work starts. :func:`run_sweep` evaluates every point
+:class:`SweepPoint` per (recording, combination), each with its config already validated and
+checked against its recording (:mod:`neurolink.loop.sweep.check`: the samples, channels, model
+files and recorded intent the point needs), so that a bad path or value, or a recording that
+lacks something, fails before any work starts. :func:`run_sweep` evaluates every point
 — by default :func:`replay_metrics`, a :func:`~neurolink.loop.replay.run.replay` of the recording
 with the point's config — serially, or as one Dask task per point on a ``distributed`` client
 (:func:`dask_client`: a ``LocalCluster`` by default, a scheduler address for a real cluster).
@@ -21,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from neurolink.errors import ConfigError, FileFormatError
-from neurolink.loop.recording.sidecar import read_sidecar
+from neurolink.errors import ConfigError
 from neurolink.loop.session.config import Config, config_from_dict, config_to_dict, load_config
+from neurolink.loop.sweep.check import check_point, read_recording
 from neurolink.loop.sweep.grid import Axis, apply_point, expand, parse_axis
 
 __all__ = [
@@ -63,23 +65,17 @@ class SweepPoint:
     config: dict[str, Any]
 
 
-def recorded_config(recording: Path) -> Config:
-    """The config a recording was made with (from its sidecar)."""
-    side = read_sidecar(recording)
-    if not side or "config" not in side:
-        raise FileFormatError(
-            f"{recording}: no sidecar config next to it; give the config with --config"
-        )
-    return config_from_dict(side["config"], filename=f"{recording} (sidecar config)")
-
-
 def plan_sweep(
     recordings: Sequence[str | Path],
     grid: Sequence[str | Axis],
     *,
     config: Config | str | Path | None = None,
+    scored: bool = True,
 ) -> list[SweepPoint]:
     """Every (recording, combination), recordings outermost, the last axis varying fastest.
+
+    Each recording is read once, here, and each point checked against it
+    (:func:`~neurolink.loop.sweep.check.check_point`) before anything is submitted.
 
     Parameters
     ----------
@@ -89,6 +85,10 @@ def plan_sweep(
         ``"PATH=V1,V2,..."`` axes; none: each recording once with its config.
     config : Config or path, optional
         The base config of every recording (default: each recording's own).
+    scored : bool
+        Points whose graph decodes are scored against the recorded intent (R², as
+        :func:`replay_metrics` does), so the recording must hold it (False: another
+        ``evaluate`` that does not need it).
 
     Raises
     ------
@@ -96,7 +96,11 @@ def plan_sweep(
         A malformed axis, a path the config does not have (with the valid ones), a value it
         refuses, a path given twice.
     FileFormatError
-        A recording that is missing or has no config.
+        A recording that is missing, not a file, or unreadable.
+    ReplayError
+        A recording that lacks what a point needs (raw samples, block boundaries, a config,
+        channels or a model file of its graph, the recorded intent): the message names the
+        recording, the point and what is missing.
     """
     axes = [a if isinstance(a, Axis) else parse_axis(a) for a in grid]
     seen = [a.path for a in axes]
@@ -104,14 +108,14 @@ def plan_sweep(
         raise ConfigError(f"--grid: a path is given twice ({', '.join(seen)})")
     base = load_config(config) if isinstance(config, str | Path) else config
     points = []
-    for given in map(Path, recordings):
-        rec = given.resolve()  # workers started elsewhere (a Dask cluster) get a full path
-        if not rec.is_file():
-            raise FileFormatError(f"{given}: no such recording")
-        cfg = base if base is not None else recorded_config(rec)
+    for given in recordings:
+        run = read_recording(given, base)  # its path absolute: workers run elsewhere
+        cfg = base if base is not None else run.config
         for params in expand(axes):
-            point_cfg = apply_point(cfg, params, origin=f"sweep of {rec.name}")
-            points.append(SweepPoint(rec, params, config_to_dict(point_cfg)))
+            point_cfg = apply_point(cfg, params, origin=f"sweep of {run.path.name}")
+            check_point(run, point_cfg, params, scored=scored)
+            points.append(SweepPoint(run.path, params, config_to_dict(point_cfg)))
+        del run  # one recording in memory at a time
     return points
 
 
