@@ -255,6 +255,7 @@ class SerialDevice(DeviceBase):
         self._fault_listeners: list[Callable[[wire.Fault], None]] = []
         self._lock = threading.RLock()
         self._posted = Posted(self._lock, url)
+        self._posted_message: wire.Message | None = None  # the posted command, for its resends
         self._heartbeat_period = heartbeat_period_s
         self._heartbeat_wait = heartbeat_wait
         self._heartbeat: HeartbeatSender | None = None
@@ -523,6 +524,7 @@ class SerialDevice(DeviceBase):
         """Write a checked command and return; the collector records its reply
         (:meth:`_collected`). Driver's lock held."""
         done = functools.partial(self._collected, acc, layer)
+        self._posted_message = message  # it came through the safety path: see _gate
         try:
             with self._through_safety():
                 flight = self.link.submit(message, done)
@@ -548,6 +550,7 @@ class SerialDevice(DeviceBase):
                 lost = isinstance(err, DeviceLost)
                 sent = self._record_lost(layer, acc, err, "DEVICE_LOST" if lost else "NO_REPLY")
                 error = err
+            self._posted_message = None
             self._posted.finished(sent, error)
         if isinstance(err, DeviceLost):
             self._on_lost(err)
@@ -602,7 +605,11 @@ class SerialDevice(DeviceBase):
     def _gate(self, message: wire.Message) -> None:
         """Right before each write: guarded messages only from the safety path; no output
         command once the e-stop latched."""
-        if message.TYPE in _GUARDED and not getattr(self._safe_path, "active", False):
+        if (
+            message.TYPE in _GUARDED
+            and not getattr(self._safe_path, "active", False)
+            and message is not self._posted_message  # a resend by the link's collector
+        ):
             text = (
                 f"{self.url}: {message.TYPE.name} sent with driver.link.request bypasses the "
                 f"host safety layer; refused (use the driver's methods)"
