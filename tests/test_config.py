@@ -160,7 +160,7 @@ name = "x"
 """
     assert error_of(text) == (
         "cfg.toml: `source`: missing required table with `kind` = one of "
-        "'brainflow', 'lsl', 'file', 'simulated'"
+        "'brainflow', 'lsl', 'file', 'simulated', 'simulated_inprocess'"
     )
 
 
