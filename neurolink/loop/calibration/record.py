@@ -202,10 +202,7 @@ def open_source(
     src = config.source
     subject = outlet = None
     if isinstance(src, SimulatedConfig):
-        subject = SimulatedSubject(
-            src.name, seed=src.seed, units=src.units, fs=src.fs, chunk_ms=src.chunk_ms,
-            duration=(seconds or 0.0) + 120.0,
-        )  # fmt: skip
+        subject = src.make_subject((seconds or 0.0) + 120.0)  # channels, seed … as configured
         if control:
             outlet = ControlOutlet(subject.name)
             stack.callback(outlet.close)
