@@ -89,9 +89,12 @@ def producer_times(host: np.ndarray, collections: np.ndarray, offsets: np.ndarra
     """Producer time stamps that :func:`host_times` maps exactly onto ``host``.
 
     For host stamps the rule made, such stamps exist (the producer's own); they are found
-    within a few units in the last place of ``host − offset``. A host stamp the rule did not make
-    may have none: it gets ``host − offset`` of the correction in force at its host time (within
-    one unit in the last place).
+    within a few units in the last place of ``host − offset``. They are the producer's own
+    except where a correction lowered the offset by ``d``: a host stamp made in the first ``d``
+    seconds after that measurement has two preimages, and the older correction's is taken (a
+    producer stamp up to ``d`` early; the host stamp is still given back exactly). A host stamp
+    the rule did not make may have none: it gets ``host − offset`` of the correction in force at
+    its host time (within one unit in the last place).
 
     Parameters
     ----------
@@ -109,6 +112,10 @@ def producer_times(host: np.ndarray, collections: np.ndarray, offsets: np.ndarra
     # host time of each measurement, as the rule's boundaries appear on the host clock
     k = np.maximum(np.searchsorted(np.maximum.accumulate(c + o), h, side="right") - 1, 0)
     p = h - o[k]
+    older = np.maximum(k - 1, 0)  # where the offset fell, the older correction may hold too
+    p_old = h - o[older]
+    take_old = (older < k) & (host_times(p_old, c, o) == h)
+    p = np.where(take_old, p_old, p)
     bad = np.flatnonzero(host_times(p, c, o) != h)
     for i in bad:  # rare: rounding at a correction boundary or a tie
         p[i] = _search(float(h[i]), int(k[i]), c, o, float(p[i]))
@@ -117,9 +124,8 @@ def producer_times(host: np.ndarray, collections: np.ndarray, offsets: np.ndarra
 
 def _search(h: float, k: int, c: np.ndarray, o: np.ndarray, fallback: float) -> float:
     """A producer stamp near ``h − offset`` that the rule maps exactly to ``h``."""
-    for j in (k, k - 1, k + 1):
-        if not 0 <= j < len(o):
-            continue
+    near = sorted(range(len(o)), key=lambda j: (abs(j - k + 0.5), j))  # k−1, k, k−2, k+1…
+    for j in near:
         guess = np.float64(h) - o[j]
         for step in _ULP_STEPS:
             cand = guess
