@@ -157,7 +157,8 @@ class Transport:
         Raises
         ------
         DeviceError
-            The port does not exist, is busy, or the URL is not understood.
+            The port does not exist, is busy, refuses the connection or its settings (a serial
+            server), or the URL is not understood; the message names the URL and the cause.
         """
         if self.is_open:
             return self

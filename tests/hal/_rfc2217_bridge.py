@@ -178,6 +178,11 @@ class Rfc2217Bridge:
                     return  # the client went away; the serving loop sees it too
                 self.sent += len(data)
 
+    @property
+    def line_changes(self) -> list[tuple[str, bool]]:
+        """DTR/RTS settings the clients asked for (``("dtr", True)`` …), in order."""
+        return list(self._port.lines) if self._port is not None else []
+
     def drop_client(self) -> None:
         """Cut the current client's connection (a serial server restarted, a cable pulled)."""
         conn = self._conn

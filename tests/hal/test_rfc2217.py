@@ -84,7 +84,7 @@ def test_a_driver_session_through_the_serial_server(served) -> None:
         time.sleep(0.25)
         assert drv.pulse_log().total == n  # the device stopped the train
     assert bridge.clients == 1 and bridge.received > 0 and bridge.sent > 0
-    assert ("dtr", True) in bridge._port.lines  # the client's line settings reached the server
+    assert ("dtr", True) in bridge.line_changes  # the client's line settings reached the server
 
 
 def test_a_config_sink_on_an_rfc2217_url_opens_as_the_session_opens_it(served, tmp_path) -> None:
@@ -102,7 +102,11 @@ def test_a_config_sink_on_an_rfc2217_url_opens_as_the_session_opens_it(served, t
         try:
             assert started is None  # a URL: no emulator started
             assert device.status().state is DeviceState.ARMED
-            assert device.stim(StimCommand(0, 20, 100, frequency_hz=100, pulse_count=1)).acked
+            sent = device.stim(StimCommand(0, 20, 100, frequency_hz=100, pulse_count=1))
+            device.flush(5.0)  # a session's driver may take its ACKs off the caller's thread
+            final = list(device.take_replies()) if sent.status == "PENDING" else [sent]
+            assert [s.status for s in final] == ["OK"] and final[0].seq == sent.seq
+            wait_for(lambda: device.pulse_log().total == 1)  # the device delivered it
         finally:
             device.close()
     finally:
