@@ -81,7 +81,7 @@ class StimGuard:
         self.limits = limits
         self._start = float(start_time)
         self._ramp: dict[int, tuple[float, float]] = {}
-        self._ledger = PulseLedger()
+        self._ledger = PulseLedger(channels=len(limits.channels.keys))
 
     def ramp_reference(self, channel: int) -> tuple[float, float]:
         """``(peak amplitude µA, time s)`` a new command on ``channel`` ramps from."""
