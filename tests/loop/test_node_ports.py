@@ -4,6 +4,7 @@ one process; stage selections that cannot run alone are refused with the reason.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -30,11 +31,15 @@ BIG = 5 * (1 << 24) + 12345  # sample indices that float32 alone could not carry
 CH = ("a", "b", "c")
 
 
-def _send_and_read(name: str, meta: PortMeta, steps, *, failed: bool = False) -> list[tuple]:
+def _send_and_read(
+    name: str, meta: PortMeta, steps, *, failed: bool = False, max_samples: int = 600
+) -> list[tuple]:
     """Send ``(value, first, stop, t_last)`` steps, then END (ABORT); what the inlet reads,
     as ``(message fields, a copy of the value)``."""
     outlet = PortOutlet(name, meta)
-    inlet = PortInlet(name, port=meta.port, node=meta.node, resolve_timeout=10.0, max_samples=600)
+    inlet = PortInlet(
+        name, port=meta.port, node=meta.node, resolve_timeout=10.0, max_samples=max_samples
+    )
     inlet.open()
     assert outlet.wait_for_consumers(10.0)
     tick = Tick(rate=FS, stream="raw")
@@ -101,6 +106,19 @@ def test_samples_and_events_keep_every_value_and_index(unique_name) -> None:
     (s1, c1), (s2, c2) = (v for _, v in got)
     assert np.array_equal(s1, sp) and c1 == BIG + 50
     assert s2.shape == (0,) and c2 == BIG + 80
+
+
+def test_a_backlog_of_samples_longer_than_the_inlet_buffer_comes_back_whole(unique_name) -> None:
+    # 14 500 rows queued before the first read: the inlet (4 096 rows at first) compacts and
+    # grows while it reads, and the 6 000-row message is longer than its whole buffer
+    sizes = [1, 29, 30, 1500, 6000, 7, 3000, 2048, 1885]
+    x = np.random.default_rng(3).normal(0, 50, (sum(sizes), 3)).astype(np.float32)
+    bounds = list(itertools.pairwise((BIG + np.cumsum([0, *sizes])).tolist()))
+    steps = [(x[a - BIG : b - BIG], a, b, 5.0 + i * 1e-3) for i, (a, b) in enumerate(bounds)]
+    meta = PortMeta(Port.SAMPLES, "hp", "raw", FS, CH)
+    got = _send_and_read(unique_name, meta, steps, max_samples=6000)
+    assert [(m.first_index, m.stop_index) for m, _ in got] == bounds
+    np.testing.assert_array_equal(np.concatenate([v for _, v in got]), x)
 
 
 def test_counts_are_sent_per_bin_and_the_gaps_between_become_idle_steps(unique_name) -> None:

@@ -33,6 +33,8 @@ from neurolink.streams.lsl_inlet import OPEN_TIMEOUT, ClockCorrection, LSLInlet
 __all__ = ["Message", "PortInlet"]
 
 _H = len(HEADER)
+#: Rows taken per non-blocking pull: one fixed size (pylsl makes a ctypes array type per size).
+_DRAIN = 1024
 
 
 @dataclass(slots=True)
@@ -243,41 +245,65 @@ class PortInlet(LSLInlet):
         n = rest + 1 if rest >= 0 else 1
         return n if self._tail - self._head >= n else 0
 
+    def _missing(self) -> int:
+        """Rows the next message still lacks: 1 (its first row) when none of it is buffered."""
+        if self._head == self._tail:
+            return 1
+        rest = int(self._buf[self._head, 3])
+        return max((rest + 1 if rest >= 0 else 1) - (self._tail - self._head), 0)
+
     def _pull(self, timeout: float) -> None:
+        """Take what is queued; while the next message is incomplete, wait inside liblsl (at
+        most ``timeout`` s, never past the stall deadline) for exactly the rows it lacks.
+
+        The first row says how many follow, so a message costs one wake-up here once it has
+        started to arrive, however liblsl hands its rows over (a wait for one row and then a
+        drain would wake this process several times per message)."""
         inlet = self._require_inlet()
-        buf = self._make_room()
-        _, got = inlet.pull_chunk(timeout=0.0, max_samples=buf.shape[0], dest_obj=buf)
+        got = self._take(inlet, 0.0, _DRAIN)
+        limit = self.stall_timeout if self.n_messages else self.start_timeout
+        t_end = min(now() + timeout, self._last_arrival + limit)
+        while need := self._missing():
+            wait = t_end - now()
+            if wait <= 0:
+                break
+            n = self._take(inlet, wait, need)
+            if not n:
+                break
+            got += n
+        t = now()
         if not got:
-            limit = self.stall_timeout if self.n_messages else self.start_timeout
-            wait = min(timeout, self._last_arrival + limit - now())
-            if wait > 0:
-                _, got = inlet.pull_chunk(timeout=wait, max_samples=1, dest_obj=buf)
-            if not got:
-                if now() - self._last_arrival >= limit:
-                    raise StreamStalledError(
-                        f"port stream {self.name!r} delivered nothing for {limit:g} s"
-                    )
-                return
-            _, more = inlet.pull_chunk(timeout=0.0, max_samples=buf.shape[0] - 1, dest_obj=buf[1:])
-            got = [*got, *more]
-        t = self._last_arrival = now()
-        k, m = self._tail, len(got)
-        self._ts[k : k + m] = got
-        self._tr[k : k + m] = t
-        self._tail = k + m
+            if t - self._last_arrival >= limit:
+                raise StreamStalledError(
+                    f"port stream {self.name!r} delivered nothing for {limit:g} s"
+                )
+            return
         self._maybe_correct_clock(inlet, t)
 
-    def _make_room(self) -> np.ndarray:
-        """The free rows after the buffered ones (compacting or growing the buffer)."""
-        cap = self._buf.shape[0]
-        if self._tail == cap:
+    def _take(self, inlet: pylsl.StreamInlet, timeout: float, n: int) -> int:
+        """Pull up to ``n`` rows (all ``n``, or what came within ``timeout`` s) behind the
+        buffered ones; returns how many came."""
+        buf = self._make_room(n)
+        _, got = inlet.pull_chunk(timeout=timeout, max_samples=n, dest_obj=buf)
+        m = len(got)
+        if m:
+            k = self._tail
+            self._ts[k : k + m] = got
+            self._tr[k : k + m] = self._last_arrival = now()
+            self._tail = k + m
+        return m
+
+    def _make_room(self, n: int) -> np.ndarray:
+        """At least ``n`` free rows after the buffered ones (compacting or growing the
+        buffer)."""
+        if self._buf.shape[0] - self._tail < n:
             h, t = self._head, self._tail
-            if h == 0:  # one message fills the buffer: grow it
-                self._buf = np.concatenate([self._buf, np.zeros_like(self._buf)])
-                self._ts = np.concatenate([self._ts, np.zeros_like(self._ts)])
-                self._tr = np.concatenate([self._tr, np.zeros_like(self._tr)])
-            else:
+            if h:
                 for a in (self._buf, self._ts, self._tr):
                     a[: t - h] = a[h:t]
                 self._head, self._tail = 0, t - h
+            while self._buf.shape[0] - self._tail < n:  # one message fills the buffer: grow it
+                self._buf = np.concatenate([self._buf, np.zeros_like(self._buf)])
+                self._ts = np.concatenate([self._ts, np.zeros_like(self._ts)])
+                self._tr = np.concatenate([self._tr, np.zeros_like(self._tr)])
         return self._buf[self._tail :]
