@@ -14,7 +14,7 @@ from neurolink.hal.safety import NoHostSafety, SafetyLayer
 from neurolink.loop.core.build import warm_up
 from neurolink.loop.core.engine import Engine
 from neurolink.loop.core.faults import StopReason
-from neurolink.loop.core.latency import STAGES, LatencyBook
+from neurolink.loop.core.latency import ACQUIRE_PARTS, STAGES, LatencyBook
 from neurolink.loop.core.record import LoopRecorder
 from neurolink.loop.core.settings import EngineSettings
 from neurolink.loop.core.sinks import DeviceSink, open_device
@@ -60,11 +60,12 @@ def test_every_command_reaches_the_device_with_its_latency_recorded(
     assert cmds.shape[0] == n == summary["latency"]["commands"]["n"]
     total = cmds[:, 2]
     np.testing.assert_allclose(total, cmds[:, 1] - cmds[:, 0])  # t_wire − t_sample
-    np.testing.assert_allclose(cmds[:, 3:].sum(axis=1), total, rtol=1e-9, atol=1e-12)
+    n_st = len(STAGES) - len(ACQUIRE_PARTS)  # the stages; the acquire parts sum to acquire
+    np.testing.assert_allclose(cmds[:, 3 : 3 + n_st].sum(axis=1), total, rtol=1e-9, atol=1e-12)
     assert np.all(total > 0)
     blocks = eng.book.blocks.data
     assert blocks.shape[0] == 1500 == summary["source"]["blocks"]
-    np.testing.assert_allclose(blocks[:, 2:].sum(axis=1), blocks[:, 1], atol=1e-12)
+    np.testing.assert_allclose(blocks[:, 2 : 2 + n_st].sum(axis=1), blocks[:, 1], atol=1e-12)
     s = read_session(tmp_path / "s.xdf")
     assert len(s["commands"].timestamps) == len(s["acks"].timestamps) == n
     assert s["latencies"].data.shape == (n, 1 + len(STAGES))

@@ -3,7 +3,8 @@
 Per block, the :class:`~neurolink.loop.core.driver.GraphDriver` checks the data (invalid
 values, gaps), splits it into chunks of at most ``max_chunk`` samples (the size every node
 preallocated for) and steps the graph on each; after each chunk the engine sends each mapper's
-commands to its sinks, account latency (:mod:`neurolink.loop.core.latency`), record, run the hooks
+commands to its sinks, account latency (:mod:`neurolink.loop.core.latency`; the acquire stage
+split at the moment the engine asked the source for the block), record, run the hooks
 (the task), and check the deadline. Nothing on this path allocates memory in proportion to the
 data; ``tests/loop/test_engine_alloc.py`` measures it.
 
@@ -24,6 +25,13 @@ events, markers) and counted in the summary. Any numba kernel compiled while the
 listed in the summary (:class:`~neurolink.loop.warm.watch.KernelWatch`): there should be
 none.
 
+ACKs. A sink whose driver collects ACKs off this thread (``ack="async"``,
+:mod:`neurolink.loop.core.sinks`) returns a command as soon as it is written; its latency row
+is booked then (``t_wire`` is the write), and the command is written to the recording with its
+reply when the engine takes the replies: after every block, when the e-stop is found tripped,
+and at shutdown after the devices were put to rest. A reply ``DEVICE_LOST`` ends the run with a
+``device_lost`` fault, as a loss found by a send does.
+
 Catch-up. After a pause the engine knows about (start-up, a decoder fit between blocks) the
 blocks queued meanwhile are processed as fast as possible with the mappers' commands held
 back and the deadline not checked, until the data are fresh again (:meth:`Engine.pause`).
@@ -34,6 +42,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TextIO
@@ -53,7 +62,7 @@ from neurolink.loop.core.ports import Stage
 from neurolink.loop.core.realtime import Realtime
 from neurolink.loop.core.record import LoopRecorder
 from neurolink.loop.core.settings import EngineSettings
-from neurolink.loop.core.sinks import DeviceSink, stop_order
+from neurolink.loop.core.sinks import PENDING, DeviceSink, stop_order
 from neurolink.loop.core.status import StatusLine, build_summary
 from neurolink.loop.core.tick import Tick
 from neurolink.loop.nodes.decode import DecodeNode
@@ -137,11 +146,17 @@ class Engine:
         self.phase = self._hook_phase() or CLOSED_LOOP
         self.kernels = KernelWatch()
         self._fault_polls = [(k.name, k.new_faults) for k in self.sinks if hasattr(k, "new_faults")]
+        #: Sinks whose replies come later: (sink, its commands written and not yet recorded:
+        #: (seq, latency row, the mapper's command))
+        self._awaiting: dict[str, deque[tuple[int | None, Any, Any]]] = {
+            k.name: deque() for k in self.sinks if getattr(k, "posted", False)
+        }
+        self._reply_polls = [k for k in self.sinks if k.name in self._awaiting]
         self.stop_reason: StopReason | None = None
         self.n_commands = self.n_held = self.n_catchup = 0
         self.t_start = self.t_end = 0.0
         self._catchup = True
-        self._t_read = 0.0
+        self._t_read = self._t_call = 0.0
         self._stop_request: str | None = None
         self._signal: str | None = None
         self.result: dict[str, Any] = {}
@@ -269,6 +284,11 @@ class Engine:
             if limit is not None and self.n_samples >= limit:
                 return StopReason.DURATION
             if self.estop.tripped:
+                try:  # a device lost while a command awaited its reply tripped it
+                    self._take_replies()
+                except DeviceLost as exc:
+                    self._fault(FaultKind.DEVICE_LOST, str(exc))
+                    return StopReason.FAULT
                 info = self.estop.trip_info
                 self._fault(
                     FaultKind.ESTOP,
@@ -277,6 +297,7 @@ class Engine:
                     trip=False,
                 )
                 return StopReason.FAULT
+            self._t_call = self.clock()  # the acquire stage's split (LatencyBook.split_acquire)
             try:
                 block = driver.pull(self.source)
             except StreamStalledError as exc:
@@ -309,7 +330,27 @@ class Engine:
         for name, poll in self._fault_polls:
             for fault in poll():
                 self._device_fault(name, fault)
+        if self._reply_polls:
+            self._take_replies()
         self.status.maybe_print(self)
+
+    def _take_replies(self, *, raise_lost: bool = True) -> None:
+        """Record the commands of async sinks whose replies came (each with its reply and
+        latency row); raise ``DeviceLost`` when one got none (``raise_lost``)."""
+        rec, lost = self.recorder, None
+        for sink in self._reply_polls:
+            awaiting = self._awaiting[sink.name]
+            for final in sink.replies():
+                while awaiting and awaiting[0][0] != final.seq:  # never expected: in order
+                    awaiting.popleft()
+                if awaiting:
+                    _, row, cmd = awaiting.popleft()
+                    if rec is not None:
+                        rec.sent(sink.name, final, row, cmd)
+                if final.status == "DEVICE_LOST":
+                    lost = sink
+        if lost is not None and raise_lost:
+            raise DeviceLost(lost.lost_message())
 
     def _device_fault(self, sink: str, fault: Any) -> None:
         """Record a FAULT report a device sent (those that latch have tripped the e-stop)."""
@@ -329,6 +370,7 @@ class Engine:
         latency, deadline."""
         book, clock, t_read = self.book, self.clock, self._t_read
         t_last, stage = tick.t_last, book.stage
+        book.split_acquire(t_last, self._t_call)
         if self._catchup and self._fresh(t_read, t_last):
             self._catchup = False
             self.marker("caught up")
@@ -351,7 +393,9 @@ class Engine:
                     continue
                 self.n_commands += 1
                 row = book.add_command(t_last, sent.t_wire, t_mapped)
-                if self.recorder is not None:
+                if sent.status == PENDING:  # recorded with its reply (_take_replies)
+                    self._awaiting[sink.name].append((sent.seq, row, cmd))
+                elif self.recorder is not None:
                     self.recorder.sent(sink.name, sent, row, cmd)
         t_done = clock()
         # wire = everything after the SNN stage: mapping, writing, recording, bookkeeping
@@ -423,6 +467,7 @@ class Engine:
             self._trip(f"shutdown ({why})", source="shutdown")
         for sink in stop_order(self.sinks):
             sink.rest()
+        self._take_replies(raise_lost=False)  # rest waited for every command in flight
         for name, poll in self._fault_polls:  # reports that came after the last block
             for fault in poll():
                 self._device_fault(name, fault)

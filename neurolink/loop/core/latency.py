@@ -12,6 +12,17 @@ Two tables, one row each:
   sample that contributed), with the stages of the block that caused it; its wire stage ends at
   ``t_wire``.
 
+The acquire stage is told apart in two parts, columns of both tables after the stages
+(:data:`ACQUIRE_PARTS`; they add up to ``acquire``, they are not further stages):
+
+- ``acquire_wait`` — how long the newest sample had been stamped when the engine asked the
+  source for the block (``t_call − t_sample``, within ``0 … acquire``): the data waited for an
+  engine that was busy with the block before (a sample still in transit at ``t_call`` counts
+  as waiting for that part);
+- ``acquire_age`` — the rest, ``t_read − max(t_call, t_sample)``: the data's age accrued in the
+  pull itself, transport and read, as ``benchmarks/lsl_data_age.py`` measures it with a reader
+  that always waits.
+
 Tables are sized for the expected run and double when full (amortised; the engine sizes them so
 that they do not grow during a run).
 """
@@ -26,6 +37,10 @@ import numpy as np
 from neurolink.loop.core.ports import Stage
 
 __all__ = [
+    "ACQUIRE_AGE",
+    "ACQUIRE_PARTS",
+    "ACQUIRE_WAIT",
+    "STAGES",
     "DeadlinePolicy",
     "GrowableTable",
     "LatencyBook",
@@ -35,7 +50,12 @@ __all__ = [
     "summarize",
 ]
 
-STAGES = tuple(s.label for s in Stage)
+#: The acquire stage's two parts (module docstring); their sum is ``acquire``.
+ACQUIRE_PARTS = ("acquire_age", "acquire_wait")
+#: Every stage column of the latency tables: the :class:`Stage` labels, then the acquire parts.
+STAGES = (*(s.label for s in Stage), *ACQUIRE_PARTS)
+#: Index of each acquire part in :attr:`LatencyBook.stage`.
+ACQUIRE_AGE, ACQUIRE_WAIT = len(Stage), len(Stage) + 1
 
 
 class GrowableTable:
@@ -203,7 +223,8 @@ class LatencyBook:
     def __init__(self, capacity_blocks: int = 65536, capacity_commands: int = 8192) -> None:
         self.blocks = GrowableTable(self.BLOCK_COLUMNS, capacity_blocks)
         self.commands = GrowableTable(self.COMMAND_COLUMNS, capacity_commands)
-        self.stage = np.zeros(len(STAGES), np.float64)  # this block's stage durations (s)
+        # this chunk's stage durations (s): indexed by Stage, then ACQUIRE_AGE, ACQUIRE_WAIT
+        self.stage = np.zeros(len(STAGES), np.float64)
         #: (phase, first block row, first command row) of each phase begun, in order
         self.phase_starts: list[tuple[str, int, int]] = []
 
@@ -222,6 +243,16 @@ class LatencyBook:
             if start[0] == phase
         ]
         return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+    def split_acquire(self, t_sample: float, t_call: float) -> None:
+        """Split this chunk's acquire stage at ``t_call``, when the engine asked the source
+        for the block (s, host clock): :data:`ACQUIRE_WAIT` = ``t_call − t_sample`` clipped to
+        ``0 … acquire``, :data:`ACQUIRE_AGE` = the rest."""
+        stage = self.stage
+        acquire = stage[Stage.ACQUIRE]
+        wait = min(max(t_call - t_sample, 0.0), max(acquire, 0.0))
+        stage[ACQUIRE_WAIT] = wait
+        stage[ACQUIRE_AGE] = acquire - wait
 
     def add_block(self, t_sample: float, t_done: float) -> float:
         """Record the block just processed (stages from :attr:`stage`); its total (s)."""

@@ -9,11 +9,22 @@ Sending never hides a failure: a command the host safety layer refuses, or the d
 is counted (and in the audit log); a command blocked because the e-stop is latched is counted
 as blocked; a lost device raises :class:`~neurolink.hal.errors.DeviceLost` to the engine,
 which goes to the safe state.
+
+ACKs off the engine thread. :func:`open_device` opens the drivers that offer it (stimulator,
+prosthesis) with ``ack="async"`` unless told otherwise: :meth:`DeviceSink.send` returns once
+the command is written (``Sent.status == "PENDING"``), and :meth:`DeviceSink.replies` gives the
+final records as the driver's collector recorded them — the engine takes them after every block
+and at shutdown, counts them here (acked, nacked and its reason, ``DEVICE_LOST``), and writes
+each command with its reply to the recording then. A NACK is therefore counted one block later
+than in sync mode, and the mapper that made the command is not rolled back (it was written);
+a device lost while a command waited for its reply trips the e-stop from the collector at once,
+and the engine ends the run with a ``device_lost`` fault when it takes that reply.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +46,11 @@ _log = logging.getLogger(__name__)
 
 #: The URL that means "start the device's emulator and connect to it".
 EMULATE = "emulate"
+
+#: Status of a command written by an async driver whose reply is not in yet.
+PENDING = "PENDING"
+#: Statuses of a posted command's final record that are neither an ACK nor a NACK.
+_NO_REPLY = ("DEVICE_LOST", "NO_REPLY")
 
 #: Order in which devices are put to rest at shutdown: stimulation first (DESIGN §5).
 _STOP_PRIORITY = {"stimulator": 0, "prosthesis": 1, "neuroboard": 2, "lsl": 3, "null": 4}
@@ -107,6 +123,9 @@ class DeviceSink:
         self.stats = SinkStats()
         self.last_error: str = ""
         self._n_faults = 0  # device FAULT reports already taken by new_faults
+        #: True when the device's ACKs are collected off the engine thread (``ack="async"``)
+        self.posted = getattr(device, "ack", "sync") == "async" and hasattr(device, "take_replies")
+        self._done: list[Sent] = []  # replies taken from the driver, not yet given out
 
     def send(self, cmd: Command) -> Sent | None:
         """Send one command; the :class:`Sent` record, or None when it was not written.
@@ -117,6 +136,10 @@ class DeviceSink:
             The device stopped answering (the e-stop has been tripped by the driver).
         """
         st = self.stats
+        if self.posted:  # claim the replies in: the driver raises none of them at this send
+            got = self.device.take_replies()  # type: ignore[attr-defined]
+            if got:
+                self._done.extend(got)
         try:
             sent = self.device.send(cmd)
         except EStopError:
@@ -137,6 +160,35 @@ class DeviceSink:
             self.device.drain_sent()  # the engine keeps what it needs; do not grow forever
         return sent
 
+    def replies(self) -> Sequence[Sent]:
+        """Async drivers: the final :class:`Sent` of every command whose reply came since the
+        last call, oldest first, counted in :attr:`stats` (acked; nacked and its status; a
+        command that got no reply under its status, ``DEVICE_LOST``). Empty otherwise, and
+        cheap when there are none."""
+        if not self.posted:
+            return ()
+        got = self.device.take_replies()  # type: ignore[attr-defined]
+        if got:
+            self._done.extend(got)
+        if not self._done:
+            return ()
+        out, self._done = self._done, []
+        st = self.stats
+        for r in out:
+            if r.acked:
+                st.acked += 1
+                continue
+            if r.status not in _NO_REPLY:
+                st.nacked += 1
+            self._count(r.status, f"{self.kind} seq {r.seq}: {r.status} (reply collected)")
+        return out
+
+    def lost_message(self) -> str:
+        """Why the device was declared lost (its link's error), for the engine's fault."""
+        link = getattr(self.device, "link", None)
+        lost = getattr(link, "lost", None)
+        return str(lost) if lost is not None else f"sink {self.name}: device lost"
+
     def _count(self, key: str, message: str) -> None:
         self.stats.reasons[key] = self.stats.reasons.get(key, 0) + 1
         self.last_error = message
@@ -147,7 +199,14 @@ class DeviceSink:
         return self.device.lifecycle is Lifecycle.LOST
 
     def rest(self) -> None:
-        """Put the device at rest for a normal end: disarm (it stops every output)."""
+        """Put the device at rest for a normal end: wait for the reply of a command in flight
+        (async; its error stays with the reply, for :meth:`replies`), disarm (it stops every
+        output)."""
+        if self.posted:
+            try:
+                self.device.flush()  # type: ignore[attr-defined]
+            except (DeviceError, SafetyError) as e:  # the reply says it; replies() counts it
+                _log.info("sink %s: last command: %s", self.name, e)
         if self.device.lifecycle is Lifecycle.ARMED:
             try:
                 self.device.disarm()
@@ -217,6 +276,7 @@ def open_device(
     profile: str | None = None,
     stream: str | None = None,
     options: dict[str, Any] | None = None,
+    ack: str | None = "async",
 ) -> tuple[Device, Emulator | None]:
     """Make, open, identify and arm a device (starting its emulator for ``url = "emulate"``).
 
@@ -237,6 +297,9 @@ def open_device(
         Output stream name (``kind = "lsl"``).
     options : dict, optional
         More keyword arguments for the driver (e.g. ``limits`` that lower the device's).
+    ack : {"async", "sync"} or None
+        ACK mode for a driver that offers async (``ACK_MODES``), unless ``options`` names one;
+        None: the driver's default (sync).
 
     Returns
     -------
@@ -248,12 +311,15 @@ def open_device(
         Unknown kind, an emulator that does not start, a device that does not answer.
     """
     entry = device_entry(kind)
+    options = dict(options or {})
+    if ack is not None and "async" in getattr(entry.cls, "ACK_MODES", ()):
+        options.setdefault("ack", ack)
     emulator: Emulator | None = None
     if url == EMULATE and entry.emulator is not None:
         emulator = Emulator(kind, profile=profile).start()
         url = emulator.port
     device: Any = entry.cls.for_session(  # type: ignore[attr-defined]
-        url, estop=estop, audit=audit, stream=stream, **dict(options or {})
+        url, estop=estop, audit=audit, stream=stream, **options
     )
     try:
         device.open()
