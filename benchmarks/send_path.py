@@ -6,7 +6,9 @@ The emulated prosthesis (``prosthesis_cursor``, the demo's sink) runs as its own
 pty; the host side is the real driver with its safety layer and an audit log *on disk* (the
 session's), fed through :class:`~neurolink.loop.core.sinks.DeviceSink` exactly as the engine
 feeds it, one velocity command per ``--period-ms`` (the demo's 1 ms blocks). The same again on
-the emulated stimulator (one single-pulse train per period on a macroelectrode channel).
+the emulated stimulator (one single-pulse train per period on a macroelectrode channel: the
+whole stimulator send path, command built → safety layer with its pulse ledger → audit → pty
+write).
 
 Prints, per command, median / p99 / max in µs:
 
@@ -138,8 +140,11 @@ def main(argv: list[str] | None = None) -> int:
                         12, 100, 200, frequency_hz=100, origin=Origin("bench", k, now())
                     )
 
-                print("stimulator (one-pulse STIM → ACK), per command (µs):")
-                _drive(sink, pulse, n, max(period, 2e-3))
+                print(
+                    f"stimulator (one-pulse STIM → ACK, one per {args.period_ms:g} ms: the "
+                    "safety layer's pulse ledger counts every recent train), per command (µs):"
+                )
+                _drive(sink, pulse, n, period)
         audit.close()
         print(f"audit records written: {len(AuditLog.read(audit.path))}")  # type: ignore[arg-type]
     return 0
