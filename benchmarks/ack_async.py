@@ -1,0 +1,102 @@
+"""The prosthesis command path, call → return, with the ACK awaited (sync) or collected off the
+caller's thread (async).
+
+    OPENBLAS_NUM_THREADS=1 python benchmarks/ack_async.py [--n 3000] [--period-ms 1]
+
+The emulated prosthesis (``prosthesis_cursor``, the demo's sink) runs as its own process on a
+pty, a fresh one per mode; the host side is the real driver (``ack="sync"`` or ``"async"``)
+with its safety layer, fed through :class:`~neurolink.loop.core.sinks.DeviceSink` as the
+engine feeds it: one velocity command per ``--period-ms``. Per mode, per command, median / p99
+/ max in µs:
+
+* ``call``: how long the caller (the engine thread) was held by ``send``;
+* ``to wire``: from the call to the write (``Sent.t_wire``);
+* ``ack``: from the write to the ACK (the device's round trip; off the caller's thread in
+  async mode);
+
+and, in async mode, how many calls found the previous command still waiting for its ACK (those
+wait for it: one command in flight).
+
+Prints figures only; nothing is asserted (DESIGN §8).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+
+import numpy as np
+
+from neurolink.clock import now
+from neurolink.hal.commands import Origin, ProsthesisCommand
+from neurolink.hal.drivers import ProsthesisDriver
+from neurolink.hal.emulate import Emulator
+from neurolink.loop.core.sinks import DeviceSink
+
+
+def _row(name: str, v: np.ndarray) -> str:
+    v = v[np.isfinite(v)] * 1e6
+    if not v.size:
+        return f"  {name:<8} (none)"
+    p50, p99 = np.percentile(v, (50, 99))
+    return f"  {name:<8} n={v.size:<6d} median {p50:8.1f}  p99 {p99:8.1f}  max {v.max():9.1f}"
+
+
+def run(mode: str, n: int, period: float) -> None:
+    """Drive ``n`` velocity commands through a sink in ``mode`` and print the figures."""
+    with Emulator("prosthesis", profile="prosthesis_cursor") as emu:
+        with ProsthesisDriver(emu.port, ack=mode) as drv:
+            drv.arm()
+            drv.wait_state()
+            sink = DeviceSink("arm", "prosthesis", drv, "mapper")
+            call, to_wire = np.full(n, np.nan), np.full(n, np.nan)
+            busy, done = 0, []
+            t_next = now()
+            for k in range(n):
+                while now() < t_next:  # pace like the engine's blocks (sleep is too coarse)
+                    time.sleep(0)
+                t_next += period
+                v = 0.001 if k % 2 else -0.001  # ±1 mm/s: within 4 units/s² at 1 ms
+                cmd = ProsthesisCommand((v, 0.0), origin=Origin("bench", k, now()))
+                busy += drv._posted.in_flight is not None
+                t0 = now()
+                sent = sink.send(cmd)
+                call[k] = now() - t0
+                if sent is not None:
+                    to_wire[k] = sent.t_wire - t0
+                    if sent.t_reply is not None:  # sync: the reply came with it
+                        done.append(sent)
+                done.extend(sink.replies())  # async: as the engine takes them, per block
+            sink.rest()
+            done.extend(sink.replies())
+            ack = np.array([s.t_reply - s.t_wire for s in done if s.t_reply is not None])
+            st = sink.stats
+    print(f"{mode}: {st.sent} sent, {st.acked} acked, {st.refused} refused, {st.nacked} nacked")
+    print(_row("call", call))
+    print(_row("to wire", to_wire))
+    print(_row("ack", ack))
+    if mode == "async":
+        print(f"  calls that found the previous ACK not yet in: {busy} of {n}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run both modes and print the figures; returns 0."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--n", type=int, default=3000, help="commands per mode (default 3000)")
+    p.add_argument("--period-ms", type=float, default=1.0, help="ms between commands")
+    args = p.parse_args(argv)
+    print(
+        f"prosthesis command path, call → return (µs): {args.n} velocity commands per mode, "
+        f"one per {args.period_ms:g} ms; {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}, "
+        f"{platform.processor() or platform.machine()}, Python {sys.version.split()[0]}"
+    )
+    for mode in ("sync", "async"):
+        run(mode, args.n, args.period_ms * 1e-3)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
