@@ -13,8 +13,9 @@ emulated prosthesis on a pty, closed-loop on the center-out task. ``--gc-off``, 
 
 Prints, per command (``t_wire − t_sample``, DESIGN §2) and per block (newest sample → block
 done): median, p99, max, misses of the 5 ms deadline and counts above 1 and 3 ms, the
-per-stage breakdown (acquire, filter+detect, bin+decode, SNN, wire), and samples lost. Prints
-figures only; nothing is asserted (DESIGN §8).
+per-stage breakdown (acquire, filter+detect, bin+decode, SNN, wire; the acquire stage's two
+parts ``acquire_age`` and ``acquire_wait``), the wire stage's median per command with each
+sink's ACK mode, and samples lost. Prints figures only; nothing is asserted (DESIGN §8).
 """
 
 from __future__ import annotations
@@ -125,6 +126,11 @@ def main(argv: list[str] | None = None) -> int:
     print("per-stage breakdown, per command (ms):")
     for s in STAGES:
         print(_row(s, cmds.column(s)))
+    acks = {k.name: getattr(k.device, "ack", "-") for k in eng.sinks}
+    print(
+        f"wire stage, per command: median {np.median(cmds.column('wire')) * 1e3:.3f} ms "
+        f"(sink ACKs: {acks})"
+    )
     task = summary.get("task", {})
     print(
         f"commands: {summary['commands']['sent']} sent; task {task.get('successes')}/"
