@@ -119,7 +119,7 @@ def node(a: argparse.Namespace) -> None:
     if a.profile:
         import cProfile
 
-        with cProfile.Profile() as prof:
+        with cProfile.Profile(time.thread_time) as prof:  # CPU of this thread, no waits
             summary = proc.run()
         prof.dump_stats(a.profile)
     else:

@@ -201,7 +201,7 @@ def run_hop(a: argparse.Namespace, folder: Path) -> dict:
         "push_call": _stats(p["t_done"] - p["t_push"]),
         "late": _stats(p["t_push"] - p["nominal"]),
         "origin_mismatch_ms": float(np.max(np.abs(r[:n, 2] - t[:n, 0]))) * 1e3 if n else 0.0,
-        "messages": (len(t), len(r)),
+        "messages": (len(t), len(r), int(k[-1] - k[0] + 1)),
         "samples": summary["samples"],
         "stop": f"{summary['stop_reason']} ({summary['why']})",
         "cpu": (float(p["cpu"]), summary["cpu_s"] / summary["seconds_of_data"], cpu / a.seconds),
@@ -265,9 +265,10 @@ def main(argv: list[str] | None = None) -> int:
             print(_row("end to end: stamp -> reader", h["end_to_end"]))
             print(_row("(publisher: push call)", h["push_call"]))
             print(_row("(publisher: push after stamp)", h["late"]))
-            n_node, n_reader = h["messages"]
+            n_node, n_reader, n_chunks = h["messages"]
             print(
-                f"  samples {h['samples']}, messages node {n_node} / reader {n_reader}; lost "
+                f"  samples {h['samples']} in {n_chunks} published chunks, messages node "
+                f"{n_node} / reader {n_reader}; lost "
                 f"hop 2 {h['lost2']} ({h['holes']} holes); origin stamps agree within "
                 f"{h['origin_mismatch_ms']:.3f} ms; CPU s per s of data: publisher "
                 f"{h['cpu'][0]:.2f}, node {h['cpu'][1]:.2f}, reader {h['cpu'][2]:.2f}"
