@@ -2,6 +2,7 @@
 
     python benchmarks/loop_latency.py [--seconds 60] [--neuroboard] [--record] [--json PATH]
         [--decoder-on host|fixed] [--gc-off] [--cpu N] [--fifo PRIORITY] [--lock-memory]
+        [--ack async|sync]
 
 Runs the demo's loop (``neurolink demo``): the simulated subject streams a 96-channel Utah
 array at 30 kHz on LSL in 1 ms chunks from its own process; the engine filters, re-references,
@@ -63,7 +64,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lock-memory", action="store_true", help="mlockall the process")
     p.add_argument("--record", action="store_true", help="also record (raw included)")
     p.add_argument("--json", metavar="PATH", help="write the engine's summary as JSON")
+    p.add_argument(
+        "--ack", default="async", choices=("async", "sync"), help="sinks' ACK mode (async)"
+    )
     args = p.parse_args(argv)
+    if args.ack != "async":  # the session opens its sinks with open_device's default, async
+        import functools
+
+        from neurolink.loop.core import sinks
+        from neurolink.loop.session import run as session_run
+
+        session_run.open_device = functools.partial(sinks.open_device, ack=args.ack)  # type: ignore[attr-defined]
     cal = args.calibration if args.calibration is not None else min(15.0, args.seconds / 3)
     cfg = demo_config(
         duration=args.seconds,
