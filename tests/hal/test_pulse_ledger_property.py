@@ -93,10 +93,10 @@ def sessions(draw, dyadic: bool):
         if draw(st.integers(0, 4)) == 0:
             events.append(("stop", draw(st.sampled_from([0, 1, None])), t))
         else:
-            r = Ref(draw(st.integers(0, 1)), t, draw(rates(dyadic)), draw(st.integers(1, 25)))
+            r = Ref(draw(st.integers(0, 1)), t, draw(rates(dyadic)), draw(st.integers(1, 60)))
             events.append(("add", r, draw(st.booleans()) and draw(st.booleans())))
     t += draw(times(dyadic))
-    new = Ref(draw(st.integers(0, 1)), t, draw(rates(dyadic)), draw(st.integers(1, 25)))
+    new = Ref(draw(st.integers(0, 1)), t, draw(rates(dyadic)), draw(st.integers(1, 60)))
     return events, new
 
 

@@ -334,6 +334,109 @@ def _remove(tag, bk, tmx, ptime, pnext, pid, pfree, s, t, ident, floor_b, nb):  
     return True
 
 
+@njit(cache=True, nogil=True)
+def _link(bk, ptime, pnext, pid, pfree, s, t, ident, nb):  # pragma: no cover - njit
+    """Put onset t in its bucket's list (no tree update); False when the pool is full."""
+    node = pfree[s]
+    if node < 0:
+        return False
+    pfree[s] = pnext[s, node]
+    ptime[s, node] = t
+    pid[s, node] = ident
+    r = bucket(t) & (nb - 1)
+    prev = -1
+    x = bk[s, _HEAD, r]
+    while x >= 0 and ptime[s, x] <= t:
+        prev = x
+        x = pnext[s, x]
+    pnext[s, node] = x
+    if prev < 0:
+        bk[s, _HEAD, r] = node
+    else:
+        pnext[s, prev] = node
+    bk[s, _CNT, r] += 1
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _unlink(tag, bk, ptime, pnext, pid, pfree, s, t, ident, floor_b, nb):  # pragma: no cover
+    """Take onset t of train ``ident`` out of its list (no tree update); False if absent."""
+    b = bucket(t)
+    r = b & (nb - 1)
+    if b < floor_b or tag[r] != b:
+        return False
+    prev = -1
+    x = bk[s, _HEAD, r]
+    while x >= 0 and not (ptime[s, x] == t and pid[s, x] == ident):
+        if ptime[s, x] > t:
+            return False
+        prev = x
+        x = pnext[s, x]
+    if x < 0:
+        return False
+    if prev < 0:
+        bk[s, _HEAD, r] = pnext[s, x]
+    else:
+        pnext[s, prev] = pnext[s, x]
+    pnext[s, x] = pfree[s]
+    pfree[s] = x
+    bk[s, _CNT, r] -= 1
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _refresh_ring(tag, bk, tmx, ptime, pnext, s, lo, hi, nb):  # pragma: no cover - njit
+    """Recompute S, T and the tree for ring slots lo … hi (inclusive, no wrap) from the lists."""
+    h = 0
+    while (1 << h) < nb:
+        h += 1
+    for k in range(h, 0, -1):  # push every add above the range down to the leaves
+        for i in range((lo + nb) >> k, ((hi + nb) >> k) + 1):
+            d = bk[s, _TADD, i]
+            if d != 0:
+                _apply(bk, tmx, s, 2 * i, d, nb)
+                _apply(bk, tmx, s, 2 * i + 1, d, nb)
+                bk[s, _TADD, i] = 0
+    b_hi = tag[hi]
+    a = 0  # S(b) = counts of b+1 … b+SPAN, slid down from the top of the range
+    for d in range(1, _SPAN + 1):
+        rb = (b_hi + d) & (nb - 1)
+        if tag[rb] == b_hi + d:
+            a += bk[s, _CNT, rb]
+    for r in range(hi, lo - 1, -1):
+        b = tag[r]
+        if r < hi:
+            r1 = (b + 1) & (nb - 1)
+            if tag[r1] == b + 1:
+                a += bk[s, _CNT, r1]
+            r2 = (b + _SPAN + 1) & (nb - 1)
+            if tag[r2] == b + _SPAN + 1:
+                a -= bk[s, _CNT, r2]
+        t = _best_in(tag, bk, ptime, pnext, s, b, -np.inf, np.inf, nb)
+        bk[s, _TVAL, r] = t
+        tmx[s, r + nb] = a + t
+    for k in range(1, h + 1):
+        for p in range((lo + nb) >> k, ((hi + nb) >> k) + 1):
+            tmx[s, p] = max(tmx[s, 2 * p], tmx[s, 2 * p + 1]) + bk[s, _TADD, p]
+
+
+@njit(cache=True, nogil=True)
+def _refresh(tag, bk, tmx, ptime, pnext, s, b0, b1, floor_b, nb):  # pragma: no cover - njit
+    """Recompute the held buckets b0 … b1 (absolute) after their lists or those above changed."""
+    b0 = max(b0, floor_b)
+    if b1 < b0:
+        return
+    lo, hi = b0 & (nb - 1), b1 & (nb - 1)
+    if lo <= hi:
+        _refresh_ring(tag, bk, tmx, ptime, pnext, s, lo, hi, nb)
+    else:
+        _refresh_ring(tag, bk, tmx, ptime, pnext, s, 0, hi, nb)
+        _refresh_ring(tag, bk, tmx, ptime, pnext, s, lo, nb - 1, nb)
+
+
+_BATCH = 24  # onsets from which one range refresh beats a tree update per onset
+
+
 # --- what the ledger calls ---------------------------------------------------------------
 
 
@@ -410,24 +513,41 @@ def materialize(
     0 and ``s_ch``; returns (next index to insert, next onset time or inf when none is left,
     False when a pool filled up)."""
     nb = tag.shape[0]
+    top_t = (top_b + 1) / 1024.0
+    batch = min(count, i + (top_t - start - i / freq) * freq + 2) - i > _BATCH
+    b_first, b_last = top_b + 1, floor_b - 1
+    nxt, t_next, ok = count, np.inf, True
     while i < count:
         t = start + i / freq
         if t > stop:
-            return count, np.inf, True
+            break
         b = bucket(t)
         if b > top_b:
-            return i, t, True
+            nxt, t_next = i, t
+            break
         if b >= floor_b:
-            ok = _insert(tag, bk, tmx, ptime, pnext, pid, pfree, 0, t, ident, floor_b, nb)
-            if ok and not _insert(
-                tag, bk, tmx, ptime, pnext, pid, pfree, s_ch, t, ident, floor_b, nb
-            ):
-                _remove(tag, bk, tmx, ptime, pnext, pid, pfree, 0, t, ident, floor_b, nb)
-                ok = False
+            if batch:
+                ok = _link(bk, ptime, pnext, pid, pfree, 0, t, ident, nb)
+                if ok and not _link(bk, ptime, pnext, pid, pfree, s_ch, t, ident, nb):
+                    _unlink(tag, bk, ptime, pnext, pid, pfree, 0, t, ident, floor_b, nb)
+                    ok = False
+                if ok:
+                    b_first, b_last = min(b_first, b), b
+            else:
+                ok = _insert(tag, bk, tmx, ptime, pnext, pid, pfree, 0, t, ident, floor_b, nb)
+                if ok and not _insert(
+                    tag, bk, tmx, ptime, pnext, pid, pfree, s_ch, t, ident, floor_b, nb
+                ):
+                    _remove(tag, bk, tmx, ptime, pnext, pid, pfree, 0, t, ident, floor_b, nb)
+                    ok = False
             if not ok:
-                return i, t, False
+                nxt, t_next = i, t
+                break
         i += 1
-    return count, np.inf, True
+    if b_last >= b_first:
+        for sc in (0, s_ch):
+            _refresh(tag, bk, tmx, ptime, pnext, sc, b_first - _SPAN - 2, b_last, floor_b, nb)
+    return nxt, t_next, ok
 
 
 @njit(cache=True, nogil=True)
@@ -437,14 +557,25 @@ def unmaterialize(
     """Remove a train's onsets of indices ``i0 … i1 − 1`` later than ``after`` from scope 0 and
     ``s_ch`` (those not held are skipped); returns the first index removed (i1 when none)."""
     nb = tag.shape[0]
+    batch = i1 - i0 > _BATCH
     first = i1
+    b_first, b_last = np.int64(1) << 62, -(np.int64(1) << 62)
     for i in range(i1 - 1, i0 - 1, -1):
         t = start + i / freq
         if t <= after:
             break
-        _remove(tag, bk, tmx, ptime, pnext, pid, pfree, 0, t, ident, floor_b, nb)
-        _remove(tag, bk, tmx, ptime, pnext, pid, pfree, s_ch, t, ident, floor_b, nb)
+        if batch:
+            gone = _unlink(tag, bk, ptime, pnext, pid, pfree, 0, t, ident, floor_b, nb)
+            if _unlink(tag, bk, ptime, pnext, pid, pfree, s_ch, t, ident, floor_b, nb) or gone:
+                b = bucket(t)
+                b_first, b_last = min(b_first, b), max(b_last, b)
+        else:
+            _remove(tag, bk, tmx, ptime, pnext, pid, pfree, 0, t, ident, floor_b, nb)
+            _remove(tag, bk, tmx, ptime, pnext, pid, pfree, s_ch, t, ident, floor_b, nb)
         first = i
+    if b_last >= b_first:
+        for sc in (0, s_ch):
+            _refresh(tag, bk, tmx, ptime, pnext, sc, b_first - _SPAN - 2, b_last, floor_b, nb)
     return first
 
 
