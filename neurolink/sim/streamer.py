@@ -172,7 +172,12 @@ class CortexStreamer:
         sim = self.simulator
         self.first_index = sim.n_generated
         self._outlets["data"] = BlockOutlet(
-            self.name, "EEG", sim.channel_names, sim.fs, self.source_id, unit="microvolts"
+            self.name,
+            "Extracellular",  # 30 kHz electrode-array voltages, not EEG
+            sim.channel_names,
+            sim.fs,
+            self.source_id,
+            unit="microvolts",
         )
         intent_rate = sim.fs / (self.chunk_samples * self.intent_every)
         self._outlets["intent"] = BlockOutlet(
