@@ -19,7 +19,8 @@ horizon that slides with time, from 1 s before the newest check to 2 s after it,
 per channel. A segment tree over the ring keeps the best window starting in each bucket, so the
 windows that start up to 1 s after a new train's first pulse are counted exactly — the same
 float comparisons as a brute-force count — in O(log n) per pulse of the new train inside the
-horizon (one for a single-pulse command). A window starting later holds at most
+horizon (one for a single-pulse command; a train of more than 24 pulses there is put in
+with one refresh of the buckets it touches instead). A window starting later holds at most
 :meth:`Train.window_cap` pulses of each train still running then (a periodic train's most in
 any 1 s window), and their sum bounds it: exact for one train, conservative when several run
 on. Long trains enter the horizon pulse by pulse as it slides (amortised O(log n) per pulse,
