@@ -31,18 +31,22 @@ def test_synthetic_board_streams(synthetic_board):
     assert block.data.shape[1] == len(synthetic_board.channels) > 0
 
 
-def test_run_config_drives_the_stimulator_the_test_holds(emulated_stimulator, run_config):
+@pytest.mark.parametrize("ack", ["async", "sync", None])
+def test_run_config_drives_the_stimulator_the_test_holds(emulated_stimulator, run_config, ack):
     with (REPO / "examples" / "responsive_stim.toml").open("rb") as f:
         config = tomllib.load(f)
+    if ack is not None:  # [[loop.sinks]] ack: how the engine waits for replies (default async)
+        config["loop"]["sinks"][0]["ack"] = ack
     for node in config["loop"]["nodes"]:  # bursts of 2 coincident spikes: trains every 100 ms
         if node["name"] == "bursts":
             node["burst"]["n_coincident"] = 2
         if node["name"] == "trains":
             node["stim"]["refractory_ms"] = 100.0
     result = run_config(config, 3.0, devices=[emulated_stimulator])
-    assert len(result.records["stimulator"].of_type("STIM")) > 0
+    assert len(result.records["stimulator"].of_type("STIM")) > 0, result.summary
     sink = result.summary["sinks"]["stimulator"]
     assert sink["url"] == emulated_stimulator.port
+    assert sink["ack"] == (ack or "async")
     records = result.records["stimulator"]
     stims = records.of_type("STIM")
     assert len(stims) == sink["acked"] + sink["nacked"]

@@ -124,6 +124,11 @@ class SinkConfig:
     url: str = "emulate"
     profile: str | None = None
     stream: str | None = None
+    ack: Literal["async", "sync"] = "async"
+    """How the engine waits for the device's replies (drivers that offer both: stimulator,
+    prosthesis): ``async`` writes the command and collects its ACK off the engine thread (a NACK
+    or a lost device is seen after the next block at the latest); ``sync`` waits for each ACK
+    before the next block. Other devices ignore it."""
 
 
 @dataclasses.dataclass(frozen=True)

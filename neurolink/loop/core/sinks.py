@@ -252,6 +252,7 @@ class DeviceSink:
             "identity": info.identity if info else "",
             "url": info.url if info else "",
             "emulated": bool(info and info.emulated),
+            "ack": "async" if self.posted else "sync",
             **self.stats.as_dict(),
             "device_faults": self.fault_counts(),
         }
@@ -277,6 +278,7 @@ def open_device(
     stream: str | None = None,
     options: dict[str, Any] | None = None,
     ack: str | None = "async",
+    arm: bool = True,
 ) -> tuple[Device, Emulator | None]:
     """Make, open, identify and arm a device (starting its emulator for ``url = "emulate"``).
 
@@ -300,6 +302,10 @@ def open_device(
     ack : {"async", "sync"} or None
         ACK mode for a driver that offers async (``ACK_MODES``), unless ``options`` names one;
         None: the driver's default (sync).
+    arm : bool
+        ARM it (and start its heartbeats) now; False leaves that to the caller, who arms it
+        just before its first command (a session arms its sinks as the loop starts, so that
+        no set-up step can starve the heartbeats of an armed device).
 
     Returns
     -------
@@ -324,7 +330,8 @@ def open_device(
     try:
         device.open()
         device.identify()
-        device.arm()
+        if arm:
+            device.arm()
     except BaseException:
         try:
             device.close()

@@ -155,6 +155,8 @@ class Session:
                 audit=self.audit,
                 profile=sc.profile,
                 stream=sc.stream,
+                ack=sc.ack,
+                arm=False,  # armed as the loop starts, below
             )
             sink = DeviceSink(sc.name, sc.device, device, sc.input, emulator=emu)
             stack.callback(sink.close)
@@ -196,6 +198,8 @@ class Session:
             hooks=hooks,
             status_out=self.status_out,
         )
+        for sink in self.sinks:  # armed last: set-up (graph warm-up, recorder, LSL resolve)
+            sink.device.arm()  # done, nothing now stands between the heartbeats and the loop
         result = self.engine.run(self.duration)
         result["warm_up_s"] = {"before_devices": self.warm_s, "graph": parts.warm_s}
         result["source"]["kind"] = src_cfg.kind
