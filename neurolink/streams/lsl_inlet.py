@@ -11,12 +11,12 @@ import pylsl
 
 from neurolink.clock import now
 from neurolink.errors import SourceError
-from neurolink.streams.clock_map import host_times
 from neurolink.streams.discovery import (
     describe_query,
     query_predicate,
     resolve_stream,
 )
+from neurolink.streams.meta.clock import host_times
 from neurolink.streams.source import SourceStats
 
 __all__ = ["OPEN_TIMEOUT", "ClockCorrection", "LSLInlet"]
@@ -148,7 +148,7 @@ class LSLInlet:
         )
 
     def _to_host(self, producer: np.ndarray) -> np.ndarray:
-        """Producer time stamps on the host clock (:func:`~neurolink.streams.clock_map.host_times`:
+        """Producer time stamps on the host clock (:func:`~neurolink.streams.meta.clock.host_times`:
         each sample with the newest correction measured at or before its own stamp)."""
         return host_times(producer, *self._clock_arrays)
 

@@ -26,7 +26,7 @@ pulling. Gap and order checks use the producer's own timestamps (before clock co
 re-measured clock offset can neither fake a gap nor a step backwards. Timestamps are moved onto the
 host clock by adding ``inlet.time_correction()``, measured at open and every ``clock_interval``
 seconds; every measurement is kept in :attr:`clock_history`. Each sample gets the newest
-measurement taken at or before its own producer time stamp (:mod:`neurolink.streams.clock_map`),
+measurement taken at or before its own producer time stamp (:mod:`neurolink.streams.meta.clock`),
 so a recording that keeps the producer's stamps and the measurements (the raw stream of the
 engine's XDF, as LabRecorder records LSL) gives the host stamps back exactly.
 

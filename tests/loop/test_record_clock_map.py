@@ -2,7 +2,7 @@
 producer's stamps and its clock corrections, and read back on the host clock bit for bit, also
 for a producer on another machine whose clock is far from the host's.
 
-The rule (:mod:`neurolink.streams.clock_map`) is written out here by hand: a producer stamp ``p``
+The rule (:mod:`neurolink.streams.meta.clock`) is written out here by hand: a producer stamp ``p``
 is at host time ``p + offset_k`` for the newest correction ``k`` measured at or before ``p``
 (``host_time_k − offset_k <= p``), the first correction for stamps before every measurement.
 """
@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from neurolink.loop.recording import SessionRecorder, raw_layout, read_session
 from neurolink.loop.recording.clocks import StreamClock
-from neurolink.streams.clock_map import host_times, producer_times
+from neurolink.streams.meta.clock import host_times, producer_times
 from tests.loop.test_recording_pyxdf import load_quietly
 
 

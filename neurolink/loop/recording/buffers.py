@@ -27,7 +27,7 @@ from neurolink.loop.recording.xdf import (
     stream_header_chunk,
     string_sample,
 )
-from neurolink.streams.clock_map import producer_times
+from neurolink.streams.meta.clock import producer_times
 
 __all__ = [
     "NumericBuffer",

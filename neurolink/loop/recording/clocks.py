@@ -22,10 +22,10 @@ neurolink records three kinds of stream:
   as LabRecorder does.
 * :attr:`StreamClock.CORRECTED`: host-clock time stamps that a source made from a producer's
   (an LSL source: each sample's producer stamp plus the newest ``time_correction`` measured at
-  or before it, :mod:`neurolink.streams.clock_map`). The caller writes host stamps and passes
+  or before it, :mod:`neurolink.streams.meta.clock`). The caller writes host stamps and passes
   every correction to :meth:`~neurolink.loop.recording.SessionRecorder.clock_offset` before
   the samples it governs; the file holds the producer's stamps (found exactly:
-  :func:`~neurolink.streams.clock_map.producer_times`) and the corrections as ClockOffset
+  :func:`~neurolink.streams.meta.clock.producer_times`) and the corrections as ClockOffset
   chunks, as LabRecorder records an LSL stream. pyxdf synchronises them like any LSL stream;
   :func:`~neurolink.loop.recording.read_session` gives the host stamps back bit for bit.
 

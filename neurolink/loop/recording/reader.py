@@ -32,7 +32,7 @@ from neurolink.loop.recording.clocks import StreamClock
 from neurolink.loop.recording.layouts import StreamKind, from_json, rows_to_events
 from neurolink.loop.recording.sidecar import read_sidecar
 from neurolink.loop.recording.xdf import NUMERIC_DTYPES
-from neurolink.streams.clock_map import host_times
+from neurolink.streams.meta.clock import host_times
 
 __all__ = ["RecordedStream", "Session", "complete_length", "read_session"]
 
