@@ -37,6 +37,11 @@ def test_a_first_demo_with_cold_caches_compiles_nothing_in_its_loop(tmp_path: Pa
     assert s["task"]["phase"] == "closed_loop" and s["task"]["trials"] >= 1, s["task"]
     assert s["latency"]["phases"]["closed_loop"]["commands"]["n"] > 100
     assert re.search(r"kernels warmed before the devices were armed in [0-9.]+ s", proc.stdout)
+    # the status line says how the decoder is fitted: in a pause of the loop, then how long
+    assert "calibration | " in proc.stderr and "decoder fit at 8 s, loop paused" in proc.stderr
+    assert re.search(
+        r"closed loop \| .*decoder fitted in [0-9.]+ s \(loop paused\) \| task \d+/\d+", proc.stderr
+    )
     assert any(cache.rglob("*_kernels*.nbi"))  # the decoder's kernels were cached
 
 

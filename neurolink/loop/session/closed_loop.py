@@ -162,11 +162,18 @@ class CenterOutHook:
             self.control.push(np.zeros(2))
 
     def status(self) -> str:
-        """``task 5/6`` (targets hit / trials, closed loop; the engine prints the phase)."""
+        """How the decoder is fitted, then the score: in calibration ``decoder fit at 15 s, loop
+        paused`` (the fit is done between two blocks, the loop waits for it and the devices
+        get nothing meanwhile), in closed loop ``decoder fitted in 0.14 s (loop paused) | task
+        5/6`` (targets hit / trials; the engine prints the phase)."""
         if self.phase == "calibration":
-            return ""
+            if self.decode is None:
+                return ""
+            return f"decoder fit at {self.calibration_s:g} s, loop paused"
         s = self.task.score
-        return f"task {s.successes}/{s.trials}"
+        fit = self.calibration.get("fit_s")
+        fitted = "" if fit is None else f"decoder fitted in {fit:.2f} s (loop paused) | "
+        return f"{fitted}task {s.successes}/{s.trials}"
 
     def summary(self) -> dict[str, Any]:
         """Closed-loop score (``trials``, ``successes``, ``success_rate``, medians and means
