@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import logging
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -222,6 +223,8 @@ def dask_client(
             threads_per_worker=1,
             processes=processes,
             dashboard_address=None,
+            # a failing point is reported once, by run_sweep's caller: no worker tracebacks
+            silence_logs=logging.CRITICAL,
         ) as cluster,
         Client(cluster) as client,
     ):
