@@ -110,10 +110,14 @@ class EStop:
             (self._urgent if urgent else self._stops).append((label, callback))
 
     def unregister_stop(self, callback: Callable[[], None]) -> None:
-        """Remove a stop callback (e.g. when its device is closed)."""
+        """Remove a stop callback (e.g. when its device is closed).
+
+        Callbacks are matched by equality, not identity: a bound method (``driver._stop_output``)
+        is a new object at every attribute access, equal to the one registered.
+        """
         with self._lock:
-            self._stops = [(n, c) for n, c in self._stops if c is not callback]
-            self._urgent = [(n, c) for n, c in self._urgent if c is not callback]
+            self._stops = [(n, c) for n, c in self._stops if c != callback]
+            self._urgent = [(n, c) for n, c in self._urgent if c != callback]
 
     def on_rearm(self, listener: Callable[[float], None]) -> None:
         """Add a listener called with the re-arm time (s) after each re-arm."""
