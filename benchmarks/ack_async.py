@@ -6,11 +6,14 @@ caller's thread (async).
 The emulated prosthesis (``prosthesis_cursor``, the demo's sink) runs as its own process on a
 pty, a fresh one per mode; the host side is the real driver (``ack="sync"`` or ``"async"``)
 with its safety layer, fed through :class:`~neurolink.loop.core.sinks.DeviceSink` as the
-engine feeds it: one velocity command per ``--period-ms``. Per mode, per command, median / p99
-/ max in µs:
+engine feeds it: one velocity command per ``--period-ms`` (±1e-5 units/s: within the
+acceleration limit at any spacing of the checks), paced without catch-up bursts. Per mode, per
+command, median / p99 / max in µs:
 
+* ``check+audit``, ``encode``, ``write``: the safety layer's check, the frame encoding and the
+  transport's write, stamped from outside the library (:mod:`_send_phases`);
 * ``call``: how long the caller (the engine thread) was held by ``send``;
-* ``to wire``: from the call to the write (``Sent.t_wire``);
+* ``call→written``: from the call to the write (``Sent.t_wire``);
 * ``ack``: from the write to the ACK (the device's round trip; off the caller's thread in
   async mode);
 
@@ -29,20 +32,13 @@ import sys
 import time
 
 import numpy as np
+from _send_phases import Phases, load, row
 
 from neurolink.clock import now
 from neurolink.hal.commands import Origin, ProsthesisCommand
 from neurolink.hal.drivers import ProsthesisDriver
 from neurolink.hal.emulate import Emulator
 from neurolink.loop.core.sinks import DeviceSink
-
-
-def _row(name: str, v: np.ndarray) -> str:
-    v = v[np.isfinite(v)] * 1e6
-    if not v.size:
-        return f"  {name:<8} (none)"
-    p50, p99 = np.percentile(v, (50, 99))
-    return f"  {name:<8} n={v.size:<6d} median {p50:8.1f}  p99 {p99:8.1f}  max {v.max():9.1f}"
 
 
 def run(mode: str, n: int, period: float) -> None:
@@ -52,14 +48,15 @@ def run(mode: str, n: int, period: float) -> None:
             drv.arm()
             drv.wait_state()
             sink = DeviceSink("arm", "prosthesis", drv, "mapper")
+            phases = Phases(drv)
             call, to_wire = np.full(n, np.nan), np.full(n, np.nan)
             busy, done = 0, []
             t_next = now()
             for k in range(n):
                 while now() < t_next:  # pace like the engine's blocks (sleep is too coarse)
                     time.sleep(0)
-                t_next += period
-                v = 0.001 if k % 2 else -0.001  # ±1 mm/s: within 4 units/s² at 1 ms
+                t_next = max(t_next + period, now())  # late: send now, never a burst
+                v = 1e-5 if k % 2 else -1e-5  # within 4 units/s² at any spacing
                 cmd = ProsthesisCommand((v, 0.0), origin=Origin("bench", k, now()))
                 busy += drv._posted.in_flight is not None
                 t0 = now()
@@ -72,12 +69,18 @@ def run(mode: str, n: int, period: float) -> None:
                 done.extend(sink.replies())  # async: as the engine takes them, per block
             sink.rest()
             done.extend(sink.replies())
+            phases.restore()
             ack = np.array([s.t_reply - s.t_wire for s in done if s.t_reply is not None])
             st = sink.stats
-    print(f"{mode}: {st.sent} sent, {st.acked} acked, {st.refused} refused, {st.nacked} nacked")
-    print(_row("call", call))
-    print(_row("to wire", to_wire))
-    print(_row("ack", ack))
+    print(
+        f"{mode}: {st.sent} sent, {st.acked} acked, {st.refused} refused, {st.nacked} nacked, "
+        f"{st.blocked} blocked" + (f"; reasons {st.reasons}" if st.reasons else "")
+    )
+    for line in phases.rows(n):
+        print(line)
+    print(row("call→written", to_wire))
+    print(row("call", call))
+    print(row("ack", ack))
     if mode == "async":
         print(f"  calls that found the previous ACK not yet in: {busy} of {n}")
 
@@ -90,11 +93,12 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     print(
         f"prosthesis command path, call → return (µs): {args.n} velocity commands per mode, "
-        f"one per {args.period_ms:g} ms; {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}, "
+        f"one per {args.period_ms:g} ms; {os.cpu_count()} CPUs, {load()}, "
         f"{platform.processor() or platform.machine()}, Python {sys.version.split()[0]}"
     )
     for mode in ("sync", "async"):
         run(mode, args.n, args.period_ms * 1e-3)
+    print(load())
     return 0
 
 
