@@ -98,6 +98,8 @@ NACK)."""
 
 _REPLIES = frozenset({MsgType.ACK, MsgType.NACK, *QUERY_REPLIES.values()})
 
+_NO_COLLECT: frozenset[MsgType] = frozenset()
+
 RETRY_STATUSES = frozenset({Status.BAD_CRC, Status.BAD_FRAME})
 """NACK statuses that mean "your frame was damaged on the way": the command is sent again."""
 
@@ -396,7 +398,7 @@ class Link:
                 seq,
                 message,
                 QUERY_REPLIES.get(message.TYPE, MsgType.ACK),
-                frozenset(MsgType(t) for t in collect),
+                frozenset(MsgType(t) for t in collect) if collect else _NO_COLLECT,
             )
             with self._cond:
                 self._pending = pending
@@ -476,7 +478,7 @@ class Link:
                 seq,
                 message,
                 QUERY_REPLIES.get(message.TYPE, MsgType.ACK),
-                frozenset(MsgType(t) for t in collect),
+                frozenset(MsgType(t) for t in collect) if collect else _NO_COLLECT,
             )
             with self._cond:
                 self._pending = p
@@ -632,8 +634,7 @@ class Link:
         )
 
     def _raise_if_unusable(self) -> None:
-        with self._cond:
-            lost, error = self._lost, self._error
+        lost, error = self._lost, self._error  # each set once, under _cond; a read is atomic
         if error is not None:
             raise DeviceError(f"{self.url}: a frame handler failed earlier: {error!r}") from error
         if lost is not None:

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
 import threading
 import time
 
@@ -92,6 +93,14 @@ def _cause(error: BaseException) -> str:
     return text
 
 
+def _nonblocking(fd: int) -> bool:
+    """True when ``fd`` is in non-blocking mode (a write never waits for the device)."""
+    try:
+        return bool(fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_NONBLOCK)
+    except OSError:
+        return False
+
+
 def _busy(error: BaseException) -> bool:
     """True for the error of a port another process holds (EBUSY, EAGAIN/EWOULDBLOCK of flock)."""
     return getattr(error, "errno", None) in (errno.EBUSY, errno.EAGAIN, errno.EWOULDBLOCK)
@@ -140,6 +149,7 @@ class Transport:
         self.read_timeout = float(read_timeout)
         self.write_timeout = float(write_timeout)
         self._port: serial.SerialBase | None = None
+        self._fd: int | None = None
         self._write_lock = threading.Lock()
         self.bytes_written = 0
         self.bytes_read = 0
@@ -187,11 +197,16 @@ class Transport:
                 with contextlib.suppress(OSError):  # not a terminal: the flock stands alone
                     fcntl.ioctl(fd, _TIOCEXCL)
         self._port = port
+        # the fast write path: pyserial's POSIX port only (its fd is opened O_NONBLOCK)
+        fd = getattr(port, "fd", None)
+        posix = isinstance(port, serial.Serial) and type(port).__module__ == "serial.serialposix"
+        self._fd = fd if posix and isinstance(fd, int) and _nonblocking(fd) else None
         return self
 
     def close(self) -> None:
         """Close the port (idempotent; errors while closing are ignored: it is gone anyway)."""
         port, self._port = self._port, None
+        self._fd = None
         if port is not None:
             try:
                 port.close()
@@ -242,7 +257,11 @@ class Transport:
         with self._write_lock:
             port = self._open_port()
             try:
-                n = port.write(data)
+                fd = self._fd
+                if fd is None:
+                    n = port.write(data)
+                else:  # a POSIX port (pty, tty): the fd is non-blocking; pyserial for the rest
+                    n = self._write_fd(port, fd, data)
                 port.flush()
             except serial.SerialTimeoutException as e:
                 raise DeviceLost(
@@ -255,6 +274,19 @@ class Transport:
             if n is not None and n != len(data):
                 raise DeviceLost(f"{self.url}: wrote {n} of {len(data)} bytes", url=self.url)
             self.bytes_written += len(data)
+
+    @staticmethod
+    def _write_fd(port: serial.SerialBase, fd: int, data: bytes) -> int:
+        """One ``os.write`` on the port's non-blocking fd (what pyserial's ``write`` does first,
+        without its per-call select and timeout objects); what the kernel did not take at once
+        goes through ``port.write`` (which waits up to ``write_timeout``). Bytes written."""
+        try:
+            n = os.write(fd, data)
+        except BlockingIOError:
+            n = 0
+        if n < len(data):
+            port.write(data[n:])
+        return len(data)
 
     def read(self, max_bytes: int = 4096) -> bytes:
         """Bytes that arrived, waiting up to ``read_timeout`` for the first one.

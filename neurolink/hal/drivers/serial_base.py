@@ -479,13 +479,16 @@ class SerialDevice(DeviceBase):
                 message = to_wire(acc.command)
             if posted:
                 return self._post(acc, layer, message), None
+            safe = self._safe_path
+            safe.active = True  # as _through_safety(), without a generator per command
             try:
-                with self._through_safety():
-                    ex = self.link.request(message, collect=collect, timeout=timeout)
+                ex = self.link.request(message, collect=collect, timeout=timeout)
             except DeviceLost as e:
                 self._record_lost(layer, acc, e)
                 self._on_lost(e)
                 raise
+            finally:
+                safe.active = False
             sent = self._record_reply(layer, acc, ex)
         if not ex.ok and ex.status not in set(tolerate):
             raise nack_error(ex, self.url)
@@ -525,13 +528,16 @@ class SerialDevice(DeviceBase):
         (:meth:`_collected`). Driver's lock held."""
         done = functools.partial(self._collected, acc, layer)
         self._posted_message = message  # it came through the safety path: see _gate
+        safe = self._safe_path
+        safe.active = True  # as _through_safety(), without a generator per command
         try:
-            with self._through_safety():
-                flight = self.link.submit(message, done)
+            flight = self.link.submit(message, done)
         except DeviceLost as e:
             self._record_lost(layer, acc, e)
             self._on_lost(e)
             raise
+        finally:
+            safe.active = False
         seq = flight.pending.seq
         self._posted.start(seq)
         return Sent(acc.command, acc.time, flight.t_wire, PENDING, seq)
