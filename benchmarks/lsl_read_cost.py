@@ -6,7 +6,8 @@ real time (30 samples at 30 kHz), stamped with their nominal sample times. The c
 returned a block: the CPU time of this thread spent in the call (``time.thread_time``, so time
 blocked inside liblsl is not counted), the block's size and its data age (``now() − timestamp
 of its newest sample``). Blocks per producer chunk above 1 means the source handed out partial
-chunks (each paying the full per-block cost). The load average of the machine is printed beside
+chunks (each paying the full per-block cost); ``learned`` is the producer chunk size the source
+learned and waits for (``LSLSource.chunk_size``). The load average of the machine is printed beside
 the figures (the dev host is shared).
 
 Usage::
@@ -67,6 +68,7 @@ def measure(rate: float, n_channels: int, seconds: float, profile: bool) -> dict
                 prof.disable()
             summary = json.loads(proc.stdout.readline())
             gaps = src.stats.n_gaps
+            learned = getattr(src, "chunk_size", None)  # absent before issue 15's change
     finally:
         proc.stdin.close()
         proc.wait(timeout=10)
@@ -76,6 +78,7 @@ def measure(rate: float, n_channels: int, seconds: float, profile: bool) -> dict
     out: dict[str, object] = {
         "samples": got,
         "gaps": gaps,
+        "learned": "-" if learned is None else learned,
         "blocks": len(sizes),
         "blocks_per_chunk": len(sizes) / n_chunks,
         "partial": int(np.count_nonzero(np.asarray(sizes) % chunk)),
@@ -106,7 +109,8 @@ def main() -> None:
     )
     print(
         f"{'channels':>8} {'blocks':>6} {'blk/chunk':>9} {'partial':>7} {'gaps':>4} "
-        f"{'cpu med':>9} {'cpu p99':>9} {'age med':>8} {'age p99':>8} {'push late':>9} "
+        f"{'learned':>7} {'cpu med':>9} {'cpu p99':>9} {'age med':>8} {'age p99':>8} "
+        f"{'push late':>9} "
         f"{'loadavg 1/5 min':>15}"
     )
     for n_ch in a.channels:
@@ -114,7 +118,8 @@ def main() -> None:
         load = os.getloadavg()
         print(
             f"{n_ch:>8} {r['blocks']:>6} {r['blocks_per_chunk']:>9.3f} {r['partial']:>7} "
-            f"{r['gaps']:>4} {r['cpu_median_us']:>6.1f} us {r['cpu_p99_us']:>6.1f} us "
+            f"{r['gaps']:>4} {r['learned']:>7} {r['cpu_median_us']:>6.1f} us "
+            f"{r['cpu_p99_us']:>6.1f} us "
             f"{r['age_median_ms']:>5.3f} ms {r['age_p99_ms']:>5.3f} ms "
             f"{r['push_late_median_ms']:>6.3f} ms {load[0]:>7.2f} {load[1]:>6.2f}",
             flush=True,

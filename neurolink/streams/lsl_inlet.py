@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ctypes
+from bisect import bisect_right
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
 
 import numpy as np
 import pylsl
+from pylsl.lib import lib as pylsl_lib
+from pylsl.util import handle_error
 
 from neurolink.clock import now
 from neurolink.errors import SourceError
@@ -19,7 +23,7 @@ from neurolink.streams.discovery import (
 from neurolink.streams.meta.clock import host_times
 from neurolink.streams.source import SourceStats
 
-__all__ = ["OPEN_TIMEOUT", "ClockCorrection", "LSLInlet"]
+__all__ = ["OPEN_TIMEOUT", "ClockCorrection", "LSLInlet", "RowPuller"]
 
 #: Longest wait (s) for a resolved stream's inlet to connect and take its first clock measurement
 #: (liblsl probes the clock 8 times 64 ms apart: the first ``time_correction`` takes ~0.6 s).
@@ -46,6 +50,61 @@ class ClockCorrection:
         """Producer-clock time of the measurement, ``host_time − offset`` (s): the collection
         time of the ClockOffset chunk LabRecorder would write for it."""
         return self.host_time - self.offset
+
+
+class RowPuller:
+    """liblsl's numeric chunk pull straight into preallocated arrays, no allocation per call.
+
+    ``pylsl``'s ``pull_chunk(dest_obj=...)`` makes a ctypes view of the destination and a fresh
+    timestamp array of ``max_samples`` on every call; this calls the same liblsl function
+    (``lsl_pull_chunk_<type>``, the one ``pylsl`` picked for the stream's format) with pointers
+    into ``data`` and ``stamps``, fixed once.
+
+    Parameters
+    ----------
+    inlet : pylsl.StreamInlet
+        A numeric inlet.
+    data : numpy.ndarray, shape (capacity, n_channels)
+        C-contiguous, in the stream's value type; kept alive by this object.
+    stamps : numpy.ndarray of float64, shape (capacity,)
+        Producer time stamps of the rows (s).
+    """
+
+    def __init__(self, inlet: pylsl.StreamInlet, data: np.ndarray, stamps: np.ndarray) -> None:
+        if not (data.flags.c_contiguous and stamps.flags.c_contiguous):
+            raise ValueError("RowPuller: data and stamps must be C-contiguous")
+        if data.shape[0] != stamps.shape[0] or stamps.dtype != np.float64:
+            raise ValueError("RowPuller: stamps must be float64 with one entry per data row")
+        self.data, self.stamps = data, stamps
+        self.capacity, self._n_ch = data.shape[0], data.shape[1]
+        self._fn, self._obj = inlet.do_pull_chunk, inlet.obj
+        self._row, self._data, self._ts = data.strides[0], data.ctypes.data, stamps.ctypes.data
+        self._err = ctypes.c_int()
+        self._errp = ctypes.byref(self._err)
+        self._avail = pylsl_lib.lsl_samples_available
+
+    def pull(self, start: int, n: int, timeout: float) -> int:
+        """Pull up to ``n`` rows into rows ``start…`` (waiting for all ``n`` at most ``timeout``
+        s; 0 takes what is queued); returns how many came."""
+        n = min(n, self.capacity - start)
+        if n <= 0:
+            return 0
+        got = self._fn(
+            self._obj,
+            ctypes.c_void_p(self._data + start * self._row),
+            ctypes.c_void_p(self._ts + 8 * start),
+            ctypes.c_size_t(n * self._n_ch),
+            ctypes.c_size_t(n),
+            ctypes.c_double(timeout),
+            self._errp,
+        )
+        if self._err.value:
+            handle_error(self._err.value)
+        return int(got) // self._n_ch
+
+    def available(self) -> int:
+        """Rows queued in liblsl for immediate pickup."""
+        return int(self._avail(self._obj))
 
 
 class LSLInlet:
@@ -82,6 +141,7 @@ class LSLInlet:
         self.stats = SourceStats()
         self.clock_history: list[ClockCorrection] = []
         self._clock_arrays = (np.empty(0), np.empty(0))  # collection times, offsets (s)
+        self._clock_edges: list[float] = []  # running maximum of the collection times (s)
         self._inlet: pylsl.StreamInlet | None = None
 
     @property
@@ -142,14 +202,28 @@ class LSLInlet:
         """Keep a measurement taken just now (in :attr:`clock_history` and for :meth:`_to_host`)."""
         self.clock_history.append(ClockCorrection(now(), offset))
         c, o = self._clock_arrays
-        self._clock_arrays = (
-            np.append(c, self.clock_history[-1].collection_time),
-            np.append(o, offset),
-        )
+        collection = self.clock_history[-1].collection_time
+        self._clock_arrays = (np.append(c, collection), np.append(o, offset))
+        edges = self._clock_edges
+        edges.append(max(edges[-1], collection) if edges else collection)
 
     def _to_host(self, producer: np.ndarray) -> np.ndarray:
         """Producer time stamps on the host clock (:func:`~neurolink.streams.meta.clock.host_times`:
-        each sample with the newest correction measured at or before its own stamp)."""
+        each sample with the newest correction measured at or before its own stamp).
+
+        ``producer`` must be non-decreasing (a block: the sources split at a step back). Where
+        one correction covers it all (its first and last stamps fall under the same one, the
+        usual case), that correction is added to the whole block; ``host_times`` gives the
+        same numbers, with more work."""
+        if not producer.size:
+            return host_times(producer, *self._clock_arrays)
+        edges, offsets = self._clock_edges, self._clock_arrays[1]
+        first = float(producer[0])
+        if first >= edges[-1]:  # every sample after the newest measurement
+            return producer + offsets[-1]
+        k = bisect_right(edges, first)
+        if k == bisect_right(edges, float(producer[-1])):
+            return producer + offsets[max(k - 1, 0)]
         return host_times(producer, *self._clock_arrays)
 
     def close(self) -> None:

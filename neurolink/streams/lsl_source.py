@@ -3,17 +3,25 @@
 :class:`LSLSource` reads a regular (or irregular numeric) stream into :class:`Block` objects;
 :class:`LSLMarkerSource` reads an irregular stream (string markers) into ``MARKER_DTYPE`` rows.
 
-Pulling without waiting for a full chunk
-----------------------------------------
+Pulling: what is queued, the rest of a chunk, never a full buffer
+------------------------------------------------------------------
 liblsl's chunk pull fills a fixed buffer: given ``timeout > 0`` it returns only when
 ``max_samples`` samples have arrived or the timeout expired. Measured on this project's dev host
 (pylsl 1.18.6, liblsl 1.18.0b6, 8 ch at 1 kHz, 5 samples queued): ``pull_chunk(timeout=0.5,
 max_samples=1024)`` returned the 5 samples after 501 ms; ``pull_chunk(timeout=0.0)`` returned
 them after 0.2 ms. A closed loop cannot pay half a second per read. So :meth:`LSLSource.read`
-first drains what is queued with ``timeout=0.0`` into its preallocated buffer; only when nothing
-was queued does it block for *one* sample (``max_samples=1``, at most the caller's timeout), then
-drains the rest with ``timeout=0.0`` (pylsl ≥ 1.18's ``min_samples=1`` does the same; this form
-also works with older pylsl). A test checks that ``read(timeout=0.5)`` returns at once.
+first takes what is queued with ``timeout=0.0``; only when nothing was queued does it block for
+*one* sample (``max_samples=1``, at most the caller's timeout). A test checks that
+``read(timeout=0.5)`` returns at once.
+
+A producer pushes chunks (30 rows per ms at 30 kHz, say) that liblsl hands over row by row, so a
+reader woken by a chunk's first row would take part of it and pay a second block for the rest.
+Once the producer's chunk size is known (given as ``chunk_size``, or learned from the first
+bursts: :class:`~neurolink.streams.meta.chunking.ChunkPacer`), a read with ``timeout > 0`` waits
+inside liblsl for exactly the rows the current chunk lacks, at most one chunk period plus a
+small margin: a stalled or irregular stream still hands over what it has after that, and a
+producer whose chunks are not what was learned is learned again. The pulls go straight into
+preallocated arrays (:class:`~neurolink.streams.lsl_inlet.RowPuller`).
 
 Sample indices, gaps, clock
 ---------------------------
@@ -56,9 +64,10 @@ from neurolink.streams.discovery import (
     NUMPY_DTYPES,
 )
 from neurolink.streams.events import empty_markers
-from neurolink.streams.lsl_inlet import OPEN_TIMEOUT, ClockCorrection, LSLInlet
+from neurolink.streams.lsl_inlet import OPEN_TIMEOUT, ClockCorrection, LSLInlet, RowPuller
 from neurolink.streams.lsl_markers import LSLMarkerSource
 from neurolink.streams.lsl_outlet import channel_descriptions
+from neurolink.streams.meta.chunking import ChunkPacer, steady_rows
 from neurolink.streams.meta.units import channel_units
 
 __all__ = ["OPEN_TIMEOUT", "ClockCorrection", "LSLMarkerSource", "LSLSource", "UnitWarning"]
@@ -102,6 +111,9 @@ class LSLSource(LSLInlet):
         Name of a marker stream to read alongside (MNE-LSL's player publishes
         ``"<name>-annotations"``); opened and closed with this source, its events returned by
         :meth:`read_markers`, each paired with the sample index of this stream at its time.
+    chunk_size : int, optional
+        The producer's chunk size (rows) when known; None (default) learns it from the first
+        bursts; 0 never waits for the rest of a chunk.
 
     Attributes
     ----------
@@ -120,6 +132,8 @@ class LSLSource(LSLInlet):
         Running counters (samples, blocks, gaps, invalid values, data age).
     clock_history : list of ClockCorrection
         Every clock-offset measurement, oldest first.
+    chunk_size : int
+        The producer's chunk size (rows) the reads wait for; 0 while unknown (or not waited for).
     """
 
     def __init__(
@@ -138,14 +152,19 @@ class LSLSource(LSLInlet):
         assume_unit: str | None = None,
         markers: str | None = None,
         hostname: str | None = None,
+        chunk_size: int | None = None,
     ):
         super().__init__(
             name, type, source_id, resolve_timeout, clock_interval, max_buflen, hostname=hostname
         )
-        if not stall_timeout > 0 or (max_samples is not None and max_samples < 2):
+        if (
+            not stall_timeout > 0
+            or (max_samples is not None and max_samples < 2)
+            or (chunk_size is not None and chunk_size < 0)
+        ):
             raise ValueError(
-                f"LSLSource {self.name!r}: stall_timeout must be > 0 s and max_samples >= 2, "
-                f"got {stall_timeout!r}, {max_samples!r}"
+                f"LSLSource {self.name!r}: stall_timeout must be > 0 s, max_samples >= 2 and "
+                f"chunk_size >= 0, got {stall_timeout!r}, {max_samples!r}, {chunk_size!r}"
             )
         self.expected_channels = expected_channels
         self.expected_rate = expected_rate
@@ -158,10 +177,16 @@ class LSLSource(LSLInlet):
         self._scale: np.ndarray | None = None  # float64 (n_channels,): factor to the Block's unit
         self._buf = np.empty((0, 0), np.float32)  # (capacity, n_channels), liblsl's dtype
         self._ts = np.empty(0, np.float64)  # producer timestamps of _buf rows (s)
+        self._steps = np.empty(0, np.float64)  # scratch: steps between _ts rows (s)
+        self._limit = math.inf  # longest step between stamps that is not a gap (s)
         self._pending = (0, 0)  # rows [start, stop) of _buf not yet delivered
         self._next_index = 0  # running index of the next sample
         self._last_ts: float | None = None  # producer timestamp of the last delivered sample
         self._last_arrival = 0.0  # host time samples last arrived (or of open)
+        self._chunk_size = chunk_size
+        self._pacer = ChunkPacer(0.0)  # the producer's chunking, set up at open
+        self._puller: RowPuller | None = None  # pulls into _buf/_ts, made at open
+        self._finite = True  # the stream's values are integers: every sample is finite
 
     def _configure(self, info: pylsl.StreamInfo) -> None:
         n_ch, fmt = int(info.channel_count()), info.channel_format()
@@ -193,8 +218,17 @@ class LSLSource(LSLInlet):
         cap = self.max_samples or max(1024, math.ceil(self.rate))
         self._buf = np.zeros((cap, n_ch), dtype=NUMPY_DTYPES[fmt])
         self._ts = np.zeros(cap, dtype=np.float64)
+        self._steps = np.zeros(cap, dtype=np.float64)  # steps between _ts rows (s)
         self._pending, self._next_index, self._last_ts = (0, 0), 0, None
         self._ref = None
+        self._pacer = ChunkPacer(self.rate, self._chunk_size)
+        self._limit = 1.5 / self.rate if self.rate > 0 else math.inf  # longest step, no gap (s)
+        self._finite = np.issubdtype(self._buf.dtype, np.integer)
+
+    @property
+    def chunk_size(self) -> int:
+        """The producer's chunk size (rows) reads wait for; 0 while unknown or not waited for."""
+        return self._pacer.size
 
     def open(self) -> None:
         """Resolve, check, subscribe, measure the clock offset; starts the stall clock.
@@ -203,6 +237,7 @@ class LSLSource(LSLInlet):
         if self.is_open:
             return
         super().open()
+        self._puller = RowPuller(self._require_inlet(), self._buf, self._ts)
         self._last_arrival = now()
         if self.marker_name is not None:
             try:
@@ -222,6 +257,7 @@ class LSLSource(LSLInlet):
         if markers is not None:
             markers.close()
         super().close()
+        self._puller = None
 
     def read(self, timeout: float = 0.0) -> Block | None:
         """Return the samples that arrived since the last call, or None if none arrived.
@@ -230,7 +266,9 @@ class LSLSource(LSLInlet):
         ----------
         timeout : float
             Longest wait for the first sample (s); returns as soon as one is there, with
-            everything else already queued. Never waits for a full chunk.
+            everything else already queued and, when the producer's chunk size is known and
+            ``timeout > 0``, the rest of the chunk it began (waited for at most one chunk period
+            plus a small margin). Never waits for a full buffer.
 
         Returns
         -------
@@ -250,7 +288,7 @@ class LSLSource(LSLInlet):
         """
         inlet = self._require_inlet()
         if self._pending[0] == self._pending[1]:
-            n = self._pull(inlet, timeout)
+            n = self._pull(timeout)
             t = now()
             if n == 0:
                 if self.rate > 0 and t - self._last_arrival >= self.stall_timeout:
@@ -264,26 +302,35 @@ class LSLSource(LSLInlet):
             self._pending = (0, n)
         return self._next_block()
 
-    def _pull(self, inlet: pylsl.StreamInlet, timeout: float) -> int:
-        """Pull queued samples into the buffer, waiting for the first one at most ``timeout``."""
-        buf, ts, cap = self._buf, self._ts, self._buf.shape[0]
-        _, got = inlet.pull_chunk(timeout=0.0, max_samples=cap, dest_obj=buf)
-        if got:
-            ts[: len(got)] = got
-            return len(got)
-        # Wait for one sample only, never beyond the stall deadline (see module docstring).
-        wait = timeout
-        if self.rate > 0:
-            wait = min(timeout, self._last_arrival + self.stall_timeout - now())
-        if wait <= 0:
-            return 0
-        _, got = inlet.pull_chunk(timeout=wait, max_samples=1, dest_obj=buf)
-        if not got:
-            return 0
-        ts[0] = got[0]
-        _, more = inlet.pull_chunk(timeout=0.0, max_samples=cap - 1, dest_obj=buf[1:])
-        ts[1 : 1 + len(more)] = more
-        return 1 + len(more)
+    def _pull(self, timeout: float) -> int:
+        """Pull into the buffer: what is queued, else the first sample (waiting at most
+        ``timeout``, never past the stall deadline); then, with ``timeout > 0``, the rest of the
+        chunk it began (see the module docstring)."""
+        puller, pacer = self._puller, self._pacer
+        assert puller is not None  # made at open
+        n = puller.pull(0, puller.capacity, 0.0)
+        waited = False
+        if n == 0:
+            wait, t0 = timeout, now()
+            if self.rate > 0:
+                wait = min(timeout, self._last_arrival + self.stall_timeout - t0)
+            if wait <= 0 or not (n := puller.pull(0, 1, wait)):
+                return 0
+            waited = True
+            pacer.waited(now() - t0)
+        if timeout > 0 and pacer.size:
+            if need := pacer.missing(n):
+                t0 = now()
+                got = puller.pull(n, need, pacer.bound)
+                n += got
+                pacer.rest(got >= need or n == puller.capacity, now() - t0)
+        elif waited and timeout > 0 and pacer.learning:  # collect the whole burst
+            n += puller.pull(n, puller.capacity, pacer.window)
+            pacer.burst(n, cut=n == puller.capacity)
+        elif waited:  # the rest of what arrived with the first sample
+            n += puller.pull(n, puller.capacity, 0.0)
+        pacer.advance(n)
+        return n
 
     def _next_block(self) -> Block:
         """Deliver pending rows up to the next gap or backwards step."""
@@ -299,39 +346,40 @@ class LSLSource(LSLInlet):
                 )
             if self.rate > 0 and dt > 1.5 / self.rate:
                 gap = round(dt * self.rate) - 1
-        steps = np.diff(raw)
-        brk = steps < 0
-        if self.rate > 0:
-            brk |= steps > 1.5 / self.rate
-        end = stop if not brk.any() else start + 1 + int(np.argmax(brk))
+                self._pacer.skip(gap)
+        end = start + steady_rows(raw, self._limit, self._steps)
         if self._scale is None:
             data = np.array(self._buf[start:end], dtype=np.float32)
         else:  # scale in float64, then round once to float32
             data = np.empty((end - start, self._buf.shape[1]), np.float32)
             np.multiply(self._buf[start:end], self._scale, out=data, casting="unsafe")
         timestamps = self._to_host(self._ts[start:end])
-        n_invalid = count_invalid(data)
+        n_invalid = 0 if self._finite else count_invalid(data)
+        first = self._next_index + gap
         block = Block(
             data=data,
             timestamps=timestamps,
-            first_index=self._next_index + gap,
+            first_index=first,
             rate=self.rate,
             channels=self.channels,
             stream=self.name,
             gap=gap,
             n_invalid=n_invalid,
         )
+        n = end - start
         self._pending = (end, stop)
-        self._next_index = block.stop_index
-        self._last_ts = float(self._ts[end - 1])
-        self._ref = (block.stop_index - 1, float(timestamps[-1]))
+        self._next_index = first + n
+        self._last_ts = float(raw[n - 1])
+        t_last = float(timestamps[-1])
+        self._ref = (first + n - 1, t_last)
         s = self.stats
-        s.n_samples += block.n_samples
+        s.n_samples += n
         s.n_blocks += 1
-        s.n_gaps += gap > 0
-        s.gap_samples += gap
+        if gap:
+            s.n_gaps += 1
+            s.gap_samples += gap
         s.n_invalid += n_invalid
-        s.last_data_age = now() - float(timestamps[-1])
+        s.last_data_age = now() - t_last
         return block
 
     def samples_available(self) -> int:
