@@ -28,12 +28,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from neurolink.models.point_process import RefractoryPoisson
+from neurolink.sim.background import BackgroundFrames
 from neurolink.sim.config import CortexConfig
-from neurolink.sim.distant import insert_hash, make_distant_hash
+from neurolink.sim.distant import make_distant_hash
 from neurolink.sim.geometry import distance_gain, distances, place_near_electrodes
 from neurolink.sim.kernels import insert_waveforms, tuned_spikes
-from neurolink.sim.noise import mix_background, pink_stationary_state, pink_unit_variance_scale
-from neurolink.sim.randomness import RandomFrames
+from neurolink.sim.noise import add_units, pink_unit_variance_scale
 from neurolink.sim.waveforms import make_waveforms, template_length
 from neurolink.streams.events import SPIKE_DTYPE
 
@@ -126,6 +126,7 @@ class CortexSimulator:
         self._gain_y = modulation * np.sin(pd) / cfg.v_max
         self._dead_samples = RefractoryPoisson(cfg.refractory_s).dead_samples(cfg.fs)
         self._pink_scale = cfg.pink_rms_uv * pink_unit_variance_scale()
+        self._background: BackgroundFrames | None = None
         self.reset()
 
     # ------------------------------------------------------------------ properties
@@ -161,27 +162,56 @@ class CortexSimulator:
 
     # ------------------------------------------------------------------ state
     def reset(self) -> None:
-        """Return to sample 0: the stream restarts exactly as after construction."""
+        """Return to sample 0: the stream restarts exactly as after construction (a producer
+        thread started by :meth:`draw_ahead` is stopped)."""
+        if self._background is not None:
+            self._background.stop_ahead()
         rng = np.random.default_rng(self._stream_seed)
         c, length = self.n_channels, self._length
-        self._pink = pink_stationary_state(rng, c)
-        self._frames = RandomFrames(rng, c, self.n_units, self.distant, self.fs)
+        self._background = BackgroundFrames(
+            rng, c, self.n_units, self.distant, self.fs, self.config.white_rms_uv, self._pink_scale
+        )
         self._n = 0
         self._dead = np.zeros(self.n_units, dtype=np.int64)
         self._unit_tail = np.zeros((length, c), dtype=np.float32)
-        self._hash_tail = np.zeros((length, c), dtype=np.float32)
         self._pending = np.empty(0, dtype=SPIKE_DTYPE)
         self._bg_sum = np.zeros(c)
         self._bg_sumsq = np.zeros(c)
 
     # ------------------------------------------------------------------ generation
     def prefetch(self) -> None:
-        """Draw the random numbers of the next frame ahead of time (no effect on the values).
+        """Make the next frame's background (draws, noise, hash) now (no effect on the values).
 
-        A live streamer calls it after each push so that the cost of a frame of draws falls in
-        its idle time instead of delaying one chunk.
+        A caller with slack calls it so that the cost of a frame falls in its idle time instead
+        of delaying one chunk; nothing to do while :meth:`draw_ahead` runs.
         """
-        self._frames.prefetch()
+        self._bg.prefetch()
+
+    def draw_ahead(self, depth: int = 8) -> None:
+        """Make the intent-independent part of the stream in a producer thread (idempotent).
+
+        The draws, the noise and the hash of up to ``depth`` frames (:data:`FRAME_SAMPLES`
+        samples each) are made ahead on another core (the kernels release the GIL), so
+        :meth:`step` only adds the tuned units, which depend on the intent. The values are
+        unchanged, bit for bit. Stop it with :meth:`stop_drawing_ahead` (or :meth:`reset`).
+        """
+        self._bg.start_ahead(depth, name=f"sim-background-{self.seed}")
+
+    def stop_drawing_ahead(self) -> None:
+        """Stop the producer thread of :meth:`draw_ahead`; the frames it made are kept
+        (idempotent).
+
+        Raises
+        ------
+        neurolink.sim.draw_ahead.DrawAheadError
+            The thread had failed (its exception chained).
+        """
+        self._bg.stop_ahead()
+
+    @property
+    def _bg(self) -> BackgroundFrames:
+        assert self._background is not None
+        return self._background
 
     def rates(self, velocity: np.ndarray) -> np.ndarray:
         """Tuned firing rates for given velocities.
@@ -235,11 +265,9 @@ class CortexSimulator:
         start, length, units = self._n, self._length, self.units
         unit_buf = np.zeros((n + length, c), dtype=np.float32)
         unit_buf[:length] = self._unit_tail
-        hash_buf = np.zeros((n + length, c), dtype=np.float32)
-        hash_buf[:length] = self._hash_tail
         onsets, unit_ids = [], []
-        for off, d in self._frames.take(n):
-            m = d.white.shape[0]
+        for off, d in self._bg.take(n):
+            m = d.background.shape[0]
             cap = self.n_units * (m // (self._dead_samples + 1) + 1)
             onset = np.empty(cap, dtype=np.int64)
             unit = np.empty(cap, dtype=np.int32)
@@ -249,20 +277,14 @@ class CortexSimulator:
             )  # fmt: skip
             onset = onset[:k] + off
             insert_waveforms(unit_buf, onset, unit[:k], units.waveform, units.gain)
-            insert_hash(
-                hash_buf, d.hash_onset + off, d.hash_channel, d.hash_amplitude, d.hash_template,
-                self.distant.templates,
-            )  # fmt: skip
             # Rows of this piece now hold every waveform that starts at or before them.
-            mix_background(
-                d.white, d.drive, self._pink, self.config.white_rms_uv, self._pink_scale,
-                hash_buf[off : off + m], unit_buf[off : off + m], data[off : off + m],
-                self._bg_sum, self._bg_sumsq,
+            add_units(
+                d.background, unit_buf[off : off + m], data[off : off + m], self._bg_sum,
+                self._bg_sumsq,
             )  # fmt: skip
             onsets.append(onset)
             unit_ids.append(unit[:k])
         self._unit_tail = unit_buf[n : n + length].copy()
-        self._hash_tail = hash_buf[n : n + length].copy()
         self._n = start + n
         if not onsets:
             return self._emit_truth(np.empty(0, np.int64), np.empty(0, np.int32))

@@ -14,6 +14,14 @@ the loop's idle time, as the streamer's does in its own process. A reader that f
 every chunk that is due in one block (at most ``max_samples``), each chunk generated on its own
 with the intent in force when it was generated, as LSL would queue them.
 
+Cost in the loop's thread. Everything in a sample but the tuned units' spikes is independent of
+the intent (the random draws, white and pink noise, the hash of distant units): from
+:meth:`open` to :meth:`close` a producer thread makes it ahead, a frame of 512 samples at a
+time (:meth:`CortexSimulator.draw_ahead`), on the other core where there is one (its kernels
+release the GIL). The loop's thread only draws the tuned spikes with the intent in force for the
+chunk and adds them to the background: no chunk pays for a whole frame, and the samples are the
+same, bit for bit, as the subject on LSL gives.
+
 Intent. :meth:`push` takes the velocity the subject intends, as
 :class:`~neurolink.sim.subject.ControlOutlet` does for the subject on LSL, and it takes effect
 from the next chunk generated. The value is rounded to float32 as the control stream carries it,
@@ -33,6 +41,7 @@ import numpy as np
 from neurolink.clock import now
 from neurolink.errors import SourceError
 from neurolink.sim.cortex import CortexSimulator
+from neurolink.sim.draw_ahead import DrawAheadError
 from neurolink.streams.block import Block, count_invalid
 from neurolink.streams.events import empty_markers
 from neurolink.streams.source import SourceStats
@@ -138,8 +147,8 @@ class InProcessSubject:
 
     # ---- lifecycle ----------------------------------------------------------------------------
     def open(self) -> None:
-        """Warm the simulator's kernels, generate the first chunk (with the intent pushed so
-        far) and start the clock: sample 0 is stamped now."""
+        """Warm the simulator's kernels, start making the background ahead, generate the first
+        chunk (with the intent pushed so far) and start the clock: sample 0 is stamped now."""
         if self._open:
             return
         sim = self.simulator
@@ -149,15 +158,25 @@ class InProcessSubject:
         self.first_index = sim.n_generated
         self._next = self._pending_stop = 0
         self._pending = []
-        self._generate()  # the first chunk (a fresh simulator's first step is slow), then
-        sim.prefetch()  # its next frame of draws, before the clock starts
+        sim.draw_ahead()  # the intent-independent part, in a producer thread until close()
+        self._generate()  # the first chunk (a fresh simulator's first step is slow)
         self.start_time = self._clock()
         self._open = True
 
     def close(self) -> None:
-        """Stop delivering (idempotent)."""
+        """Stop delivering and stop the producer thread (idempotent).
+
+        Raises
+        ------
+        SourceError
+            The producer thread had failed (its exception chained).
+        """
         self._open = False
         self._pending = []
+        try:
+            self.simulator.stop_drawing_ahead()
+        except DrawAheadError as exc:
+            raise SourceError(f"in-process subject {self.name!r}: {exc}") from exc
 
     def __enter__(self) -> Self:
         self.open()
@@ -184,7 +203,10 @@ class InProcessSubject:
         if v != self._last_v:
             self.velocity_changes.append((start, v[0], v[1]))
             self._last_v = v
-        data, _ = sim.step(m, v)
+        try:
+            data, _ = sim.step(m, v)
+        except DrawAheadError as exc:  # the producer thread failed: stop loudly
+            raise SourceError(f"in-process subject {self.name!r}: {exc}") from exc
         self._pending.append(data)
         self._pending_stop += m
 
@@ -211,7 +233,6 @@ class InProcessSubject:
             raise SourceError(f"in-process subject {self.name!r} is not open")
         if not self._pending:
             self._generate()
-            self.simulator.prefetch()  # the next frame's draws, while there is slack
         wait = self._due(self._pending_stop) - self._clock()
         if wait > 0:
             if wait > timeout:

@@ -1,4 +1,4 @@
-"""Background noise: the streaming 1/f (pink) filter, its exact variance, and the chunk mixer.
+"""Background noise: the streaming 1/f (pink) filter, its exact variance, and the mixers.
 
 Pink noise uses Paul Kellett's "refined" filter (music-dsp archive, 1999): six leaky integrators
 fed with white noise plus two direct terms. Designed at 44.1 kHz for ±0.05 dB of 1/f above
@@ -18,7 +18,8 @@ __all__ = [
     "PINK_GAIN",
     "PINK_POLE",
     "PINK_PREV",
-    "mix_background",
+    "add_units",
+    "frame_background",
     "pink_stationary_state",
     "pink_unit_variance_scale",
 ]
@@ -80,36 +81,31 @@ def pink_stationary_state(rng: np.random.Generator, n_channels: int) -> np.ndarr
 
 
 @numba.njit(nogil=True, cache=True)
-def mix_background(
+def frame_background(
     white: np.ndarray,
     drive: np.ndarray,
     state: np.ndarray,
     white_rms: float,
     pink_scale: float,
     hash_buf: np.ndarray,
-    unit_buf: np.ndarray,
     out: np.ndarray,
-    bg_sum: np.ndarray,
-    bg_sumsq: np.ndarray,
 ) -> None:  # pragma: no cover - numba
-    """Build the output of one chunk: white + pink + hash (background) + tuned units.
+    """Background of consecutive samples: white + pink + hash (nothing here depends on intent).
 
     Parameters
     ----------
     white, drive : numpy.ndarray of float32, shape (n, n_channels)
         Standard-normal draws: the white component and the pink filter's input.
     state : numpy.ndarray of float64, shape (7, n_channels)
-        Pink filter state, updated in place (carried across chunks).
+        Pink filter state, updated in place (carried across calls).
     white_rms : float
         Rms of the white component (µV).
     pink_scale : float
         ``pink_rms × pink_unit_variance_scale()`` (µV).
-    hash_buf, unit_buf : numpy.ndarray of float32, shape (>= n, n_channels)
-        Summed waveforms of the hash and of the tuned units (µV).
+    hash_buf : numpy.ndarray of float32, shape (>= n, n_channels)
+        Summed hash waveforms (µV), every event starting at or before a row already added.
     out : numpy.ndarray of float32, shape (n, n_channels)
-        Output voltage (µV), written.
-    bg_sum, bg_sumsq : numpy.ndarray of float64, shape (n_channels,)
-        Running sums of the background and of its square, updated in place.
+        Background (µV), written.
     """
     n, n_ch = out.shape
     p0, p1, p2, p3, p4, p5 = PINK_POLE[0], PINK_POLE[1], PINK_POLE[2], PINK_POLE[3], \
@@ -134,8 +130,35 @@ def mix_background(
             state[5, c] = b5
             state[6, c] = x
             noise = np.float32(white_rms * np.float64(white[t, c]) + pink_scale * pink)
-            bg = noise + hash_buf[t, c]
+            out[t, c] = noise + hash_buf[t, c]  # float32 + float32
+
+
+@numba.njit(nogil=True, cache=True)
+def add_units(
+    background: np.ndarray,
+    unit_buf: np.ndarray,
+    out: np.ndarray,
+    bg_sum: np.ndarray,
+    bg_sumsq: np.ndarray,
+) -> None:  # pragma: no cover - numba
+    """Output of consecutive samples: background + tuned units, and the background's sums.
+
+    Parameters
+    ----------
+    background : numpy.ndarray of float32, shape (n, n_channels)
+        From :func:`frame_background` (µV).
+    unit_buf : numpy.ndarray of float32, shape (>= n, n_channels)
+        Summed waveforms of the tuned units (µV).
+    out : numpy.ndarray of float32, shape (n, n_channels)
+        Output voltage (µV), written.
+    bg_sum, bg_sumsq : numpy.ndarray of float64, shape (n_channels,)
+        Running sums of the background and of its square, updated in place, sample by sample.
+    """
+    n, n_ch = out.shape
+    for t in range(n):
+        for c in range(n_ch):
+            bg = background[t, c]
             bg64 = np.float64(bg)
             bg_sum[c] += bg64
             bg_sumsq[c] += bg64 * bg64
-            out[t, c] = bg + unit_buf[t, c]
+            out[t, c] = bg + unit_buf[t, c]  # float32 + float32

@@ -4,8 +4,9 @@ Every random number the stream needs is drawn from one ``numpy.random.Generator`
 :data:`FRAME_SAMPLES` samples, always whole and always in the same order (raw words for the
 white noise and the pink drive, turned into normals by :mod:`neurolink.sim.ziggurat`; spike
 uniforms; the hash events: counts per channel, onsets, distances, templates). None of it
-depends on the intended velocity or on how callers cut the stream into chunks; chunks are
-views into the frames. So the same seed gives bit-identical draws for any chunking, offline or live.
+depends on the intended velocity or on how callers cut the stream into chunks
+(:mod:`neurolink.sim.background` serves chunks as views into the frames), nor on which thread
+draws them. So the same seed gives bit-identical draws for any chunking, offline or live.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ assert FRAME_SAMPLES < 2**15  # onsets are sorted as int16
 
 @dataclass(frozen=True, slots=True)
 class Draws:
-    """The random inputs of one chunk of ``n`` samples.
+    """The random inputs of one frame of ``n`` samples.
 
     Attributes
     ----------
@@ -55,12 +56,12 @@ class Draws:
 
 
 class RandomFrames:
-    """Serves :class:`Draws` for consecutive chunks of any size from fixed-size frames.
+    """Draws the random inputs of consecutive whole frames of :data:`FRAME_SAMPLES` samples.
 
     Parameters
     ----------
     rng : numpy.random.Generator
-        The stream's generator (consumed only here).
+        The stream's generator (consumed only here, by :meth:`draw`).
     n_channels, n_units : int
         Columns of the normal and uniform draws.
     hash : DistantHash
@@ -82,18 +83,13 @@ class RandomFrames:
         self._n_units = n_units
         self._hash = hash
         self._hash_mean = hash.event_rate * FRAME_SAMPLES / fs
-        self._frame: Draws | None = None
-        self._ahead: Draws | None = None  # the next frame, drawn early by prefetch()
-        self._pos = FRAME_SAMPLES  # read position inside the current frame
 
-    def prefetch(self) -> None:
-        """Draw the next frame now if not done yet (the live streamer does this while it
-        waits, so no chunk pays for a whole frame). It changes no value: frames are drawn in the
-        same order either way."""
-        if self._ahead is None:
-            self._ahead = self._next_frame()
+    def draw(self) -> Draws:
+        """The draws of the next frame (``n = FRAME_SAMPLES``; hash onsets within the frame).
 
-    def _next_frame(self) -> Draws:
+        Every call consumes the generator in the same order, so the k-th call returns the same
+        values whoever calls it and whenever (one thread at a time).
+        """
         rng, f, c = self._rng, FRAME_SAMPLES, self._n_channels
         words = rng.bit_generator.random_raw(f * c).view(np.uint32)  # 2·f·c words
         seed = int(rng.bit_generator.random_raw())
@@ -111,44 +107,3 @@ class RandomFrames:
             white, drive, uniform, onset[order], channel[order],
             self._hash.amplitudes(u[order]), template[order],
         )  # fmt: skip
-
-    def _slice(self, a: int, b: int) -> Draws:
-        fr = self._frame
-        assert fr is not None
-        lo, hi = np.searchsorted(fr.hash_onset, [a, b])
-        return Draws(
-            fr.white[a:b],
-            fr.drive[a:b],
-            fr.uniform[a:b],
-            fr.hash_onset[lo:hi] - a,
-            fr.hash_channel[lo:hi],
-            fr.hash_amplitude[lo:hi],
-            fr.hash_template[lo:hi],
-        )
-
-    def take(self, n: int) -> list[tuple[int, Draws]]:
-        """Return the draws of the next ``n`` samples, one piece per frame they touch.
-
-        Parameters
-        ----------
-        n : int
-            Chunk length (samples), ≥ 0.
-
-        Returns
-        -------
-        list of (int, Draws)
-            ``(offset, draws)``: the draws of samples ``offset … offset + len`` of the chunk,
-            as views into the frames (no copies). Empty when ``n == 0``.
-        """
-        pieces: list[tuple[int, Draws]] = []
-        got = 0
-        while got < n:
-            if self._pos >= FRAME_SAMPLES:
-                self._frame = self._ahead if self._ahead is not None else self._next_frame()
-                self._ahead = None
-                self._pos = 0
-            m = min(n - got, FRAME_SAMPLES - self._pos)
-            pieces.append((got, self._slice(self._pos, self._pos + m)))
-            self._pos += m
-            got += m
-        return pieces

@@ -254,7 +254,13 @@ class CortexStreamer:
     # ------------------------------------------------------------------ the thread
     def _run(self) -> None:
         try:
-            self._stream()
+            # The intent-independent part (draws, noise, hash) in a producer thread, so no chunk
+            # waits for a whole frame of it (values unchanged).
+            self.simulator.draw_ahead()
+            try:
+                self._stream()
+            finally:
+                self.simulator.stop_drawing_ahead()
         except BaseException as exc:  # stored and re-raised by join()/stop(), never swallowed
             self._error = exc
 
@@ -304,7 +310,6 @@ class CortexStreamer:
                 truth_out.push_chunk(rows, stamps.tolist())
             self.n_pushed += m
             k += 1
-            sim.prefetch()  # draw the next frame's random numbers while there is slack
 
 
 class _ControlFollower:
