@@ -7,8 +7,9 @@ Runs the demo's chain (``neurolink demo --channels N --source S``: filter, re-re
 detect, bin 20 ms, Bayesian decoder, velocity mapper, emulated prosthesis on a pty, center-out
 task) once per (channels, source): the simulated subject streams 30 kHz in 1 ms chunks, either
 from its own process on LSL (``lsl``) or generated inside the loop's process and handed over
-directly (``inprocess``: no transport, the pipeline's own floor; the generator then runs in the
-loop's thread, between blocks).
+directly (``inprocess``: no transport, the pipeline's own floor; the loop's thread then only adds
+the tuned units' spikes for the intent in force, between blocks, while a producer thread makes
+the intent-independent background ahead: ``benchmarks/sim_inprocess_read.py`` shows that cost).
 
 Prints, for each run, over the commands of the closed-loop phase (``t_wire − t_sample``,
 DESIGN §2): median and p99 of the total and of each stage (acquire, filter+detect, bin+decode,

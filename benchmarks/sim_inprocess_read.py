@@ -5,7 +5,8 @@
 
 Opens :class:`~neurolink.sim.inprocess.InProcessSubject` (the demo's subject, 30 kHz, 1 ms
 chunks) and reads it as the engine does (``read(0.05)`` again as soon as a block was handled),
-spending ``--work-ms`` of busy CPU per block to stand for the loop's own processing. For every
+spending ``--work-ms`` of busy CPU per block to stand for the loop's own processing (a Python
+loop that holds the GIL: the worst case for the subject's producer thread). For every
 block (population: blocks, closed-loop-like reading, no warm-up phase counted after the first
 0.5 s) it prints median, p99 and max of:
 
