@@ -5,6 +5,8 @@ with their nominal sample times. The consumer calls ``read(timeout=0.1)`` in a l
 as soon as samples are there) and records, per block, ``now() − timestamp of the newest sample``:
 the time from when the sample was due to when a :class:`Block` holding it is in hand. That age
 includes the producer's own lateness in pushing (printed separately), LSL transport and the read.
+Blocks per producer chunk (above 1: partial chunks handed out) and the machine's load average
+are printed beside (the dev host is shared).
 
 Usage::
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import uuid
 
 import numpy as np
@@ -75,15 +78,20 @@ def main() -> None:
     print(f"LSL data age, 1 ms chunks, {seconds:g} s per stream, producer in another process")
     print(
         f"{'stream':>16} {'samples':>8} {'gaps':>4} {'blocks':>6} {'blk med':>7} "
-        f"{'age med':>8} {'age p99':>8} {'age max':>8} {'push late med/p99':>18}"
+        f"{'age med':>8} {'age p99':>8} {'age max':>8} {'push late med/p99':>18} "
+        f"{'blk/chunk':>9} {'loadavg 1/5 min':>15}"
     )
     for rate, n_ch in CONFIGS:
         r = measure(rate, n_ch, seconds)
         late = f"{r['push_late_median_ms']:.3f}/{r['push_late_p99_ms']:.3f} ms"
+        per_chunk = r["blocks"] / (r["samples"] / max(1, round(rate / 1000)))
+        load = os.getloadavg()
         print(
             f"{f'{rate / 1000:g} kHz x {n_ch} ch':>16} {r['samples']:>8} {r['gaps']:>4} "
             f"{r['blocks']:>6} {r['block_median']:>7.0f} {r['age_median_ms']:>5.3f} ms "
-            f"{r['age_p99_ms']:>5.3f} ms {r['age_max_ms']:>5.2f} ms {late:>18}"
+            f"{r['age_p99_ms']:>5.3f} ms {r['age_max_ms']:>5.2f} ms {late:>18} "
+            f"{per_chunk:>9.3f} {load[0]:>7.2f} {load[1]:>6.2f}",
+            flush=True,
         )
 
 

@@ -1,4 +1,5 @@
-"""Whole producer chunks from :class:`LSLSource`: the chunk pacer, the step check, live LSL.
+"""Whole producer chunks from :class:`LSLSource`: the chunk pacer, the step check, live LSL,
+and the block clock conversion against the rule of :mod:`neurolink.streams.meta.clock`.
 
 The pacer and the step check are driven directly (no LSL, no clock). The live tests use real
 LSL outlets with unique names; the producer's pauses are far inside the bounds the source waits
@@ -11,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from unittest.mock import patch
 
 import numpy as np
 import pytest
@@ -18,10 +20,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from neurolink.clock import now
+from neurolink.streams import lsl_inlet
 from neurolink.streams.block import Block
 from neurolink.streams.lsl_outlet import BlockOutlet
 from neurolink.streams.lsl_source import LSLSource
 from neurolink.streams.meta.chunking import ChunkPacer, steady_rows
+from neurolink.streams.meta.clock import host_times
 
 DEADLINE = 20.0  # s: generous bound for conditions that normally hold within milliseconds
 
@@ -292,3 +296,30 @@ def test_a_learned_chunk_size_gives_whole_chunks(outlet: BlockOutlet, unique_nam
     assert np.array_equal(got, np.arange(total))
     split = [(b.first_index, b.n_samples) for b in blocks if b.first_index >= first_split]
     assert split == [(i, 10) for i in range(first_split, total, 10)]
+
+
+# --- the clock conversion -------------------------------------------------------------------
+
+
+@given(
+    corrections=st.lists(
+        st.tuples(st.floats(0.0, 10.0), st.floats(-1e-3, 1e-3)), min_size=1, max_size=6
+    ),
+    start=st.floats(-1.0, 11.0),
+    n=st.integers(0, 80),
+    step=st.sampled_from([0.0, 1 / 30000.0, 0.05, 0.5]),
+)
+def test_block_clock_conversion_matches_the_rule(
+    corrections: list[tuple[float, float]], start: float, n: int, step: float
+) -> None:
+    # measured at host times h (taken in order), offsets o: collection times h - o may fall
+    # out of order; every block (non-decreasing stamps) gets exactly host_times' numbers
+    inlet = LSLSource(source_id="never-opened")
+    hosts = np.cumsum([h for h, _ in corrections])
+    for h, (_, o) in zip(hosts, corrections, strict=True):
+        with patch.object(lsl_inlet, "now", return_value=float(h)):
+            inlet._add_correction(o)
+    stamps = start + np.arange(n) * step
+    c = np.array([x.collection_time for x in inlet.clock_history])
+    o = np.array([x.offset for x in inlet.clock_history])
+    assert np.array_equal(inlet._to_host(stamps), host_times(stamps, c, o))
