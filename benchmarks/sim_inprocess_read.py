@@ -1,7 +1,7 @@
 """Cost of the in-process simulated subject at the loop: what each ``read()`` takes.
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/sim_inprocess_read.py [--seconds 10]
-        [--channels 96 384] [--work-ms 0.3] [--seed 1]
+        [--channels 96 384] [--work-ms 0.3] [--modes ahead sync] [--seed 1]
 
 Opens :class:`~neurolink.sim.inprocess.InProcessSubject` (the demo's subject, 30 kHz, 1 ms
 chunks) and reads it as the engine does (``read(0.05)`` again as soon as a block was handled),
@@ -18,7 +18,9 @@ block (population: blocks, closed-loop-like reading, no warm-up phase counted af
 - ``samples``: samples per block (30 = one chunk; more means the reader fell behind).
 
 The 1-minute load average before and after each run is printed beside it (the machine is
-shared). Prints figures only; nothing is asserted (DESIGN §8).
+shared). ``--modes``: ``ahead`` (the default source: the background made by a producer thread)
+and ``sync`` (``draw_ahead=False``: made on the loop's thread, a frame in one go). Prints
+figures only; nothing is asserted (DESIGN §8).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def _stats(v: np.ndarray) -> str:
     return f"{p50:8.1f} {p99:8.1f} {v.max():8.1f}"
 
 
-def run_one(channels: int, seconds: float, work_ms: float, seed: int) -> str:
+def run_one(channels: int, mode: str, seconds: float, work_ms: float, seed: int) -> str:
     """One run; the figure line."""
     slept = [0.0]
 
@@ -52,7 +54,9 @@ def run_one(channels: int, seconds: float, work_ms: float, seed: int) -> str:
 
     cfg = InProcessConfig(name=f"bench{channels}", seed=seed, channels=channels)
     sim = cfg.make_source().simulator
-    src = InProcessSubject(sim, cfg.name, chunk_samples=cfg.chunk_samples, sleep=sleep)
+    src = InProcessSubject(
+        sim, cfg.name, chunk_samples=cfg.chunk_samples, sleep=sleep, draw_ahead=mode == "ahead"
+    )
     load0 = os.getloadavg()[0]
     rows: list[tuple[float, float, float, int]] = []
     with src:
@@ -73,7 +77,7 @@ def run_one(channels: int, seconds: float, work_ms: float, seed: int) -> str:
     load1 = os.getloadavg()[0]
     r = np.array(rows[round(0.5 * 1000) :])  # past the first 0.5 s
     return (
-        f"{channels:>4} {r.shape[0]:>6} "
+        f"{channels:>4} {mode:<5} {r.shape[0]:>6} "
         + " | ".join(_stats(r[:, i] * 1e6) for i in range(3))
         + f" | {np.median(r[:, 3]):4.0f} {r[:, 3].max():5.0f}"
         + f"  {load0:5.2f}->{load1:5.2f}"
@@ -86,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=10.0, help="seconds of data per run")
     p.add_argument("--channels", type=int, nargs="+", default=[96, 384])
     p.add_argument("--work-ms", type=float, default=0.3, help="busy CPU per block (ms)")
+    p.add_argument("--modes", nargs="+", default=["ahead", "sync"], choices=["ahead", "sync"])
     p.add_argument("--seed", type=int, default=1)
     args = p.parse_args(argv)
     print(
@@ -96,11 +101,13 @@ def main(argv: list[str] | None = None) -> int:
         f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}"
     )
     print(
-        f"{'ch':>4} {'blocks':>6} {'read µs med/p99/max':>26} | {'work µs med/p99/max':>26} | "
+        f"{'ch':>4} {'mode':<5} {'blocks':>6} {'read µs med/p99/max':>26} | "
+        f"{'work µs med/p99/max':>26} | "
         f"{'age µs med/p99/max':>26} | samples med/max  load(1 min) before->after"
     )
     for n in args.channels:
-        print(run_one(n, args.seconds, args.work_ms, args.seed), flush=True)
+        for mode in args.modes:
+            print(run_one(n, mode, args.seconds, args.work_ms, args.seed), flush=True)
     return 0
 
 

@@ -66,6 +66,9 @@ class InProcessSubject:
         Host clock (s); :func:`neurolink.clock.now` by default.
     sleep : callable taking float
         Sleeps the given seconds (``time.sleep`` by default).
+    draw_ahead : bool
+        Make the intent-independent background in a producer thread (default); False makes it
+        on the loop's thread, a frame at a time in the slack before a chunk is due (to compare).
 
     Attributes
     ----------
@@ -93,6 +96,7 @@ class InProcessSubject:
         max_samples: int | None = None,
         clock: Callable[[], float] = now,
         sleep: Callable[[float], None] = time.sleep,
+        draw_ahead: bool = True,
     ) -> None:
         self.simulator = simulator
         self.name = name
@@ -111,6 +115,7 @@ class InProcessSubject:
         self.n_pushed = 0
         self.velocity_changes: list[tuple[int, float, float]] = []
         self._clock, self._sleep = clock, sleep
+        self.draw_ahead = bool(draw_ahead)
         self._lock = threading.Lock()
         self._velocity = (0.0, 0.0)
         self._last_v: tuple[float, float] | None = None
@@ -158,8 +163,10 @@ class InProcessSubject:
         self.first_index = sim.n_generated
         self._next = self._pending_stop = 0
         self._pending = []
-        sim.draw_ahead()  # the intent-independent part, in a producer thread until close()
+        if self.draw_ahead:
+            sim.draw_ahead()  # the intent-independent part, in a producer thread until close()
         self._generate()  # the first chunk (a fresh simulator's first step is slow)
+        sim.prefetch()  # without a producer: the next frame, before the clock starts
         self.start_time = self._clock()
         self._open = True
 
@@ -233,6 +240,7 @@ class InProcessSubject:
             raise SourceError(f"in-process subject {self.name!r} is not open")
         if not self._pending:
             self._generate()
+            self.simulator.prefetch()  # without a producer: the next frame, while there is slack
         wait = self._due(self._pending_stop) - self._clock()
         if wait > 0:
             if wait > timeout:
