@@ -77,11 +77,16 @@ class RowPuller:
             raise ValueError("RowPuller: stamps must be float64 with one entry per data row")
         self.data, self.stamps = data, stamps
         self.capacity, self._n_ch = data.shape[0], data.shape[1]
-        self._fn, self._obj = inlet.do_pull_chunk, inlet.obj
+        self._inlet = inlet
+        # pylsl internals (stable since 1.13); a pylsl without them gets its public pull_chunk
+        self._fn = getattr(inlet, "do_pull_chunk", None)
+        self._obj = getattr(inlet, "obj", None)
+        self._avail = getattr(pylsl_lib, "lsl_samples_available", None)
+        if self._fn is None or self._obj is None or self._avail is None:
+            self._fn = None
         self._row, self._data, self._ts = data.strides[0], data.ctypes.data, stamps.ctypes.data
         self._err = ctypes.c_int()
         self._errp = ctypes.byref(self._err)
-        self._avail = pylsl_lib.lsl_samples_available
 
     def pull(self, start: int, n: int, timeout: float) -> int:
         """Pull up to ``n`` rows into rows ``start…`` (waiting for all ``n`` at most ``timeout``
@@ -89,6 +94,8 @@ class RowPuller:
         n = min(n, self.capacity - start)
         if n <= 0:
             return 0
+        if self._fn is None:
+            return self._pull_public(start, n, timeout)
         got = self._fn(
             self._obj,
             ctypes.c_void_p(self._data + start * self._row),
@@ -102,8 +109,19 @@ class RowPuller:
             handle_error(self._err.value)
         return int(got) // self._n_ch
 
+    def _pull_public(self, start: int, n: int, timeout: float) -> int:
+        """The same pull through pylsl's public ``pull_chunk`` (allocates per call)."""
+        _, stamps = self._inlet.pull_chunk(
+            timeout=timeout, max_samples=n, dest_obj=self.data[start : start + n]
+        )
+        got = len(stamps)
+        self.stamps[start : start + got] = stamps
+        return got
+
     def available(self) -> int:
         """Rows queued in liblsl for immediate pickup."""
+        if self._fn is None:
+            return int(self._inlet.samples_available())
         return int(self._avail(self._obj))
 
 
