@@ -45,6 +45,8 @@ def _directory(
     for info in infos:
         if not info.filename.endswith(".npy"):
             raise error(f"{path}: member {info.filename!r} is not an .npy array")
+        if info.flag_bits & 0x1:  # zip's "encrypted" flag: zipfile would ask for a password
+            raise error(f"{path}: member {info.filename!r} is encrypted; refused")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise error(f"{path}: member {info.filename!r} uses an unsupported compression")
         if info.file_size > max_member:

@@ -3,11 +3,16 @@ address space, within 10 s, with one line that names the file and what is wrong.
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from neurolink.decode import load_decoder
+from neurolink.decode.errors import ModelFileError
 from tests.bounded.crafted import (
     cli,
     deep_json,
@@ -270,3 +275,19 @@ def test_a_corrupt_sample_value_chunk_is_not_mistaken_for_truncation(recording) 
     bad.write_bytes(data)
     with pytest.raises(FileFormatError, match=f"corrupt chunk at byte {start}"):
         read_session(bad)
+
+
+def test_a_model_with_an_encrypted_member_is_refused(tmp_path) -> None:
+    # found by the fuzzer: a flipped flag bit made zipfile ask for a password (RuntimeError)
+    buf = io.BytesIO()
+    np.save(buf, np.zeros(3))
+    path = tmp_path / "locked.npz"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("w_.npy", buf.getvalue())
+    raw = bytearray(path.read_bytes())
+    for sig, at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):  # general-purpose flags, bit 0
+        i = raw.index(sig)
+        raw[i + at] |= 0x1
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ModelFileError, match=r"member 'w_.npy' is encrypted; refused"):
+        load_decoder(path)
