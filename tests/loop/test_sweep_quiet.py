@@ -25,5 +25,5 @@ def test_a_failing_point_prints_no_worker_traceback(
         with pytest.raises(ConfigError, match="missing required table") as info:
             run_sweep([point], client=client)
     assert any("s.xdf" in note for note in info.value.__notes__)  # which point failed
-    out, err = capfd.readouterr()
+    err = capfd.readouterr().err
     assert "Compute Failed" not in err and "Traceback" not in err, err
