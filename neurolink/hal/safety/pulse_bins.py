@@ -308,26 +308,9 @@ def _insert(tag, bk, tmx, ptime, pnext, pid, pfree, s, t, ident, floor_b, nb):  
 @njit(cache=True, nogil=True)
 def _remove(tag, bk, tmx, ptime, pnext, pid, pfree, s, t, ident, floor_b, nb):  # pragma: no cover
     """Remove onset t of train ``ident``; False when it is not there."""
+    if not _unlink(tag, bk, ptime, pnext, pid, pfree, s, t, ident, floor_b, nb):
+        return False
     b = bucket(t)
-    r = b & (nb - 1)
-    if b < floor_b or tag[r] != b:
-        return False
-    prev = -1
-    x = bk[s, _HEAD, r]
-    while x >= 0 and not (ptime[s, x] == t and pid[s, x] == ident):
-        if ptime[s, x] > t:
-            return False
-        prev = x
-        x = pnext[s, x]
-    if x < 0:
-        return False
-    if prev < 0:
-        bk[s, _HEAD, r] = pnext[s, x]
-    else:
-        pnext[s, prev] = pnext[s, x]
-    pnext[s, x] = pfree[s]
-    pfree[s] = x
-    bk[s, _CNT, r] -= 1
     _add_abs(bk, tmx, s, max(b - _SPAN, floor_b), b - 1, -1, nb)
     for d in (0, _SPAN + 1, _SPAN + 2):
         _retally(tag, bk, tmx, ptime, pnext, s, b - d, floor_b, nb)
