@@ -112,10 +112,17 @@ def producer_times(host: np.ndarray, collections: np.ndarray, offsets: np.ndarra
     # host time of each measurement, as the rule's boundaries appear on the host clock
     k = np.maximum(np.searchsorted(np.maximum.accumulate(c + o), h, side="right") - 1, 0)
     p = h - o[k]
-    older = np.maximum(k - 1, 0)  # where the offset fell, the older correction may hold too
-    p_old = h - o[older]
-    take_old = (older < k) & (host_times(p_old, c, o) == h)
-    p = np.where(take_old, p_old, p)
+    # where the offset fell, older corrections may hold too: the oldest that does is taken.
+    # Correction j can only hold for h < (its region's end on the producer clock) + o_j, so
+    # the search stops once h is past every older region's end plus the largest offset.
+    ends, top = np.maximum.accumulate(c), float(o.max())
+    for lag in range(1, len(o)):
+        j = k - lag
+        reach = (j >= 0) & (h < ends[np.maximum(j + 1, 0)] + top)
+        if not reach.any():
+            break
+        older = h - o[np.maximum(j, 0)]
+        p = np.where(reach & (host_times(older, c, o) == h), older, p)
     bad = np.flatnonzero(host_times(p, c, o) != h)
     for i in bad:  # rare: rounding at a correction boundary or a tie
         p[i] = _search(float(h[i]), int(k[i]), c, o, float(p[i]))
