@@ -54,6 +54,7 @@ class PacedSource(ScriptedSource):
 def make_engine_recording(path: Path, duration: float = 1.0) -> dict[str, Any]:
     """Run the engine for ``duration`` s of data into ``path`` (XDF + sidecar); its summary."""
     estop = session_estop()
+    warm_up(spike_graph(N_CHANNELS, stim=True), N_CHANNELS, FS)  # compiled before arming
     dev, emu = open_device("stimulator", "emulate", estop=estop, audit=estop.audit)
     sink = DeviceSink("stim", "stimulator", dev, "trains", emulator=emu)
     try:

@@ -26,11 +26,12 @@ N_CHANNELS = 16
 @pytest.mark.subject(seed=4, channels=N_CHANNELS, units=20)
 def test_acquire_parts_are_recorded_and_add_up_on_a_real_lsl_run(simulated_subject, tmp_path):
     estop = session_estop()
+    # compile first: an armed device's heartbeats must not wait behind numba (cold cache)
+    graph = spike_graph(N_CHANNELS, stim=True, n_coincident=2)
+    warm_up(graph, N_CHANNELS, FS)
     dev, emu = open_device("stimulator", "emulate", estop=estop, audit=estop.audit)
     sink = DeviceSink("stim", "stimulator", dev, "trains", emulator=emu)
     assert sink.posted  # the loop's default: ACKs off the engine thread
-    graph = spike_graph(N_CHANNELS, stim=True, n_coincident=2)
-    warm_up(graph, N_CHANNELS, FS)
     try:
         with simulated_subject.source() as src:
             assert src.rate == FS

@@ -36,6 +36,7 @@ def estop():
 
 @pytest.fixture
 def stimulator(estop):
+    warm_up(spike_graph(16, stim=True), 16, FS)  # numba compiles before the device is armed
     dev, emu = open_device("stimulator", "emulate", estop=estop, audit=estop.audit)
     sink = DeviceSink("stim", "stimulator", dev, "trains", emulator=emu)
     yield sink

@@ -75,6 +75,7 @@ class Rig:
     def __init__(self, tmp_path, *, prosthesis: bool = False, **source) -> None:
         self.estop = session_estop()
         self.sinks = []
+        warm_up(spike_graph(16, stim=True), 16, FS)  # numba compiles before the devices arm
         dev, emu = open_device("stimulator", "emulate", estop=self.estop, audit=self.estop.audit)
         self.stim = DeviceSink("stim", "stimulator", dev, "trains", emulator=emu)
         self.sinks.append(self.stim)
