@@ -71,7 +71,9 @@ class Realtime:
     def enter(self) -> dict[str, str]:
         """Apply every measure asked for; what was done, by measure."""
         c = self.config
-        gc.collect()
+        # no gc.collect() here: a full collection of a large process holds the GIL for up to
+        # a second, and the devices are armed by now (their heartbeat thread would starve and
+        # the device's watchdog trip); a session collects before it arms (Session._run)
         gc.freeze()
         self.applied["gc"] = "freeze"
         if c.gc == "off":

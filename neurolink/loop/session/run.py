@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -198,6 +199,7 @@ class Session:
             hooks=hooks,
             status_out=self.status_out,
         )
+        gc.collect()  # the full collection before arming, not in the loop's GC freeze
         for sink in self.sinks:  # armed last: set-up (graph warm-up, recorder, LSL resolve)
             sink.device.arm()  # done, nothing now stands between the heartbeats and the loop
         result = self.engine.run(self.duration)
