@@ -280,25 +280,9 @@ def _retally(tag, bk, tmx, ptime, pnext, s, b, floor_b, nb):  # pragma: no cover
 @njit(cache=True, nogil=True)
 def _insert(tag, bk, tmx, ptime, pnext, pid, pfree, s, t, ident, floor_b, nb):  # pragma: no cover
     """Insert onset t of train ``ident``; False when the pool is full."""
-    node = pfree[s]
-    if node < 0:
+    if not _link(bk, ptime, pnext, pid, pfree, s, t, ident, nb):
         return False
-    pfree[s] = pnext[s, node]
-    ptime[s, node] = t
-    pid[s, node] = ident
     b = bucket(t)
-    r = b & (nb - 1)
-    prev = -1
-    x = bk[s, _HEAD, r]
-    while x >= 0 and ptime[s, x] <= t:
-        prev = x
-        x = pnext[s, x]
-    pnext[s, node] = x
-    if prev < 0:
-        bk[s, _HEAD, r] = node
-    else:
-        pnext[s, prev] = node
-    bk[s, _CNT, r] += 1
     _add_abs(bk, tmx, s, max(b - _SPAN, floor_b), b - 1, 1, nb)
     for d in (0, _SPAN + 1, _SPAN + 2):
         _retally(tag, bk, tmx, ptime, pnext, s, b - d, floor_b, nb)
