@@ -77,10 +77,9 @@ def _read(content: bytes, sidecar: bytes | None = None) -> None:
 edit = st.tuples(st.integers(0, 10**6), st.integers(0, 255), st.sampled_from(["set", "ins", "del"]))
 
 
-@FUZZ
-@given(edits=st.lists(edit, min_size=1, max_size=6), cut=st.none() | st.integers(0, 10**6))
-def test_a_mutated_recording_reads_or_is_refused(small, edits, cut) -> None:
-    data = bytearray(small)
+def mutated(content: bytes, edits: list[tuple[int, int, str]], cut: int | None) -> bytes:
+    """``content`` with each ``(position, byte, set|ins|del)`` edit applied, then cut short."""
+    data = bytearray(content)
     for pos, value, how in edits:
         at = pos % len(data)
         if how == "set":
@@ -91,7 +90,13 @@ def test_a_mutated_recording_reads_or_is_refused(small, edits, cut) -> None:
             del data[at]
     if cut is not None:
         data = data[: cut % (len(data) + 1)]
-    _read(bytes(data))
+    return bytes(data)
+
+
+@FUZZ
+@given(edits=st.lists(edit, min_size=1, max_size=6), cut=st.none() | st.integers(0, 10**6))
+def test_a_mutated_recording_reads_or_is_refused(small, edits, cut) -> None:
+    _read(mutated(small, edits, cut))
 
 
 xml_text = st.text(st.sampled_from("<>/=\"' abcinfo0123456789.-e"), max_size=60)
@@ -189,18 +194,7 @@ def _model(content: bytes) -> None:
 @FUZZ
 @given(edits=st.lists(edit, min_size=1, max_size=4), cut=st.none() | st.integers(0, 10**6))
 def test_a_mutated_model_file_reads_or_is_refused(model_bytes, edits, cut) -> None:
-    data = bytearray(model_bytes)
-    for pos, value, how in edits:
-        at = pos % len(data)
-        if how == "set":
-            data[at] = value
-        elif how == "ins":
-            data.insert(at, value)
-        else:
-            del data[at]
-    if cut is not None:
-        data = data[: cut % (len(data) + 1)]
-    _model(bytes(data))
+    _model(mutated(model_bytes, edits, cut))
 
 
 @FUZZ
