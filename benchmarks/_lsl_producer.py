@@ -16,12 +16,12 @@ import argparse
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 from neurolink.clock import now
+from neurolink.pacing import sleep_until
 from neurolink.streams.lsl_outlet import BlockOutlet
 
 
@@ -42,9 +42,8 @@ def produce(name: str, rate: float, n_channels: int, seconds: float, chunk_ms: f
             for k in range(n_total // chunk):
                 i = i0 + k * chunk
                 last = t0 + (i + chunk - 1) / rate  # nominal time of the chunk's newest sample
-                if mode == "realtime":
-                    while now() < last:
-                        time.sleep(min(0.0005, max(0.0, last - now())))
+                if mode == "realtime":  # pushed when due, as the simulated subject does
+                    sleep_until(last)
                 data[:, 0] = np.arange(i, i + chunk, dtype=np.float32)
                 outlet.push(data, last)
                 lateness[k] = now() - last

@@ -40,6 +40,7 @@ import numpy as np
 
 from neurolink.clock import now
 from neurolink.errors import SourceError
+from neurolink.pacing import sleep_until
 from neurolink.sim.cortex import CortexSimulator
 from neurolink.sim.draw_ahead import DrawAheadError
 from neurolink.streams.block import Block, count_invalid
@@ -64,8 +65,11 @@ class InProcessSubject:
         Most samples one :meth:`read` returns (default 1 s of data, as :class:`LSLSource`).
     clock : callable returning float
         Host clock (s); :func:`neurolink.clock.now` by default.
-    sleep : callable taking float
-        Sleeps the given seconds (``time.sleep`` by default).
+    sleep : callable taking float, optional
+        Sleeps the given seconds. By default a chunk is waited for with
+        :func:`neurolink.pacing.sleep_until` (a blocking wait, then a short yielding spin: on
+        time to a few µs, as an amplifier delivers), and a read that times out sleeps with
+        ``time.sleep``.
     draw_ahead : bool
         Make the intent-independent background in a producer thread (default); False makes it
         on the loop's thread, a frame at a time in the slack before a chunk is due (to compare).
@@ -95,7 +99,7 @@ class InProcessSubject:
         chunk_samples: int | None = None,
         max_samples: int | None = None,
         clock: Callable[[], float] = now,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         draw_ahead: bool = True,
     ) -> None:
         self.simulator = simulator
@@ -241,13 +245,17 @@ class InProcessSubject:
         if not self._pending:
             self._generate()
             self.simulator.prefetch()  # without a producer: the next frame, while there is slack
-        wait = self._due(self._pending_stop) - self._clock()
+        due = self._due(self._pending_stop)
+        wait = due - self._clock()
         if wait > 0:
             if wait > timeout:
                 if timeout > 0:
-                    self._sleep(timeout)
+                    (self._sleep or time.sleep)(timeout)
                 return None
-            self._sleep(wait)
+            if self._sleep is None:
+                sleep_until(due, clock=self._clock)
+            else:
+                self._sleep(wait)
         t = self._clock()
         m = self.chunk_samples
         while (

@@ -5,9 +5,11 @@ Streams (``name`` is the stream name given):
 - ``name`` — the raw voltage, ``n_channels`` float32 channels (µV) at ``fs``, pushed in chunks of
   ``chunk_samples`` (1 ms by default). The ``i``-th streamed sample (simulator index
   ``first_index + i``) is stamped ``start_time + i / fs`` on the host clock and pushed once that
-  time has passed; the schedule is derived from the sample index, never from accumulated sleeps,
-  so it does not drift. A chunk that is late (the thread was held up) is pushed at once and
-  counted in ``n_late``; samples are never dropped.
+  time has passed (:func:`neurolink.pacing.sleep_until`: a few µs after, as an amplifier
+  delivers, rather than the 0.1–0.2 ms a plain timed wait is late); the schedule is derived
+  from the sample index, never from accumulated sleeps, so it does not drift. A chunk that is
+  late (the thread was held up) is pushed at once and counted in ``n_late``; samples are never
+  dropped.
 - ``name-intent`` — the intended velocity in force, 2 float32 channels ``(vx, vy)``, one sample
   every ``intent_every`` chunks (10 ms by default), stamped with the first sample of its chunk.
 - ``name-spikes`` — optional ground truth, irregular, 4 double channels
@@ -35,6 +37,7 @@ import pylsl
 
 from neurolink.clock import now
 from neurolink.errors import StreamMismatchError
+from neurolink.pacing import sleep_until
 from neurolink.sim.cortex import CortexSimulator
 from neurolink.streams.lsl_outlet import BlockOutlet, make_stream_info
 
@@ -295,8 +298,7 @@ class CortexStreamer:
                 last_v = v
             data, truth = sim.step(m, v)
             ts = t0 + (start - first + np.arange(m)) / fs
-            delay = ts[-1] - now()
-            if delay > 0 and self._stop.wait(delay):
+            if sleep_until(float(ts[-1]), stop=self._stop):  # on time to a few µs
                 break
             data_out.push(data, ts)
             lag = now() - ts[-1]
