@@ -105,6 +105,15 @@ class Origin:
     timestamp: float
 
     def __post_init__(self) -> None:
+        i, t = self.sample_index, self.timestamp
+        if (  # the loop's case, checked in C: str, an int >= 0, a finite Python float
+            type(self.stream) is str
+            and type(i) is int
+            and i >= 0
+            and type(t) is float
+            and math.isfinite(t)
+        ):
+            return
         if not isinstance(self.stream, str):
             raise CommandError(f"Origin.stream must be a string, got {self.stream!r}")
         _set(self, "sample_index", _index("Origin", "sample_index", self.sample_index))
@@ -283,6 +292,16 @@ class ProsthesisCommand:
     origin: Origin | None = None
 
     def __post_init__(self) -> None:
+        vel = self.velocity
+        if (  # the mapper's case, checked in C: a tuple of finite Python floats
+            type(vel) is tuple
+            and vel
+            and all(type(v) is float for v in vel)
+            and all(map(math.isfinite, vel))
+            and self.grip is None
+            and (self.origin is None or type(self.origin) is Origin)
+        ):
+            return
         o = "ProsthesisCommand"
         try:
             items = list(self.velocity)

@@ -64,7 +64,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from neurolink.clock import now as host_now
 from neurolink.hal import wire
@@ -173,7 +173,7 @@ class LinkStats:
     device_frames_lost: int = 0  # gaps in the device's sequence numbers
 
 
-@dataclass
+@dataclass(slots=True)
 class _Pending:
     seq: int
     request: wire.Message
@@ -186,9 +186,9 @@ class _Pending:
     collected: list[Frame] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class InFlight:
-    """A command written by :meth:`Link.begin` whose reply :meth:`Link.finish` awaits."""
+class InFlight(NamedTuple):
+    """A command written by :meth:`Link.begin` whose reply :meth:`Link.finish` awaits
+    (immutable; a tuple, made on the send path)."""
 
     pending: _Pending
     encoded: bytes

@@ -249,6 +249,13 @@ class Transport:
     def write(self, data: bytes) -> None:
         """Write all of ``data`` (thread-safe: concurrent writes never interleave).
 
+        On a POSIX port (a pty, a serial port) it returns once the kernel has taken every byte
+        into the port's output queue: a pty's peer can read them then; a UART still shifts them
+        out, ``10 / baudrate`` s a byte (1.7 ms for a 20-byte frame at 115 200 bit/s: the line's
+        time, which no host code shortens). The write does not wait for that (no ``tcdrain``,
+        which on a USB adapter also waits for the adapter's next bus frame); other URLs are
+        written and flushed by pyserial.
+
         Raises
         ------
         DeviceLost
@@ -260,9 +267,9 @@ class Transport:
                 fd = self._fd
                 if fd is None:
                     n = port.write(data)
+                    port.flush()
                 else:  # a POSIX port (pty, tty): the fd is non-blocking; pyserial for the rest
-                    n = self._write_fd(port, fd, data)
-                port.flush()
+                    n = self._write_fd(port, fd, data)  # no tcdrain: see the docstring
             except serial.SerialTimeoutException as e:
                 raise DeviceLost(
                     f"{self.url}: write blocked for more than "

@@ -91,6 +91,11 @@ class Posted:
         self._seq = None
         self._idle.notify_all()
 
+    @property
+    def has_replies(self) -> bool:
+        """Whether replies were recorded since the last :meth:`take` (a lock-free read)."""
+        return bool(self._replies)
+
     def take(self) -> tuple[Sent, ...]:
         """The recorded replies since the last call, oldest first; claims the unclaimed error
         (the caller handles the statuses). Allocates nothing when there are none."""

@@ -471,7 +471,8 @@ class SerialDevice(DeviceBase):
         message = to_wire(cmd)
         posted = post and self.ack == "async"
         with self._lock:
-            self._posted.wait_idle(self._collect_bound())  # the reply before it is recorded
+            if self._posted.in_flight is not None:  # the reply before it is recorded
+                self._posted.wait_idle(self._collect_bound())
             if posted:
                 self._posted.raise_unclaimed()
             acc = layer.check(cmd)
@@ -564,6 +565,12 @@ class SerialDevice(DeviceBase):
     def _collect_bound(self) -> float:
         """Longest wait for the collector to end an exchange (s): every attempt, and a margin."""
         return self.link.timeout * (self.link.retries + 1) + 2.0
+
+    @property
+    def replies_waiting(self) -> bool:
+        """Async mode: whether :meth:`take_replies` has replies to give (read without the
+        driver's lock: a hint for the caller, which then takes them under it)."""
+        return self._posted.has_replies
 
     def take_replies(self) -> tuple[Sent, ...]:
         """Async mode: the final :class:`Sent` of every posted command whose reply was recorded

@@ -7,6 +7,7 @@ Grip is the commanded (or measured) closure of the hand, 0 = open .. 1 = closed.
 
 from __future__ import annotations
 
+import math
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,7 +22,24 @@ from neurolink.hal.wire.info import MAX_DOF
 __all__ = ["ProsthesisState", "ProsthesisVelocity"]
 
 
+#: ``<nf`` for each number of DoF, to round a whole tuple to float32 in one call.
+_F32_TUPLES = tuple(struct.Struct(f"<{n}f") for n in range(MAX_DOF + 1))
+
+
 def _floats(owner: str, name: str, values: Iterable[object]) -> tuple[float, ...]:
+    if (  # the usual case, checked in C: 1..MAX_DOF finite Python floats within float32
+        type(values) is tuple
+        and 1 <= len(values) <= MAX_DOF
+        and all(type(v) is float for v in values)
+        and all(map(math.isfinite, values))
+    ):
+        f32 = _F32_TUPLES[len(values)]
+        try:
+            rounded = f32.unpack(f32.pack(*values))
+        except OverflowError:  # out of float32's range: the per-value check names it
+            rounded = None
+        if rounded is not None and all(map(math.isfinite, rounded)):
+            return rounded
     if isinstance(values, str | bytes):
         raise PayloadError(f"{owner}.{name} must be a sequence of numbers, got {values!r}")
     try:

@@ -40,8 +40,11 @@ OnChunk = Callable[[Block, int, int, Tick], None]
 class Steps(Protocol):
     """What the driver steps: a :class:`~neurolink.loop.core.graph.Graph` or a stage's nodes."""
 
-    def process(self, x: Any, tick: Tick, stage_seconds: np.ndarray) -> None:
-        """Step every node once on ``x``; add each node's time to its stage's entry (s)."""
+    def process(
+        self, x: Any, tick: Tick, stage_seconds: np.ndarray, start: float | None = None
+    ) -> None:
+        """Step every node once on ``x``; add each node's time to its stage's entry (s), the
+        first node's counted from ``start`` when given."""
 
 
 @dataclass(frozen=True)
@@ -226,7 +229,9 @@ class GraphDriver:
         step = self.tolerances.max_chunk
         for a in range(0, n, step):  # chunk_bounds, without a generator on the hot path
             b = min(n, a + step)
-            self.step(data[a:b], i0 + a, i0 + b, float(stamps[b - 1]), t_read)
+            self.step(
+                data[a:b], i0 + a, i0 + b, float(stamps[b - 1]), t_read, t_read if a == 0 else None
+            )
             if on_chunk is not None:
                 on_chunk(block, a, b, self.tick)
         self.n_samples += n + block.gap
@@ -240,6 +245,7 @@ class GraphDriver:
         stop_index: int,
         t_last: float,
         t_read: float | None = None,
+        start: float | None = None,
     ) -> None:
         """Step the graph once on a chunk that lies at ``first_index:stop_index``.
 
@@ -253,6 +259,9 @@ class GraphDriver:
             Host time stamp of its newest sample (s).
         t_read : float, optional
             Host time it was read (s); the acquire stage is ``t_read − t_last`` (default 0).
+        start : float, optional
+            Host time (s) the engine began on it (a block's first chunk: ``t_read``): the work
+            since counts in the first node's stage (:meth:`Graph.process`). Default: now.
         """
         if self.first_index is None:
             self.first_index = first_index
@@ -261,4 +270,4 @@ class GraphDriver:
         stage[:] = 0.0
         if t_read is not None:
             stage[Stage.ACQUIRE] = t_read - t_last
-        self.graph.process(x, self.tick, stage)
+        self.graph.process(x, self.tick, stage, start)

@@ -121,7 +121,9 @@ class Graph:
         for node in self.nodes:
             node.reset()
 
-    def process(self, x: np.ndarray, tick: Tick, stage_seconds: np.ndarray) -> None:
+    def process(
+        self, x: np.ndarray, tick: Tick, stage_seconds: np.ndarray, start: float | None = None
+    ) -> None:
         """Step every node once on a block.
 
         Parameters
@@ -132,9 +134,13 @@ class Graph:
             Where the block lies.
         stage_seconds : numpy.ndarray of float64, shape (len(Stage),)
             Each node's step time is added to its stage's entry.
+        start : float, optional
+            Host time (s) the block's processing began (the engine: when it was read); the
+            work between then and the first node (dispatch, recording the block) counts in
+            the first node's time. Default: now.
         """
         outputs, wiring, clock = self.outputs, self._wiring, self.clock
-        t = clock()
+        t = clock() if start is None else start
         for i, node in enumerate(self.nodes):
             k = wiring[i]
             outputs[i] = node.step(x if k < 0 else outputs[k], tick)

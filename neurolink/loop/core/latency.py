@@ -4,7 +4,9 @@ Two tables, one row each:
 
 - per **block** — the host time stamp of its newest sample, and the time spent in each stage
   (:class:`~neurolink.loop.core.ports.Stage`): acquire (newest sample stamped → block in hand),
-  filter+detect, bin+decode, SNN (each the sum of its nodes' step times), and wire: the rest
+  filter+detect, bin+decode, SNN (each the sum of its nodes' step times; the engine's work
+  between the read and the first node — dispatch, recording the block — counts in the first
+  node's, as it comes before the filter), and wire: the rest
   until the engine finished with the block (mapping, safety checks and writing to the devices,
   recording, bookkeeping), so that the stages add up to the total. The block's total is when
   the engine finished with it minus the sample's stamp; above the deadline it is a *miss*.

@@ -136,10 +136,10 @@ class DeviceSink:
             The device stopped answering (the e-stop has been tripped by the driver).
         """
         st = self.stats
-        if self.posted:  # claim the replies in: the driver raises none of them at this send
-            got = self.device.take_replies()  # type: ignore[attr-defined]
-            if got:
-                self._done.extend(got)
+        # claim the replies in, so that the driver raises none of them at this send (the
+        # engine took them after the last block: usually there are none)
+        if self.posted and self.device.replies_waiting:  # type: ignore[attr-defined]
+            self._done.extend(self.device.take_replies())  # type: ignore[attr-defined]
         try:
             sent = self.device.send(cmd)
         except EStopError:

@@ -125,14 +125,15 @@ class VelocityMapper:
         self.gain, self.deadband = float(gain), float(deadband)
         self.max_speed, self.max_accel = float(max_speed), float(max_accel)
         self.accel_margin = float(accel_margin)
-        self._v = np.zeros(self.n_dof)
-        self._prev = np.zeros(self.n_dof)
+        # the state as tuples of Python floats: no numpy call on a command block (cold caches)
+        self._v: tuple[float, ...] = (0.0,) * self.n_dof
+        self._prev: tuple[float, ...] = self._v
         self._cmds: list[Command] = []
         self.reset()
 
     def reset(self) -> None:
         """Forget the previous command (the device is taken to be at rest)."""
-        self._v[:] = 0.0
+        self._v = (0.0,) * self.n_dof
         self._next: int | None = None
         self._last: int | None = None
         self.n_commands = 0
@@ -170,29 +171,28 @@ class VelocityMapper:
             norm = math.hypot(norm, x)
         want = [0.0] * len(vals) if norm < self.deadband else [x * self.gain for x in vals]
         top, step = self.max_speed, self.accel_margin * self.max_accel * dt
-        prev = self._v.tolist()
+        prev = self._v
         out = tuple(
             min(max(min(max(w, -top), top), c - step), c + step)
             for w, c in zip(want, prev, strict=True)
         )
-        self._prev[:] = prev
-        self._v[:] = out
+        self._prev, self._v = prev, out
         cmds.append(ProsthesisCommand(out, origin=origin_of(tick)))
         self.n_commands += 1
         return cmds
 
     def rollback(self) -> None:
         """The last command did not reach the device: shape the next one from the one before."""
-        self._v[:] = self._prev
+        self._v = self._prev
 
     @property
     def commanded(self) -> np.ndarray:
-        """Velocity of the last command (device units/s), shape (n_dof,); a view."""
-        return self._v
+        """Velocity of the last command (device units/s), shape (n_dof,); a copy."""
+        return np.array(self._v)
 
     def stop(self) -> None:
         """Take the device as stopped (after a zero-velocity command went out elsewhere)."""
-        self._v[:] = 0.0
+        self._v = (0.0,) * self.n_dof
 
 
 def shaped_limits(p: Any, ctx: BuildContext) -> tuple[float, float]:

@@ -188,7 +188,9 @@ class StageGraph:
         """The published node's output of the last step."""
         return self.outputs[self.output]
 
-    def process(self, x: Any, tick: Tick, stage_seconds: np.ndarray) -> None:
+    def process(
+        self, x: Any, tick: Tick, stage_seconds: np.ndarray, start: float | None = None
+    ) -> None:
         """Step every node once on what the entry gave.
 
         Parameters
@@ -199,8 +201,11 @@ class StageGraph:
             Where the step lies.
         stage_seconds : numpy.ndarray of float64, shape (len(Stage),)
             Each node's step time is added to its stage's entry (s).
+        start : float, optional
+            Host time (s) the step began; the first node's time counts from it (default now),
+            as :meth:`neurolink.loop.core.graph.Graph.process`.
         """
-        self._run(x, tick, self.clock, stage_seconds)
+        self._run(x, tick, self.clock, stage_seconds, start)
 
     def step(self, x: Any, tick: Tick, clock: Callable[[], float]) -> Any:
         """Step every node once outside a loop (fitting on a stage's output, tests), timed by
@@ -209,9 +214,14 @@ class StageGraph:
         return self.outputs[self.output]
 
     def _run(
-        self, x: Any, tick: Tick, clock: Callable[[], float], stage_seconds: np.ndarray
+        self,
+        x: Any,
+        tick: Tick,
+        clock: Callable[[], float],
+        stage_seconds: np.ndarray,
+        start: float | None = None,
     ) -> None:
-        outputs, t = self.outputs, clock()
+        outputs, t = self.outputs, (clock() if start is None else start)
         for i, node in enumerate(self.nodes):
             k = self.wiring[i]
             outputs[i] = node.step(x if k < 0 else outputs[k], tick)
