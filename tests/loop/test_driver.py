@@ -269,3 +269,47 @@ def test_stage_summaries_name_the_shared_reasons() -> None:
     assert reason_label(StopReason.ENDED) == "input ended"
     assert reason_label(StopReason.SIGNAL) == "signal"
     assert reason_label(StopReason.EXCEPTION) == "error"  # the stage summary's word, kept
+
+
+# ---- stage accounting from the read ------------------------------------------------------------
+class Ticker:
+    """A clock that gives 0.5 ms more at every read, from ``t``."""
+
+    def __init__(self, t: float) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        self.t += 0.0005
+        return self.t
+
+
+class Mapper(Probe):
+    """A probe in the wire stage (as a mapper is)."""
+
+    stage = Stage.WIRE
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.name = "mapper"
+
+
+def test_the_first_chunk_counts_its_first_node_from_the_read_the_others_from_their_start() -> None:
+    t_read = T0 + 0.600
+    clock = Ticker(t_read + 0.010)  # the graph's first read: 10.5 ms after the block was read
+    probe, mapper = Probe(), Mapper()
+    graph = Graph([probe, mapper], ["source", "probe"], clock=clock)
+    driver = GraphDriver(graph, rate=FS, stream="listed", tolerances=Tolerances(max_chunk=32))
+    per_chunk: list[tuple[float, float]] = []
+
+    def keep(b: Block, a: int, z: int, tick: Tick) -> None:
+        per_chunk.append((driver.stage[Stage.FILTER_DETECT], driver.stage[Stage.WIRE]))
+
+    driver.feed(block(500, 64), t_read=t_read, on_chunk=keep)
+    # chunk 1: from the read to the first node's end (10.5 ms of dispatch and step) is the
+    # first node's; the mapper's step is one clock tick; chunk 2 counts from its own start
+    assert per_chunk[0] == pytest.approx((0.0105, 0.0005))
+    assert per_chunk[1] == pytest.approx((0.0005, 0.0005))
+    # nothing between the read and the graph's end of chunk 1 is left out of the stages: the
+    # clock's second read (the mapper's end) is t_read + 10 ms + 2 ticks
+    assert t_read + sum(per_chunk[0]) == pytest.approx(t_read + 0.011)
+    assert driver.stage[Stage.ACQUIRE] == pytest.approx(t_read - (T0 + 0.563))
