@@ -13,6 +13,13 @@ import uuid  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+# No per-example deadline: the suite's computation runs beside the real-time tests under
+# SCHED_IDLE (tests/suite.py), where an example may wait for a CPU; what a property test checks
+# is its property, not its speed (a test's own @settings still sets its example count).
+settings.register_profile("neurolink", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("neurolink")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"

@@ -452,6 +452,9 @@ class DeviceServer:
             if not data:
                 self._lost()
                 return
+            # judged again once the bytes are in hand: a stop that fell between the loop's
+            # judgement and this read left them queued for any time (a HEARTBEAT among them)
+            self._judge_stall(self.clock.now_us())
             items = self._decoder.feed(self._line_in(data))
             self._heartbeat_first(items)
             for item in items:
