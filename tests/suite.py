@@ -1,20 +1,26 @@
-"""The whole test suite as the README runs it: two pytest processes side by side.
+"""The whole test suite as the README runs it: pytest processes side by side, in two phases.
 
     python -m tests.suite [pytest options ...]
 
-Half of the suite's time is real-time work (streams paced by the clock, emulated devices on
-ptys, watchdogs) that leaves a core idle most of the time; the other half is computation with
-no clock in it (models, decoders, the chip's arithmetic, DSP accuracy, parsers of crafted
-files). Run one after the other on the 2-core CI machine they take ~15 min; here the
-computation (:data:`BACKGROUND`) runs beside the real-time tests in a second pytest process
-under ``SCHED_IDLE`` (Linux: it gets a CPU only when nothing else wants one, and gives it up at
-once when a real-time test wakes up), so it fills the idle time without delaying any real-time
-test. Where ``SCHED_IDLE`` is not available the background runs at the lowest nice value.
+Most of the suite's time is real-time work (streams paced by the clock, emulated devices on
+ptys, watchdogs) that leaves a core idle much of the time; the rest is computation with no
+clock in it (models, decoders, the chip's arithmetic, DSP accuracy, parsers of crafted files).
+Run one after the other on the 2-core CI machine they take ~15 min. Here:
 
-Every test file belongs to exactly one of the two processes (the foreground ignores the
-background's paths). The background's output is printed after the foreground's, under a header.
-The exit status is 0 only when both processes passed; otherwise the first failing one's (pytest's
-5, "no tests collected", is a failure like any other). Options given are passed to both.
+- the computation (:data:`BACKGROUND`) runs from start to end in a pytest process under
+  ``SCHED_IDLE`` (Linux: it gets a CPU only when nothing else wants one, and gives it up at
+  once when a real-time test wakes up; elsewhere the lowest nice value), so it fills idle time
+  without delaying a real-time test;
+- phase 1: the real-time tests but :data:`SIDE` (``rest``) and the test files under
+  :data:`SIDE` (the closed-loop sessions) run in two pytest processes at once, but
+- phase 2: the heaviest sessions (:data:`EXCLUSIVE`: a cold-cache first run that compiles every
+  kernel, the decoder on the emulated neuromorphic board) run alone once phase 1 has ended (two
+  such at once, or one beside a compile, starve the emulated devices' heartbeats on 2 cores).
+
+Every test file runs in exactly one process. The first process's output comes as it runs, the
+others' after it, each under a header. The exit status is 0 only when every process passed,
+otherwise the first failing one's (pytest's 5, "no tests collected", is a failure like any
+other). Options given are passed to every process.
 """
 
 from __future__ import annotations
@@ -25,12 +31,13 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import IO
 
-__all__ = ["BACKGROUND", "MOVED", "SIDE", "combined", "commands", "main"]
+__all__ = ["BACKGROUND", "EXCLUSIVE", "SIDE", "combined", "commands", "main"]
 
 REPO = Path(__file__).resolve().parents[1]
 
-#: Test paths without real-time work: run in the background process, under ``SCHED_IDLE``.
+#: Test paths without real-time work: run under ``SCHED_IDLE`` beside everything else.
 BACKGROUND = (
     "tests/models",
     "tests/decode",
@@ -44,11 +51,11 @@ BACKGROUND = (
     "tests/test_config_renamed.py",
 )
 
-#: Real-time test paths run in a second foreground process beside the first (the rest).
+#: Real-time test paths run in a second process beside the rest, in phase 1.
 SIDE = ("tests/loop",)
-#: Test files under :data:`SIDE` run by the first process instead, to even the two out
-#: (~6 min each on the 2-core CI machine).
-MOVED = ("tests/loop/test_first_run.py",)
+
+#: Test files under :data:`SIDE` run alone, in phase 2.
+EXCLUSIVE = ("tests/loop/test_first_run.py", "tests/loop/test_demo_on_board.py")
 
 
 def _idle() -> None:
@@ -64,27 +71,28 @@ def commands(
     root: Path = REPO,
     background: tuple[str, ...] = BACKGROUND,
     side: tuple[str, ...] = SIDE,
-    moved: tuple[str, ...] = MOVED,
-) -> list[list[str]]:
-    """The pytest command lines, run in ``root``: the rest of ``tests`` (foreground), the test
-    files under ``side`` but ``moved`` (a second foreground process; none when empty) and
-    ``background``."""
-    for path in (*background, *side, *moved):
+    exclusive: tuple[str, ...] = EXCLUSIVE,
+) -> dict[str, list[str]]:
+    """The pytest command lines, run in ``root``, by role: ``rest`` (``tests`` but the
+    others' files), ``side`` (the test files under ``side`` but ``exclusive``), ``exclusive``
+    and ``background``; a role with nothing to run is left out."""
+    for path in (*background, *side, *exclusive):
         if not (root / path).exists():
             raise SystemExit(f"tests/suite.py: test path {path} does not exist")
     side_files = [
-        f.relative_to(root).as_posix()
+        rel
         for d in side
         for f in sorted((root / d).rglob("test_*.py"))
-        if f.relative_to(root).as_posix() not in moved
+        if (rel := f.relative_to(root).as_posix()) not in exclusive
     ]
-    pytest = [sys.executable, "-m", "pytest"]
-    ignored = (*side_files, *background)
-    rest = [*pytest, *options, "tests", *(f"--ignore={p}" for p in ignored)]
-    out = [rest]
+    pytest = [sys.executable, "-m", "pytest", *options]
+    ignored = (*side_files, *exclusive, *background)
+    out = {"rest": [*pytest, "tests", *(f"--ignore={p}" for p in ignored)]}
     if side_files:
-        out.append([*pytest, *options, *side_files])
-    out.append([*pytest, *options, *background])
+        out["side"] = [*pytest, *side_files]
+    if exclusive:
+        out["exclusive"] = [*pytest, *exclusive]
+    out["background"] = [*pytest, *background]
     return out
 
 
@@ -93,47 +101,66 @@ def combined(*statuses: int) -> int:
     return next((s for s in statuses if s != 0), 0)
 
 
+def _show(title: str, out: IO[str]) -> None:
+    out.seek(0)
+    print(f"\n==== {title} ====")
+    sys.stdout.write(out.read())
+    sys.stdout.flush()
+
+
 def main(
     argv: list[str] | None = None,
     root: Path = REPO,
     background: tuple[str, ...] = BACKGROUND,
     side: tuple[str, ...] = SIDE,
-    moved: tuple[str, ...] = MOVED,
+    exclusive: tuple[str, ...] = EXCLUSIVE,
 ) -> int:
-    """Run the processes in ``root`` at once; print the first one's output as it comes and the
-    others' after it; exit status as :func:`combined`."""
+    """Run the suite in ``root`` (module docstring); exit status as :func:`combined`."""
     options = list(sys.argv[1:] if argv is None else argv) or ["-q"]
-    cmds = commands(options, root, background, side, moved)
-    names = ["rest of tests/", "+".join(side), "background (SCHED_IDLE)"][-len(cmds) :]
-    names[0] = "rest of tests/"
+    cmds = commands(options, root, background, side, exclusive)
+    titles = {
+        "rest": "rest of tests/ (phase 1)",
+        "side": f"{' '.join(side)} (phase 1)",
+        "exclusive": f"{' '.join(exclusive)} (phase 2, alone)",
+        "background": "background (SCHED_IDLE)",
+    }
+    later = [k for k in ("side", "exclusive", "background") if k in cmds]
+    status: dict[str, int] = {}
     with contextlib.ExitStack() as stack:
-        outs = [stack.enter_context(tempfile.TemporaryFile("w+")) for _ in cmds[1:]]
-        later = [
-            subprocess.Popen(
-                cmd,
+        outs = {k: stack.enter_context(tempfile.TemporaryFile("w+")) for k in later}
+        procs: dict[str, subprocess.Popen[bytes]] = {}
+
+        def start(key: str) -> None:
+            procs[key] = subprocess.Popen(
+                cmds[key],
                 cwd=root,
-                stdout=out,
+                stdout=outs[key],
                 stderr=subprocess.STDOUT,
-                preexec_fn=_idle if k == len(cmds) - 2 else None,
+                preexec_fn=_idle if key == "background" else None,
             )
-            for k, (cmd, out) in enumerate(zip(cmds[1:], outs, strict=True))
-        ]
+
         try:
-            first = subprocess.call(cmds[0], cwd=root)
-        except BaseException:  # interrupted: the others go too
-            for proc in later:
+            start("background")
+            if "side" in cmds:
+                start("side")
+            status["rest"] = subprocess.call(cmds["rest"], cwd=root)
+            if "side" in cmds:
+                status["side"] = procs["side"].wait()
+            if "exclusive" in cmds:
+                start("exclusive")
+                status["exclusive"] = procs["exclusive"].wait()
+            status["background"] = procs["background"].wait()
+        except BaseException:  # interrupted: every process goes too
+            for proc in procs.values():
                 proc.kill()
                 proc.wait()
             raise
-        statuses = [first, *(proc.wait() for proc in later)]
-        for name, out in zip(names[1:], outs, strict=True):
-            out.seek(0)
-            print(f"\n==== {name} ====")
-            sys.stdout.write(out.read())
-            sys.stdout.flush()
-    said = ", ".join(f"{n} exit {s}" for n, s in zip(names, statuses, strict=True))
+        for key in later:
+            _show(titles[key], outs[key])
+    order = ["rest", *later]
+    said = ", ".join(f"{titles[k]} exit {status[k]}" for k in order)
     print(f"==== suite: {said} ====")
-    return combined(*statuses)
+    return combined(*(status[k] for k in order))
 
 
 if __name__ == "__main__":
