@@ -1,43 +1,37 @@
-"""The whole test suite as the README runs it: pytest processes side by side, in two phases.
+"""The whole test suite as the README runs it: two pytest processes side by side.
 
     python -m tests.suite [pytest options ...]
 
 Most of the suite's time is real-time work (streams paced by the clock, emulated devices on
 ptys, watchdogs) that leaves a core idle much of the time; the rest is computation with no
 clock in it (models, decoders, the chip's arithmetic, DSP accuracy, parsers of crafted files).
-Run one after the other on the 2-core CI machine they take ~15 min. Here:
+Here the computation (:data:`BACKGROUND`) runs from start to end in a second pytest process
+under ``SCHED_IDLE`` (Linux: it gets a CPU only when nothing else wants one, and gives it up at
+once when a real-time test wakes up; elsewhere the lowest nice value), so it fills idle time
+without delaying a real-time test: 12 min instead of 15 on the 2-core CI machine.
 
-- the computation (:data:`BACKGROUND`) runs from start to end in a pytest process under
-  ``SCHED_IDLE`` (Linux: it gets a CPU only when nothing else wants one, and gives it up at
-  once when a real-time test wakes up; elsewhere the lowest nice value), so it fills idle time
-  without delaying a real-time test;
-- phase 1: the real-time tests but :data:`SIDE` (``rest``) and the test files under
-  :data:`SIDE` (the closed-loop sessions) run in two pytest processes at once, but
-- phase 2: the heaviest sessions (:data:`EXCLUSIVE`: a cold-cache first run that compiles every
-  kernel, the decoder on the emulated neuromorphic board) run alone once phase 1 has ended (two
-  such at once, or one beside a compile, starve the emulated devices' heartbeats on 2 cores).
+The real-time tests stay in one process, one at a time: two of them at once (tried: the
+closed-loop sessions in a second process) starve an emulated device's heartbeats on 2 cores.
 
-Every test file runs in exactly one process. The first process's output comes as it runs, the
-others' after it, each under a header. The exit status is 0 only when every process passed,
-otherwise the first failing one's (pytest's 5, "no tests collected", is a failure like any
-other). Options given are passed to every process.
+Every test file runs in exactly one process. The foreground's output comes as it runs, the
+background's after it, under a header. The exit status is 0 only when both passed, otherwise
+the first failing one's (pytest's 5, "no tests collected", is a failure like any other). Options
+given are passed to both.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import IO
 
-__all__ = ["BACKGROUND", "EXCLUSIVE", "SIDE", "combined", "commands", "main"]
+__all__ = ["BACKGROUND", "combined", "commands", "main"]
 
 REPO = Path(__file__).resolve().parents[1]
 
-#: Test paths without real-time work: run under ``SCHED_IDLE`` beside everything else.
+#: Test paths without real-time work: run under ``SCHED_IDLE`` beside the others.
 BACKGROUND = (
     "tests/models",
     "tests/decode",
@@ -51,12 +45,6 @@ BACKGROUND = (
     "tests/test_config_renamed.py",
 )
 
-#: Real-time test paths run in a second process beside the rest, in phase 1.
-SIDE = ("tests/loop",)
-
-#: Test files under :data:`SIDE` run alone, in phase 2.
-EXCLUSIVE = ("tests/loop/test_first_run.py", "tests/loop/test_demo_on_board.py")
-
 
 def _idle() -> None:
     """In the background child, before it runs pytest: lowest scheduling class available."""
@@ -67,33 +55,15 @@ def _idle() -> None:
 
 
 def commands(
-    options: list[str],
-    root: Path = REPO,
-    background: tuple[str, ...] = BACKGROUND,
-    side: tuple[str, ...] = SIDE,
-    exclusive: tuple[str, ...] = EXCLUSIVE,
-) -> dict[str, list[str]]:
-    """The pytest command lines, run in ``root``, by role: ``rest`` (``tests`` but the
-    others' files), ``side`` (the test files under ``side`` but ``exclusive``), ``exclusive``
-    and ``background``; a role with nothing to run is left out."""
-    for path in (*background, *side, *exclusive):
+    options: list[str], root: Path = REPO, background: tuple[str, ...] = BACKGROUND
+) -> tuple[list[str], list[str]]:
+    """The foreground's and the background's pytest command lines, run in ``root``."""
+    for path in background:
         if not (root / path).exists():
             raise SystemExit(f"tests/suite.py: test path {path} does not exist")
-    side_files = [
-        rel
-        for d in side
-        for f in sorted((root / d).rglob("test_*.py"))
-        if (rel := f.relative_to(root).as_posix()) not in exclusive
-    ]
     pytest = [sys.executable, "-m", "pytest", *options]
-    ignored = (*side_files, *exclusive, *background)
-    out = {"rest": [*pytest, "tests", *(f"--ignore={p}" for p in ignored)]}
-    if side_files:
-        out["side"] = [*pytest, *side_files]
-    if exclusive:
-        out["exclusive"] = [*pytest, *exclusive]
-    out["background"] = [*pytest, *background]
-    return out
+    fg = [*pytest, "tests", *(f"--ignore={p}" for p in background)]
+    return fg, [*pytest, *background]
 
 
 def combined(*statuses: int) -> int:
@@ -101,66 +71,29 @@ def combined(*statuses: int) -> int:
     return next((s for s in statuses if s != 0), 0)
 
 
-def _show(title: str, out: IO[str]) -> None:
-    out.seek(0)
-    print(f"\n==== {title} ====")
-    sys.stdout.write(out.read())
-    sys.stdout.flush()
-
-
 def main(
-    argv: list[str] | None = None,
-    root: Path = REPO,
-    background: tuple[str, ...] = BACKGROUND,
-    side: tuple[str, ...] = SIDE,
-    exclusive: tuple[str, ...] = EXCLUSIVE,
+    argv: list[str] | None = None, root: Path = REPO, background: tuple[str, ...] = BACKGROUND
 ) -> int:
     """Run the suite in ``root`` (module docstring); exit status as :func:`combined`."""
     options = list(sys.argv[1:] if argv is None else argv) or ["-q"]
-    cmds = commands(options, root, background, side, exclusive)
-    titles = {
-        "rest": "rest of tests/ (phase 1)",
-        "side": f"{' '.join(side)} (phase 1)",
-        "exclusive": f"{' '.join(exclusive)} (phase 2, alone)",
-        "background": "background (SCHED_IDLE)",
-    }
-    later = [k for k in ("side", "exclusive", "background") if k in cmds]
-    status: dict[str, int] = {}
-    with contextlib.ExitStack() as stack:
-        outs = {k: stack.enter_context(tempfile.TemporaryFile("w+")) for k in later}
-        procs: dict[str, subprocess.Popen[bytes]] = {}
-
-        def start(key: str) -> None:
-            procs[key] = subprocess.Popen(
-                cmds[key],
-                cwd=root,
-                stdout=outs[key],
-                stderr=subprocess.STDOUT,
-                preexec_fn=_idle if key == "background" else None,
-            )
-
+    fg_cmd, bg_cmd = commands(options, root, background)
+    with tempfile.TemporaryFile("w+") as out:
+        bg = subprocess.Popen(
+            bg_cmd, cwd=root, stdout=out, stderr=subprocess.STDOUT, preexec_fn=_idle
+        )
         try:
-            start("background")
-            if "side" in cmds:
-                start("side")
-            status["rest"] = subprocess.call(cmds["rest"], cwd=root)
-            if "side" in cmds:
-                status["side"] = procs["side"].wait()
-            if "exclusive" in cmds:
-                start("exclusive")
-                status["exclusive"] = procs["exclusive"].wait()
-            status["background"] = procs["background"].wait()
-        except BaseException:  # interrupted: every process goes too
-            for proc in procs.values():
-                proc.kill()
-                proc.wait()
+            fg_status = subprocess.call(fg_cmd, cwd=root)
+        except BaseException:  # interrupted: the background goes too
+            bg.kill()
+            bg.wait()
             raise
-        for key in later:
-            _show(titles[key], outs[key])
-    order = ["rest", *later]
-    said = ", ".join(f"{titles[k]} exit {status[k]}" for k in order)
-    print(f"==== suite: {said} ====")
-    return combined(*(status[k] for k in order))
+        bg_status = bg.wait()
+        out.seek(0)
+        print(f"\n==== background ({' '.join(background)}), under SCHED_IDLE ====")
+        sys.stdout.write(out.read())
+        sys.stdout.flush()
+    print(f"==== suite: foreground exit {fg_status}, background exit {bg_status} ====")
+    return combined(fg_status, bg_status)
 
 
 if __name__ == "__main__":

@@ -205,6 +205,7 @@ def test_a_prosthesis_velocity_returns_before_its_ack(emulated_prosthesis) -> No
         dev.advance(ms=20)  # one state report: the host's workspace check needs a position
         wait_for(lambda: drv.state is not None)
         dev.faults.delay_acks(20, count=1)
+        time.sleep(0.01)  # from rest the guard allows max_acceleration · Δt: 0.005 needs 1.25 ms
         sent = drv.velocity(ProsthesisCommand((0.005, 0.0)))
         assert sent.status == "PENDING"
         wait_for(lambda: len(dev.records().of_type("PROSTHESIS_VELOCITY")) == 1)
