@@ -26,6 +26,11 @@ from neurolink.sim.draw_ahead import DrawAhead
 from neurolink.sim.noise import frame_background, pink_stationary_state
 from neurolink.sim.randomness import FRAME_SAMPLES, RandomFrames
 
+#: Nice value added to the producer thread: frames made ahead can wait for a CPU, the loop's
+#: and liblsl's threads cannot (96 channels over LSL, 20 s runs: command latency median
+#: 0.63–0.81 ms at +10 against 0.79–0.88 ms at 0; ``benchmarks/loop_latency_channels.py``).
+AHEAD_NICE = 10
+
 __all__ = ["BackgroundFrames", "Frame"]
 
 
@@ -124,7 +129,7 @@ class BackgroundFrames:
         taken meanwhile wait for their frame if the thread is behind (values unchanged).
         """
         if self._ahead is None:
-            self._ahead = DrawAhead(self._make, depth, name)
+            self._ahead = DrawAhead(self._make, depth, name, nice=AHEAD_NICE)
 
     def stop_ahead(self) -> None:
         """Stop the producer thread, keeping the frames it made for the next chunks (idempotent).

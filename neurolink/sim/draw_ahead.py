@@ -9,6 +9,8 @@ by the next :meth:`DrawAhead.get`, never swallowed.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
 import threading
 from collections.abc import Callable
@@ -38,11 +40,18 @@ class DrawAhead(Generic[T]):
         Most items kept ready (≥ 1); the thread waits while the queue is full.
     name : str
         Thread name.
+    nice : int
+        Added to the thread's nice value as it starts (Linux: a thread has its own; 0 leaves
+        it). Work made ahead can wait: a positive value lets the threads that cannot (a loop's,
+        liblsl's) have the CPU first when both want it.
     """
 
-    def __init__(self, make: Callable[[], T], depth: int, name: str = "draw-ahead") -> None:
+    def __init__(
+        self, make: Callable[[], T], depth: int, name: str = "draw-ahead", nice: int = 0
+    ) -> None:
         if depth < 1:
             raise ValueError(f"depth must be >= 1, got {depth}")
+        self.nice = int(nice)
         self._make = make
         self._queue: queue.Queue[T] = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
@@ -52,6 +61,11 @@ class DrawAhead(Generic[T]):
         self._thread.start()
 
     def _run(self) -> None:
+        if self.nice > 0 and hasattr(os, "setpriority"):
+            with contextlib.suppress(OSError):  # best effort: the values do not depend on it
+                tid = threading.get_native_id()
+                now = os.getpriority(os.PRIO_PROCESS, tid)
+                os.setpriority(os.PRIO_PROCESS, tid, now + self.nice)
         try:
             while not self._stop.is_set():
                 item = self._make()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import os
+import sys
 import threading
 
 import numpy as np
@@ -95,3 +97,21 @@ def test_inprocess_subject_runs_its_producer_only_while_open() -> None:
         b = src.read(1.0)
         assert b is not None and b.n_samples > 0
     assert "sim-background-2" not in {t.name for t in threading.enumerate()}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+def test_the_producer_thread_runs_at_its_own_lower_priority() -> None:
+    seen: list[int] = []
+
+    def make() -> int:
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return len(seen)
+
+    base = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    ahead = DrawAhead(make, depth=2, nice=5)
+    try:
+        assert [ahead.get() for _ in range(3)] == [1, 2, 3]  # values and order as without
+    finally:
+        ahead.stop()
+    assert seen and all(n == min(19, base + 5) for n in seen)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == base  # caller unchanged
