@@ -8,6 +8,7 @@ import numpy as np
 import pylsl
 import pytest
 
+from neurolink import clock
 from neurolink.clock import EpochClock, measure_epoch_offset, now
 
 
@@ -49,3 +50,18 @@ def test_measurement_bracket_is_small() -> None:
 def test_bad_interval_is_refused() -> None:
     with pytest.raises(ValueError, match="remeasure_interval"):
         EpochClock(remeasure_interval=0)
+
+
+def test_now_reads_liblsl_clock_bracketed_by_two_reads() -> None:
+    for pause in (0.0, 0.01, 0.05):
+        time.sleep(pause)
+        a = pylsl.local_clock()
+        b = now()
+        c = pylsl.local_clock()
+        assert a <= b <= c
+
+
+def test_a_clock_other_than_liblsl_is_not_taken_for_it() -> None:
+    assert not clock._reads_liblsl_clock(lambda: time.monotonic() + 1e-3)  # 1 ms off
+    assert not clock._reads_liblsl_clock(time.time)  # the epoch clock
+    assert clock._reads_liblsl_clock(pylsl.local_clock)
