@@ -29,10 +29,9 @@ import argparse
 import os
 import platform
 import sys
-import time
 
 import numpy as np
-from _send_phases import Phases, load, row
+from _send_phases import Phases, load, paced_sends, row
 
 from neurolink.clock import now
 from neurolink.hal.commands import Origin, ProsthesisCommand
@@ -49,26 +48,15 @@ def run(mode: str, n: int, period: float) -> None:
             drv.wait_state()
             sink = DeviceSink("arm", "prosthesis", drv, "mapper")
             phases = Phases(drv)
-            call, to_wire = np.full(n, np.nan), np.full(n, np.nan)
-            busy, done = 0, []
-            t_next = now()
-            for k in range(n):
-                while now() < t_next:  # pace like the engine's blocks (sleep is too coarse)
-                    time.sleep(0)
-                t_next = max(t_next + period, now())  # late: send now, never a burst
+            busy = 0
+
+            def velocity(k: int) -> ProsthesisCommand:
+                nonlocal busy
+                busy += drv._posted.in_flight is not None  # the previous reply still awaited
                 v = 1e-5 if k % 2 else -1e-5  # within 4 units/s² at any spacing
-                cmd = ProsthesisCommand((v, 0.0), origin=Origin("bench", k, now()))
-                busy += drv._posted.in_flight is not None
-                t0 = now()
-                sent = sink.send(cmd)
-                call[k] = now() - t0
-                if sent is not None:
-                    to_wire[k] = sent.t_wire - t0
-                    if sent.t_reply is not None:  # sync: the reply came with it
-                        done.append(sent)
-                done.extend(sink.replies())  # async: as the engine takes them, per block
-            sink.rest()
-            done.extend(sink.replies())
+                return ProsthesisCommand((v, 0.0), origin=Origin("bench", k, now()))
+
+            call, to_wire, done = paced_sends(sink, velocity, n, period)
             phases.restore()
             ack = np.array([s.t_reply - s.t_wire for s in done if s.t_reply is not None])
             st = sink.stats

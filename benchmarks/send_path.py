@@ -36,12 +36,10 @@ import os
 import platform
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-from _send_phases import Phases, load, row
+from _send_phases import Phases, load, paced_sends, row
 
 from neurolink.clock import now
 from neurolink.hal.commands import Command, Origin, ProsthesisCommand, StimCommand
@@ -55,25 +53,8 @@ def drive(sink: DeviceSink, make: Callable[[int], Command], n: int, period: floa
     """Send ``n`` commands, one per ``period`` s, as the engine does, and print the figures."""
     drv = sink.device
     phases = Phases(drv)
-    to_wire, call = np.full(n, np.nan), np.full(n, np.nan)
-    done = []
-    t_next = now()
     try:
-        for k in range(n):
-            while now() < t_next:  # pace like the engine's blocks (sleep is too coarse)
-                time.sleep(0)
-            t_next = max(t_next + period, now())  # late: send now, never a catch-up burst
-            cmd = make(k)
-            t0 = now()
-            sent = sink.send(cmd)
-            call[k] = now() - t0
-            if sent is not None:
-                to_wire[k] = sent.t_wire - t0
-                if sent.t_reply is not None:  # sync: the reply came with it
-                    done.append(sent)
-            done.extend(sink.replies())  # async: as the engine takes them, after each block
-        sink.rest()
-        done.extend(sink.replies())
+        call, to_wire, done = paced_sends(sink, make, n, period)
     finally:
         phases.restore()
     ack = [s.t_reply - s.t_wire for s in done if s.t_reply is not None]

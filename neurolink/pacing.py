@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 
 from neurolink.clock import now
+from neurolink.libc import libc
 
 __all__ = ["DEFAULT_SPIN", "sleep_until", "tighten_timer_slack"]
 
@@ -51,8 +52,7 @@ def tighten_timer_slack() -> bool:
     ok = False
     if sys.platform.startswith("linux"):
         try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            ok = libc.prctl(_PR_SET_TIMERSLACK, ctypes.c_ulong(1), 0, 0, 0) == 0
+            ok = libc().prctl(_PR_SET_TIMERSLACK, ctypes.c_ulong(1), 0, 0, 0) == 0
         except (OSError, AttributeError):
             ok = False
     _tls.slack = ok

@@ -14,7 +14,6 @@ a killed session.
 from __future__ import annotations
 
 import collections
-import ctypes
 import os
 import signal
 import subprocess
@@ -28,6 +27,7 @@ import numpy as np
 import pylsl
 
 from neurolink.errors import SourceError
+from neurolink.libc import libc
 from neurolink.streams.lsl_outlet import make_stream_info
 from neurolink.streams.lsl_source import LSLSource
 
@@ -39,7 +39,7 @@ _PR_SET_PDEATHSIG = 1
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child
     if sys.platform.startswith("linux"):
         try:
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+            libc().prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
         except OSError:
             pass
 

@@ -15,13 +15,13 @@ why (usually a missing privilege), and the summary lists what was:
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import dataclasses
 import gc
 import os
 from typing import Any, Literal
 
 from neurolink.config import setting
+from neurolink.libc import libc
 
 __all__ = ["Realtime", "RealtimeConfig"]
 
@@ -99,7 +99,7 @@ class Realtime:
         if self._affinity is not None:
             os.sched_setaffinity(0, self._affinity)
         if self._locked:
-            _libc().munlockall()
+            libc().munlockall()
         if self.config.gc == "off" and self._gc_was_enabled:
             gc.enable()
         gc.unfreeze()
@@ -127,7 +127,7 @@ class Realtime:
         self.applied["fifo_priority"] = f"applied: SCHED_FIFO priority {priority}"
 
     def _lock(self) -> None:
-        if _libc().mlockall(_MCL_CURRENT | _MCL_FUTURE) != 0:
+        if libc().mlockall(_MCL_CURRENT | _MCL_FUTURE) != 0:
             err = ctypes.get_errno()
             self.applied["lock_memory"] = (
                 f"not applied: mlockall failed ({os.strerror(err)}); needs CAP_IPC_LOCK or a "
@@ -140,7 +140,3 @@ class Realtime:
     def summary(self) -> dict[str, Any]:
         """What the summary says: the settings asked for and what was applied."""
         return {"asked": dataclasses.asdict(self.config), "applied": dict(self.applied)}
-
-
-def _libc() -> Any:
-    return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
