@@ -26,40 +26,52 @@ Research software: the models are validated against published and analytic resul
 ``tests/models``), not against any particular experimental preparation.
 """
 
-from neurolink.models.analysis import NeuralCircuit
-from neurolink.models.dendrite import Morphology, MorphologyError, PassiveDendrite
-from neurolink.models.dynamics import (
-    IZHIKEVICH_PRESETS,
-    LIF,
-    FitzHughNagumo,
-    HodgkinHuxley,
-    Izhikevich,
-    ModelError,
-    NeuralDynamics,
-    NeuronModel,
-    PopulationRate,
-    Sigmoid,
-    SpikeRule,
-    StateVar,
-    ThresholdLinear,
-    Trajectory,
-)
-from neurolink.models.fields import AmariField, ReactionDiffusion
-from neurolink.models.integrators import IntegrationError, Method, SpikeInterpolation
-from neurolink.models.networks import RateNetwork, SpikingNetwork
-from neurolink.models.plasticity import (
-    STDP,
-    HardBounds,
-    Hebbian,
-    Oja,
-    Pairing,
-    PlasticityResult,
-    SoftBounds,
-    SynapticPlasticity,
-    SynapticScaling,
-)
-from neurolink.models.point_process import RefractoryPoisson
-from neurolink.models.synapses import ConductanceSynapse, NMDASynapse, TsodyksMarkram, mg_block
+from neurolink._lazy import lazy_exports
+
+#: Public name → the module that defines it: imported on first use (PEP 562), so that importing
+#: one model (the simulated subject imports :mod:`.point_process`) does not import them all
+#: (scipy.integrate, networkx …: ~0.7 s).
+_EXPORTS = {
+    "AmariField": "neurolink.models.fields",
+    "ConductanceSynapse": "neurolink.models.synapses",
+    "FitzHughNagumo": "neurolink.models.dynamics",
+    "HardBounds": "neurolink.models.plasticity",
+    "Hebbian": "neurolink.models.plasticity",
+    "HodgkinHuxley": "neurolink.models.dynamics",
+    "IZHIKEVICH_PRESETS": "neurolink.models.dynamics",
+    "IntegrationError": "neurolink.models.integrators",
+    "Izhikevich": "neurolink.models.dynamics",
+    "LIF": "neurolink.models.dynamics",
+    "Method": "neurolink.models.integrators",
+    "ModelError": "neurolink.models.dynamics",
+    "Morphology": "neurolink.models.dendrite",
+    "MorphologyError": "neurolink.models.dendrite",
+    "NMDASynapse": "neurolink.models.synapses",
+    "NeuralCircuit": "neurolink.models.analysis",
+    "NeuralDynamics": "neurolink.models.dynamics",
+    "NeuronModel": "neurolink.models.dynamics",
+    "Oja": "neurolink.models.plasticity",
+    "Pairing": "neurolink.models.plasticity",
+    "PassiveDendrite": "neurolink.models.dendrite",
+    "PlasticityResult": "neurolink.models.plasticity",
+    "PopulationRate": "neurolink.models.dynamics",
+    "RateNetwork": "neurolink.models.networks",
+    "ReactionDiffusion": "neurolink.models.fields",
+    "RefractoryPoisson": "neurolink.models.point_process",
+    "STDP": "neurolink.models.plasticity",
+    "Sigmoid": "neurolink.models.dynamics",
+    "SoftBounds": "neurolink.models.plasticity",
+    "SpikeInterpolation": "neurolink.models.integrators",
+    "SpikeRule": "neurolink.models.dynamics",
+    "SpikingNetwork": "neurolink.models.networks",
+    "StateVar": "neurolink.models.dynamics",
+    "SynapticPlasticity": "neurolink.models.plasticity",
+    "SynapticScaling": "neurolink.models.plasticity",
+    "ThresholdLinear": "neurolink.models.dynamics",
+    "Trajectory": "neurolink.models.dynamics",
+    "TsodyksMarkram": "neurolink.models.synapses",
+    "mg_block": "neurolink.models.synapses",
+}
 
 __all__ = [
     "IZHIKEVICH_PRESETS",
@@ -102,3 +114,6 @@ __all__ = [
     "TsodyksMarkram",
     "mg_block",
 ]
+
+
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)

@@ -78,7 +78,12 @@ def main(argv: list[str] | None = None) -> int:
         wait_consumer=args.wait_consumer,
     )
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+
+    def on_sigterm(*_: object) -> None:
+        stop.set()
+        streamer.request_stop()  # the join below returns once the thread is done
+
+    signal.signal(signal.SIGTERM, on_sigterm)
     streamer.start()
     print(
         f"cortex_stream: streaming {args.name!r}: {sim.n_channels} ch at {sim.fs:g} Hz, "

@@ -225,6 +225,11 @@ class CortexStreamer:
             raise self._error
         return True
 
+    def request_stop(self) -> None:
+        """Ask the thread to end after its current chunk, without waiting (safe in a signal
+        handler); :meth:`join` then returns as soon as it has."""
+        self._stop.set()
+
     def stop(self, timeout: float = 10.0) -> None:
         """Stop streaming, close the outlets and re-raise any error of the thread.
 

@@ -186,6 +186,13 @@ class SimulatedSubject:
             ) from exc
         return src
 
+    def terminate(self) -> None:
+        """SIGTERM, without waiting (:meth:`stop` waits): the process winds down while the
+        caller does its own."""
+        p = self.process
+        if p is not None and p.poll() is None:
+            p.terminate()
+
     def stop(self, timeout: float = 10.0) -> int | None:
         """SIGTERM, wait, then kill; the exit code."""
         p = self.process

@@ -16,6 +16,7 @@ the subject's stream) would be taken as readily as the real one. Pin the stream 
 
 from __future__ import annotations
 
+import threading
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -27,10 +28,12 @@ from neurolink.lsl_network import current as lsl_network
 __all__ = [
     "RESOLVE_SETTLE",
     "AmbiguousStreamError",
+    "PendingResolve",
     "StreamSummary",
     "list_streams",
     "query_predicate",
     "resolve_stream",
+    "start_resolve",
 ]
 
 #: After the first answer, how long resolving listens for other outlets matching the query (s),
@@ -229,6 +232,93 @@ def resolve_stream(
     ValueError
         When no field is given or ``timeout`` is not positive.
     """
+    return start_resolve(name, type, source_id, timeout, hostname=hostname, settle=settle).result()
+
+
+class PendingResolve:
+    """A stream's first answer, while resolving still listens for a second outlet matching.
+
+    :func:`start_resolve` makes it; :attr:`info` may be used at once (to open an inlet), and
+    :meth:`result` says whether it was the only one, so that the listening (``settle`` s)
+    overlaps the inlet's connection and first clock probe instead of coming before them.
+
+    Attributes
+    ----------
+    info : pylsl.StreamInfo
+        The first outlet that answered.
+    """
+
+    def __init__(
+        self,
+        info: pylsl.StreamInfo,
+        predicate: str,
+        settle: float,
+        query: str,
+        given: tuple[str | None, str | None],
+    ) -> None:
+        self.info = info
+        self._query, self._given = query, given
+        self._others: list[pylsl.StreamInfo] = []
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        if settle > 0:
+            self._thread = threading.Thread(
+                target=self._listen, args=(predicate, settle), daemon=True, name="lsl settle"
+            )
+            self._thread.start()
+
+    def _listen(self, predicate: str, settle: float) -> None:
+        try:
+            self._others = list(pylsl.resolve_bypred(predicate, 2, settle))
+        except BaseException as e:  # handed to result()
+            self._error = e
+
+    def result(self) -> pylsl.StreamInfo:
+        """The stream, once the listening ended and no other outlet matched.
+
+        Raises
+        ------
+        AmbiguousStreamError
+            When several outlets match (as :func:`resolve_stream`).
+        """
+        if self._thread is not None:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+        unique = list({i.uid(): i for i in (self.info, *self._others)}.values())
+        if len(unique) > 1:
+            source_id, hostname = self._given
+            pins = [k for k, v in zip(_FIELDS[2:], (source_id, hostname), strict=True) if v is None]
+            how = (
+                f"pin one with {' and/or '.join(pins)} (a source config's keys of those names)"
+                if pins
+                else "they share source id and host: stop the one that should not be there"
+            )
+            raise AmbiguousStreamError(
+                f"{len(unique)} LSL outlets match {self._query}: {_candidates(unique)}; {how}"
+            )
+        return unique[0]
+
+
+def start_resolve(
+    name: str | None = None,
+    type: str | None = None,
+    source_id: str | None = None,
+    timeout: float = 5.0,
+    *,
+    hostname: str | None = None,
+    settle: float | None = None,
+) -> PendingResolve:
+    """Wait for the first outlet matching (as :func:`resolve_stream`) and go on listening for a
+    second one in the background; :meth:`PendingResolve.result` gives the verdict.
+
+    Raises
+    ------
+    StreamNotFoundError
+        When no matching stream answered within ``timeout``.
+    ValueError
+        When no field is given or ``timeout`` is not positive.
+    """
     predicate = query_predicate(name, type, source_id, hostname)
     net = lsl_network()
     net.check()
@@ -244,17 +334,4 @@ def resolve_stream(
             f"no LSL stream with {query} appeared within {timeout:g} s ({net.describe()}; "
             "list_streams() shows the visible ones)"
         )
-    if settle > 0:
-        found = [*found, *pylsl.resolve_bypred(predicate, 2, settle)]
-    unique = list({info.uid(): info for info in found}.values())
-    if len(unique) > 1:
-        pins = [k for k, v in zip(_FIELDS[2:], (source_id, hostname), strict=True) if v is None]
-        how = (
-            f"pin one with {' and/or '.join(pins)} (a source config's keys of those names)"
-            if pins
-            else "they share source id and host: stop the one that should not be there"
-        )
-        raise AmbiguousStreamError(
-            f"{len(unique)} LSL outlets match {query}: {_candidates(unique)}; {how}"
-        )
-    return unique[0]
+    return PendingResolve(found[0], predicate, settle, query, (source_id, hostname))

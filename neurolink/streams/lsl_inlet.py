@@ -16,9 +16,10 @@ from pylsl.util import handle_error
 from neurolink.clock import now
 from neurolink.errors import SourceError
 from neurolink.streams.discovery import (
+    AmbiguousStreamError,
     describe_query,
     query_predicate,
-    resolve_stream,
+    start_resolve,
 )
 from neurolink.streams.meta.clock import host_times
 from neurolink.streams.source import SourceStats
@@ -179,24 +180,29 @@ class LSLInlet:
         """
         if self._inlet is not None:
             return
-        info = resolve_stream(**self.query, timeout=self.resolve_timeout)
-        self.hostname = info.hostname()
+        # the first answer is connected to while resolving listens on for a second outlet
+        # matching (an ambiguous query is refused before anything is read)
+        pending = start_resolve(**self.query, timeout=self.resolve_timeout)
+        info = pending.info
         inlet = pylsl.StreamInlet(info, max_buflen=self.max_buflen, recover=True)
         try:
             full = inlet.info(timeout=OPEN_TIMEOUT)
+            self.hostname = info.hostname()
             self.name = full.name()
             self.rate = float(full.nominal_srate())
             self._configure(full)
             inlet.open_stream(timeout=OPEN_TIMEOUT)
             offset = inlet.time_correction(timeout=OPEN_TIMEOUT)
-        except TimeoutError as exc:
+            pending.result()
+        except BaseException as exc:
             inlet.close_stream()
-            raise SourceError(
-                f"LSL stream {info.name()!r} answered but did not open (connect, clock "
-                f"probe) within {OPEN_TIMEOUT:g} s"
-            ) from exc
-        except BaseException:
-            inlet.close_stream()
+            if not isinstance(exc, AmbiguousStreamError):
+                pending.result()  # two outlets matching is what to say, whatever the first did
+            if isinstance(exc, TimeoutError):
+                raise SourceError(
+                    f"LSL stream {info.name()!r} answered but did not open (connect, clock "
+                    f"probe) within {OPEN_TIMEOUT:g} s"
+                ) from exc
             raise
         self._add_correction(float(offset))
         self._inlet = inlet

@@ -13,13 +13,15 @@ import socket
 import subprocess
 import sys
 import textwrap
+import time
 import uuid
 from pathlib import Path
 
 import pylsl
 import pytest
 
-from neurolink.errors import ConfigError, StreamNotFoundError
+from neurolink.errors import ConfigError, SourceError, StreamNotFoundError
+from neurolink.lsl_network import config_text
 from neurolink.streams.discovery import AmbiguousStreamError, resolve_stream
 from neurolink.streams.factory import config_from_spec
 from neurolink.streams.lsl_source import LSLSource, UnitWarning
@@ -53,6 +55,19 @@ def test_a_name_matched_by_two_outlets_is_refused_with_both_listed(twins) -> Non
     with pytest.raises(AmbiguousStreamError, match="2 LSL outlets match"):
         source.open()
     assert not source.is_open
+
+
+def test_ambiguity_is_said_before_what_the_first_answer_lacks(twins) -> None:
+    """The inlet connects to the first answer while resolving listens for a second: when both
+    happen, two outlets matching is the error, not the first one's channel count."""
+    source = LSLSource(name=twins, expected_channels=5, resolve_timeout=5.0)
+    with pytest.raises(AmbiguousStreamError, match="2 LSL outlets match"):
+        source.open()
+    assert not source.is_open
+    pinned = LSLSource(name=twins, source_id=f"{twins}-A", expected_channels=5)
+    with pytest.raises(SourceError, match="5") as ei:
+        pinned.open()
+    assert not isinstance(ei.value, AmbiguousStreamError) and not pinned.is_open
 
 
 def test_a_source_id_pins_one_of_them(twins) -> None:
@@ -179,3 +194,18 @@ def test_an_invalid_setting_publishes_nothing() -> None:
     )
     assert r["scope"] == "local"  # and liblsl still stays on this machine
     assert ConfigError.__name__ in r["error"]
+
+
+def test_a_clock_offset_on_this_machine_takes_probes_5_ms_apart() -> None:
+    """liblsl reads the generated tuning: its default sends 8 clock probes 64 ms apart (an
+    inlet's first ``time_correction`` cannot return before 0.51 s); 5 ms apart it takes ~0.17 s.
+    The offset between two processes' views of one clock is ~0, either way."""
+    assert "TimeProbeInterval = 0.005" in (config_text("local") or "")
+    name = f"probe-{uuid.uuid4().hex[:8]}"
+    outlet = _outlet(name, name)
+    inlet = pylsl.StreamInlet(resolve_stream(source_id=name, timeout=5.0))
+    t0 = time.monotonic()
+    offset = inlet.time_correction(timeout=5.0)
+    took = time.monotonic() - t0
+    assert took < 0.45 and abs(offset) < 1e-3, (took, offset)
+    del inlet, outlet

@@ -203,6 +203,8 @@ class Session:
         for sink in self.sinks:  # armed last: set-up (graph warm-up, recorder, LSL resolve)
             sink.device.arm()  # done, nothing now stands between the heartbeats and the loop
         result = self.engine.run(self.duration)
+        if self.subject is not None:  # the loop is done with its data: it winds down meanwhile
+            self.subject.terminate()
         result["warm_up_s"] = {"before_devices": self.warm_s, "graph": parts.warm_s}
         result["source"]["kind"] = src_cfg.kind
         return result

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import signal
 
 from neurolink.models.dynamics.params import ModelError, check_positive
 
@@ -120,6 +119,8 @@ def golomb_synchrony(
     if counts.shape[0] < 2:
         return float("nan")
     decay = np.exp(-dt / tau)
+    from scipy import signal  # scipy.signal costs ~0.6 s to import: only where it is used
+
     traces = signal.lfilter([1.0], [1.0, -decay], counts, axis=1)
     var_i = traces.var(axis=1)
     var_pop = traces.mean(axis=0).var()
@@ -160,6 +161,8 @@ def spike_train_spectrum(
     check_positive("spike_train_spectrum", "segment_ms", segment_ms, "ms")
     fs = 1000.0 / bin_ms
     nperseg = min(counts.shape[1], max(8, round(segment_ms / bin_ms)))
+    from scipy import signal
+
     return signal.welch(counts / (bin_ms * 1e-3), fs=fs, nperseg=nperseg, axis=-1)
 
 
@@ -179,4 +182,6 @@ def population_spectrum(
     check_positive("population_spectrum", "segment_ms", segment_ms, "ms")
     rate = counts.mean(axis=0) / (bin_ms * 1e-3)
     nperseg = min(rate.size, max(8, round(segment_ms / bin_ms)))
+    from scipy import signal
+
     return signal.welch(rate, fs=1000.0 / bin_ms, nperseg=nperseg)
