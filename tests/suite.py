@@ -39,6 +39,7 @@ BACKGROUND = (
     "tests/firmware_sim",
     "tests/dsp",
     "tests/bounded",
+    "tests/loop/test_warmup_cold.py",
     "tests/test_house.py",
     "tests/test_config.py",
     "tests/test_config_finite.py",

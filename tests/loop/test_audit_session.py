@@ -17,13 +17,12 @@ from neurolink.loop.session.files import check_place, plan_files
 from neurolink.loop.session.run import Session
 
 
-def test_demo_session_leaves_one_audit_record_per_command(tmp_path: Path) -> None:
-    cfg = demo_config(duration=6.0, calibration=2.0, stim=True, seed=2)
-    summary = Session(cfg, status_out=None, recording=tmp_path / "s.xdf").run()
+def test_demo_session_leaves_one_audit_record_per_command(center_out_run) -> None:
+    _, summary, recording = center_out_run  # prosthesis and stimulator, recorded
     assert summary["stop_reason"] == "duration", (summary["why"], summary["faults"])
-    path = tmp_path / "s.audit.jsonl"
+    path = recording.with_suffix(".audit.jsonl")
     assert summary["audit"]["path"] == str(path) == summary["paths"]["audit"]
-    assert summary["paths"]["recording"] == str(tmp_path / "s.xdf")
+    assert summary["paths"]["recording"] == str(recording)
     recs = AuditLog.read(path)
     assert [r.index for r in recs] == list(range(len(recs)))
     assert len(recs) >= summary["audit"]["records"] > 0
