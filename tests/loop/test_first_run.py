@@ -24,8 +24,8 @@ def cold_env(cache: Path) -> dict[str, str]:
 @pytest.mark.slow
 def test_a_first_demo_with_cold_caches_compiles_nothing_in_its_loop(tmp_path: Path) -> None:
     cache, out = tmp_path / "numba-cache", tmp_path / "summary.json"
-    cmd = [sys.executable, "-m", "neurolink.cli", "demo", "--duration", "18"]
-    cmd += ["--calibration", "8", "--neuroboard", "--no-record", "--summary-json", str(out)]
+    cmd = [sys.executable, "-m", "neurolink.cli", "demo", "--duration", "12"]
+    cmd += ["--calibration", "5", "--neuroboard", "--no-record", "--summary-json", str(out)]
     proc = subprocess.run(
         cmd, cwd=tmp_path, env=cold_env(cache), capture_output=True, text=True, timeout=900
     )
@@ -35,10 +35,10 @@ def test_a_first_demo_with_cold_caches_compiles_nothing_in_its_loop(tmp_path: Pa
     warm = s["warm_up_s"]["before_devices"]
     assert warm["decoder_fit"] > 0 and warm["graph"] > 0
     assert s["task"]["phase"] == "closed_loop" and s["task"]["trials"] >= 1, s["task"]
-    assert s["latency"]["phases"]["closed_loop"]["commands"]["n"] > 100  # 10 s closed loop
+    assert s["latency"]["phases"]["closed_loop"]["commands"]["n"] > 100  # 7 s closed loop
     assert re.search(r"kernels warmed before the devices were armed in [0-9.]+ s", proc.stdout)
     # the status line says how the decoder is fitted: in a pause of the loop, then how long
-    assert "calibration | " in proc.stderr and "decoder fit at 8 s, loop paused" in proc.stderr
+    assert "calibration | " in proc.stderr and "decoder fit at 5 s, loop paused" in proc.stderr
     assert re.search(
         r"closed loop \| .*decoder fitted in [0-9.]+ s \(loop paused\) \| task \d+/\d+", proc.stderr
     )
