@@ -386,27 +386,16 @@ class Link:
         DeviceError
             The device answered with a reply of the wrong type, or a handler had failed.
         """
+        return self.finish(self.begin(message, timeout=timeout, retries=retries, collect=collect))
+
+    def _plan(
+        self, message: wire.Message, timeout: float | None, retries: int | None
+    ) -> tuple[float, int]:
+        """``(seconds per attempt, attempts)`` for sending ``message`` (a host → device one)."""
         if message.DIRECTION is not Direction.HOST_TO_DEVICE:
             raise ValueError(f"{type(message).__name__} is not a host → device message")
         wait = self.timeout if timeout is None else float(timeout)
-        attempts = 1 + (self.retries if retries is None else int(retries))
-        with self._request_lock:
-            self._raise_if_unusable()
-            seq = self._next_seq()
-            encoded = wire.encode(message, seq)
-            pending = _Pending(
-                seq,
-                message,
-                QUERY_REPLIES.get(message.TYPE, MsgType.ACK),
-                frozenset(MsgType(t) for t in collect) if collect else _NO_COLLECT,
-            )
-            with self._cond:
-                self._pending = pending
-            try:
-                return self._exchange(pending, encoded, wait, attempts)
-            finally:
-                with self._cond:
-                    self._pending = None
+        return wait, 1 + (self.retries if retries is None else int(retries))
 
     def _next_seq(self) -> int:
         with self._seq_lock:
@@ -427,10 +416,7 @@ class Link:
         DeviceError
             The link is not open.
         """
-        if message.DIRECTION is not Direction.HOST_TO_DEVICE:
-            raise ValueError(f"{type(message).__name__} is not a host → device message")
-        wait = self.timeout if timeout is None else float(timeout)
-        attempts = 1 + (self.retries if retries is None else int(retries))
+        wait, attempts = self._plan(message, timeout, retries)
         with self._cond:
             if self._lost is not None:
                 raise self._lost
@@ -466,10 +452,7 @@ class Link:
         DeviceLost, DeviceError
             As :meth:`request`, for the first write.
         """
-        if message.DIRECTION is not Direction.HOST_TO_DEVICE:
-            raise ValueError(f"{type(message).__name__} is not a host → device message")
-        wait = self.timeout if timeout is None else float(timeout)
-        attempts = 1 + (self.retries if retries is None else int(retries))
+        wait, attempts = self._plan(message, timeout, retries)
         self._request_lock.acquire()
         try:
             self._raise_if_unusable()

@@ -18,10 +18,13 @@ def center_out_run(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> tuple[Session, dict[str, Any], Path]:
     """The demo's center-out task (20 s, 8 s calibration, seed 3) on the emulated prosthesis,
-    with the emulated stimulator beside it, recorded (and audited) at ``<tmp>/e2e.xdf``:
-    ``(session, summary, path)``, after a clean end."""
+    with the emulated stimulator beside it and the burst detector's network on the emulated
+    neuromorphic board, recorded (and audited) at ``<tmp>/e2e.xdf``: ``(session, summary,
+    path)``, after a clean end. Every sink with the default ACK handling."""
     path = tmp_path_factory.mktemp("center_out") / "e2e.xdf"
-    cfg = demo_config(duration=20.0, calibration=8.0, seed=3, gain=GAIN, task=TASK, stim=True)
+    cfg = demo_config(
+        duration=20.0, calibration=8.0, seed=3, gain=GAIN, task=TASK, stim=True, neuroboard=True
+    )
     session = Session(cfg, status_out=None, recording=path)
     summary = session.run()
     assert summary["stop_reason"] == "duration" and not summary["faults"], summary["faults"]
