@@ -34,6 +34,7 @@ The tracker runs sample by sample inside the detector's buffer kernels (:mod:`.i
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 __all__ = ["MAD_TO_SIGMA", "calibrate_mad", "tracker_rates"]
 
@@ -70,6 +71,10 @@ def tracker_rates(tau_s: float | None, fs: float) -> tuple[float, float, float]:
 def calibrate_mad(cal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Median and MAD of each channel over a calibration window, ignoring non-finite values.
 
+    Exact (the middle value, or the mean of the two middle values, as :func:`numpy.median`),
+    by selection per channel in a compiled kernel: the window is done in one block of the loop,
+    at 96 channels × 0.5 s ~10× faster than ``numpy.nanmedian``.
+
     Parameters
     ----------
     cal : numpy.ndarray of float32, shape (n_samples, n_channels)
@@ -79,11 +84,30 @@ def calibrate_mad(cal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     median, mad : numpy.ndarray of float64, shape (n_channels,)
         The MAD is 0 where a channel has no finite sample (it is then inactive).
     """
-    x = cal.astype(np.float64)
-    x[~np.isfinite(x)] = np.nan
-    empty = np.all(np.isnan(x), axis=0)
-    x[:, empty] = 0.0
-    med = np.nanmedian(x, axis=0)
-    mad = np.nanmedian(np.abs(x - med), axis=0)
-    mad[empty] = 0.0
+    if cal.ndim != 2:
+        raise ValueError(f"calibrate_mad: want (n_samples, n_channels), got shape {cal.shape}")
+    return _median_mad(np.ascontiguousarray(cal.T, dtype=np.float32))
+
+
+@njit(nogil=True, cache=True)
+def _median_mad(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover (numba)
+    """Median and MAD of each row's finite values, shape (n_channels, n_samples) → 2 × (n_ch,)."""
+    n_ch, n = rows.shape
+    med = np.zeros(n_ch)
+    mad = np.zeros(n_ch)
+    buf = np.empty(n)
+    for j in range(n_ch):
+        m = 0
+        for i in range(n):
+            v = rows[j, i]
+            if np.isfinite(v):
+                buf[m] = v
+                m += 1
+        if m == 0:
+            continue  # inactive channel: median and MAD 0
+        centre = np.median(buf[:m])
+        for i in range(m):
+            buf[i] = abs(buf[i] - centre)
+        med[j] = centre
+        mad[j] = np.median(buf[:m])
     return med, mad
