@@ -20,7 +20,8 @@ from pathlib import Path
 import pylsl
 import pytest
 
-from neurolink.errors import ConfigError, SourceError, StreamNotFoundError
+from neurolink.errors import ConfigError, SourceError, StreamMismatchError, StreamNotFoundError
+from neurolink.loop.stages.inlet import PortInlet
 from neurolink.lsl_network import config_text
 from neurolink.streams.discovery import AmbiguousStreamError, resolve_stream
 from neurolink.streams.factory import config_from_spec
@@ -68,6 +69,15 @@ def test_ambiguity_is_said_before_what_the_first_answer_lacks(twins) -> None:
     with pytest.raises(SourceError, match="5") as ei:
         pinned.open()
     assert not isinstance(ei.value, AmbiguousStreamError) and not pinned.is_open
+
+
+def test_a_node_port_inlet_refuses_an_ambiguous_query_too(twins) -> None:
+    """``neurolink node``'s inlet describes the first answer while resolving listens on: two
+    outlets matching is the error, not that neither is a port stream."""
+    with pytest.raises(AmbiguousStreamError, match="2 LSL outlets match"):
+        PortInlet(name=twins, resolve_timeout=5.0).describe()
+    with pytest.raises(StreamMismatchError):
+        PortInlet(source_id=f"{twins}-A", resolve_timeout=5.0).describe()
 
 
 def test_a_source_id_pins_one_of_them(twins) -> None:

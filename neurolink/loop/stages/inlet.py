@@ -27,7 +27,7 @@ from neurolink.loop.stages.lsl_ports import (
     join_index,
     make_codec,
 )
-from neurolink.streams.discovery import resolve_stream
+from neurolink.streams.discovery import start_resolve
 from neurolink.streams.lsl_inlet import OPEN_TIMEOUT, ClockCorrection, LSLInlet
 
 __all__ = ["Message", "PortInlet"]
@@ -148,16 +148,20 @@ class PortInlet(LSLInlet):
         """
         if self.meta is not None:
             return self.meta
-        info = resolve_stream(**self.query, timeout=self.resolve_timeout)
+        # described and clock-probed while resolving listens on for a second outlet matching
+        pending = start_resolve(**self.query, timeout=self.resolve_timeout)
+        info = pending.info
         inlet = pylsl.StreamInlet(info, max_buflen=self.max_buflen, recover=True)
         try:
             full = inlet.info(timeout=OPEN_TIMEOUT)
             offset = inlet.time_correction(timeout=OPEN_TIMEOUT)
         except TimeoutError as exc:
+            pending.result()  # two outlets matching is what to say first
             raise SourceError(
                 f"LSL stream {info.name()!r} answered but gave no description or clock "
                 f"offset within {OPEN_TIMEOUT:g} s"
             ) from exc
+        pending.result()
         self.name = full.name()
         self._configure(full)
         self.clock_history.append(ClockCorrection(now(), float(offset)))
