@@ -84,7 +84,7 @@ def test_unsupported_channel_count_is_refused_naming_the_supported_ones() -> Non
 
 
 def test_demo_closes_the_loop_on_the_inprocess_subject(tmp_path) -> None:
-    cfg = demo_config(duration=12.0, calibration=6.0, seed=3, task=TASK, source="inprocess")
+    cfg = demo_config(duration=9.0, calibration=5.0, seed=3, task=TASK, source="inprocess")
     summary = Session(cfg, status_out=None, recording=tmp_path / "inproc.xdf").run()
     assert summary["stop_reason"] == "duration" and not summary["faults"], summary["faults"]
     assert summary["source"]["kind"] == "simulated_inprocess"

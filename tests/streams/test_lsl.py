@@ -77,8 +77,8 @@ def check_located(blocks: list[Block]) -> None:
         assert np.array_equal(b.data[:, 0], np.arange(b.first_index, b.stop_index))
 
 
-def test_one_khz_64_channels_for_10_s_arrives_complete_and_in_order(unique_name: str) -> None:
-    rate, n_ch, n = 1000.0, 64, 10_000
+def test_one_khz_64_channels_for_5_s_arrives_complete_and_in_order(unique_name: str) -> None:
+    rate, n_ch, n = 1000.0, 64, 5_000
     sent = indexed(n, n_ch)
     with make_outlet(unique_name, n_ch, rate) as outlet:
         src = LSLSource(
@@ -111,7 +111,7 @@ def test_one_khz_64_channels_for_10_s_arrives_complete_and_in_order(unique_name:
             producer.join(DEADLINE)
             assert not errors, errors
             assert src.channels == tuple(f"C{i}" for i in range(n_ch))
-            assert len(src.clock_history) >= 2  # re-measured every second during 10 s
+            assert len(src.clock_history) >= 2  # re-measured every second during 5 s
     check_located(blocks)
     got = np.concatenate([b.data for b in blocks])
     assert np.array_equal(got, sent)  # nothing lost, duplicated or reordered
