@@ -131,6 +131,25 @@ def test_background_writer_flushes_at_its_interval(tmp_path: Path) -> None:
     log.close()
 
 
+def test_a_record_still_being_written_is_not_read_yet(tmp_path: Path) -> None:
+    """A reader may catch the writer mid-line (a flush of several records goes out in pieces):
+    the unterminated last line is left out, every complete one read; a complete line that is
+    not a record is still an error naming its line."""
+    path = tmp_path / "live.jsonl"
+    with AuditLog(path) as log:
+        for k in range(3):
+            log.note_command(CMD, Outcome.ACCEPTED, float(k))
+    whole = path.read_text()
+    lines = whole.splitlines(keepends=True)
+    path.write_text("".join(lines[:2]) + lines[2][: len(lines[2]) // 2])
+    assert [r.time for r in AuditLog.read(path)] == [0.0, 1.0]
+    path.write_text(whole)
+    assert [r.time for r in AuditLog.read(path)] == [0.0, 1.0, 2.0]
+    path.write_text(lines[0] + lines[1][:20] + "\n" + lines[2])
+    with pytest.raises(ValueError, match=r"live.jsonl:2: not an audit record"):
+        AuditLog.read(path)
+
+
 def test_a_full_ring_is_drained_never_dropped(tmp_path: Path) -> None:
     log = AuditLog(tmp_path / "full.jsonl", capacity=8, flush_interval_s=60.0)
     for k in range(100):

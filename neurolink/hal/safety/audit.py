@@ -425,15 +425,19 @@ class AuditLog:
     def read(path: str | Path) -> list[AuditRecord]:
         """Read every record of a JSON-lines audit file.
 
+        A last line without its newline is not a record yet (the writer is still writing it,
+        or a kill cut it short) and is left out; a file being written can be read at any time.
+
         Raises
         ------
         ValueError
-            If a line is not a valid record (the message names the file and line number).
+            If a complete line is not a valid record (the message names the file and line
+            number).
         """
         out: list[AuditRecord] = []
         with Path(path).open(encoding="utf-8") as f:
             for lineno, line in enumerate(f, start=1):
-                if not line.strip():
+                if not line.endswith("\n") or not line.strip():
                     continue
                 try:
                     out.append(AuditRecord.from_dict(json.loads(line)))
