@@ -150,6 +150,23 @@ def test_a_record_still_being_written_is_not_read_yet(tmp_path: Path) -> None:
         AuditLog.read(path)
 
 
+def test_reopening_after_a_kill_mid_record_starts_a_clean_line(tmp_path: Path, caplog) -> None:
+    path = tmp_path / "cut.jsonl"
+    with AuditLog(path) as log:
+        for k in range(2):
+            log.note_command(CMD, Outcome.ACCEPTED, float(k))
+    whole = path.read_text()
+    path.write_text(whole + whole.splitlines()[0][:30])  # the writer killed mid-line
+    with caplog.at_level("WARNING"), AuditLog(path) as log:
+        r = log.record_event(Event.ESTOP_REARM, "next session")
+    assert r.index == 2 and "unfinished record" in caplog.text
+    assert [(x.index, x.event) for x in AuditLog.read(path)] == [
+        (0, ""),
+        (1, ""),
+        (2, "ESTOP_REARM"),
+    ]
+
+
 def test_a_full_ring_is_drained_never_dropped(tmp_path: Path) -> None:
     log = AuditLog(tmp_path / "full.jsonl", capacity=8, flush_interval_s=60.0)
     for k in range(100):

@@ -28,6 +28,7 @@ re-arm, limit changes, workspace clipping, callback and heartbeat failures) have
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
@@ -40,6 +41,8 @@ from neurolink.clock import now as host_now
 from neurolink.hal.commands import Command, command_to_dict
 from neurolink.hal.invalid_commands import add_invalid_listener, remove_invalid_listener
 from neurolink.hal.safety.audit_ring import FLUSH_INTERVAL_S, AuditRing
+
+_log = logging.getLogger(__name__)
 
 __all__ = [
     "FLUSH_INTERVAL_S",
@@ -203,8 +206,7 @@ class AuditLog:
         self._records: deque[AuditRecord] = deque(maxlen=keep)
         if self._path is not None:
             if self._path.exists():
-                with self._path.open(encoding="utf-8") as f:
-                    self._base = sum(1 for line in f if line.strip())
+                self._base = _complete_records(self._path)
             else:
                 self._path.parent.mkdir(parents=True, exist_ok=True)
             self._file = self._path.open("a", encoding="utf-8")
@@ -444,6 +446,24 @@ class AuditLog:
                 except (ValueError, KeyError, TypeError) as e:
                     raise ValueError(f"{path}:{lineno}: not an audit record: {e}") from None
         return out
+
+
+def _complete_records(path: Path) -> int:
+    """Records in an audit file about to be appended to. A last line without its newline (a
+    kill cut the writer mid-record: never a whole record, see :meth:`AuditLog.read`) is cut
+    off first, with a warning, so that the next record starts on a line of its own."""
+    with path.open("rb+") as f:
+        data = f.read()
+        end = data.rfind(b"\n") + 1
+        if end < len(data):
+            _log.warning(
+                "%s: its last %d bytes were an unfinished record (the writer was stopped "
+                "mid-line); cut before appending",
+                path,
+                len(data) - end,
+            )
+            f.truncate(end)
+    return sum(1 for line in data[:end].splitlines() if line.strip())
 
 
 def _to_record(index: int, entry: tuple[Any, ...]) -> AuditRecord:
