@@ -26,10 +26,12 @@ from neurolink.sim.draw_ahead import DrawAhead
 from neurolink.sim.noise import frame_background, pink_stationary_state
 from neurolink.sim.randomness import FRAME_SAMPLES, RandomFrames
 
-#: Nice value added to the producer thread: frames made ahead can wait for a CPU, the loop's
-#: and liblsl's threads cannot (96 channels over LSL, 20 s runs: command latency median
-#: 0.63–0.81 ms at +10 against 0.79–0.88 ms at 0; ``benchmarks/loop_latency_channels.py``).
-AHEAD_NICE = 10
+#: Nice value added to the producer thread. 0: the streaming thread waits for its frames, so a
+#: lower priority is a priority inversion. At +10 (tried: 96 channels over LSL, command latency
+#: median 0.63–0.81 ms against 0.79–0.88 ms at 0) a loaded machine starved the producer and the
+#: 384-channel stream stalled for seconds (two busy processes beside it: 2 of 3 runs stalled at
+#: +10, 0 of 3 at 0; seen once in a fresh-clone CI run).
+AHEAD_NICE = 0
 
 __all__ = ["BackgroundFrames", "Frame"]
 
