@@ -452,18 +452,23 @@ def _complete_records(path: Path) -> int:
     """Records in an audit file about to be appended to. A last line without its newline (a
     kill cut the writer mid-record: never a whole record, see :meth:`AuditLog.read`) is cut
     off first, with a warning, so that the next record starts on a line of its own."""
+    n, end = 0, 0  # complete non-blank lines; bytes up to the last newline
     with path.open("rb+") as f:
-        data = f.read()
-        end = data.rfind(b"\n") + 1
-        if end < len(data):
+        for line in f:  # line by line: an audit log can be large
+            if not line.endswith(b"\n"):
+                break
+            end += len(line)
+            n += bool(line.strip())
+        size = f.seek(0, 2)
+        if end < size:
             _log.warning(
                 "%s: its last %d bytes were an unfinished record (the writer was stopped "
                 "mid-line); cut before appending",
                 path,
-                len(data) - end,
+                size - end,
             )
             f.truncate(end)
-    return sum(1 for line in data[:end].splitlines() if line.strip())
+    return n
 
 
 def _to_record(index: int, entry: tuple[Any, ...]) -> AuditRecord:
