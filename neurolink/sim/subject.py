@@ -198,13 +198,12 @@ class SimulatedSubject:
         p = self.process
         if p is None:
             return None
-        if p.poll() is None:
-            p.terminate()
-            try:
-                p.wait(timeout)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait(timeout)
+        self.terminate()
+        try:
+            p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(timeout)
         return p.returncode
 
     def __enter__(self) -> Self:
