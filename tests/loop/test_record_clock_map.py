@@ -111,6 +111,9 @@ def test_no_corrections_is_a_clear_error() -> None:
 # found in CI: the offset rose and fell back; a host stamp two corrections back was mapped to
 # the newest correction's preimage (1 s late) instead of the oldest that holds
 @example(base=0.5, offsets=[0.0, 1.0, 0.0, 0.0], n=7, seed=1)
+# found in CI: the offset rose and fell back to the first one's; the first correction's
+# preimage (the newest's, by value) replaced the middle one's earlier stamp
+@example(base=0.5, offsets=[0.0, 0.75, 0.0, 5.0], n=15, seed=0)
 def test_producer_times_invert_the_rule_exactly(
     base: float, offsets: list[float], n: int, seed: int
 ) -> None:
@@ -132,3 +135,11 @@ def test_producer_times_invert_the_rule_exactly(
     assert np.all(back - p <= tol) and np.all(p - back <= drop + tol)
     if drop == 0:
         assert np.allclose(back, p, rtol=0, atol=tol)
+
+
+def test_the_rule_does_not_need_sorted_stamps() -> None:
+    # the first stamp after every measurement, a later one before the last: each by its own
+    c, o = np.array([10.0, 20.0]), np.array([0.5, 0.75])
+    p = np.array([25.0, 15.0, 5.0])
+    assert host_times(p, c, o).tolist() == [25.75, 15.5, 5.5]
+    assert host_times(p, c, o).tolist() == [host_times(np.array([x]), c, o)[0] for x in p]

@@ -80,7 +80,7 @@ def host_times(producer: np.ndarray, collections: np.ndarray, offsets: np.ndarra
     """
     p = np.asarray(producer, np.float64)
     c, o = _arrays(collections, offsets)
-    if p.size and p[0] >= c.max():  # the usual case: every sample after the newest measurement
+    if p.size and p.min() >= c.max():  # the usual case: every sample after the newest measurement
         return p + o[-1]
     return p + o[correction_index(p, c, o)]
 
@@ -112,7 +112,9 @@ def producer_times(host: np.ndarray, collections: np.ndarray, offsets: np.ndarra
     # host time of each measurement, as the rule's boundaries appear on the host clock
     k = np.maximum(np.searchsorted(np.maximum.accumulate(c + o), h, side="right") - 1, 0)
     p = h - o[k]
-    # where the offset fell, older corrections may hold too: the oldest that does is taken.
+    # where the offset fell, older corrections may hold too: the earliest stamp that holds is
+    # taken (an older correction with the newest one's offset gives the newest one's stamp back,
+    # which holds through the newest correction, not its own: only an earlier stamp replaces).
     # Correction j can only hold for h < (its region's end on the producer clock) + o_j, so
     # the search stops once h is past every older region's end plus the largest offset.
     ends, top = np.maximum.accumulate(c), float(o.max())
@@ -122,7 +124,7 @@ def producer_times(host: np.ndarray, collections: np.ndarray, offsets: np.ndarra
         if not reach.any():
             break
         older = h - o[np.maximum(j, 0)]
-        p = np.where(reach & (host_times(older, c, o) == h), older, p)
+        p = np.where(reach & (older < p) & (host_times(older, c, o) == h), older, p)
     bad = np.flatnonzero(host_times(p, c, o) != h)
     for i in bad:  # rare: rounding at a correction boundary or a tie
         p[i] = _search(float(h[i]), int(k[i]), c, o, float(p[i]))
