@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pytest
 
-from neurolink.hal.errors import HeartbeatError
+from neurolink.hal.errors import DeviceLost, HeartbeatError
 from neurolink.hal.safety import AuditLog, EStop, Event, HeartbeatSender
 
 
@@ -116,3 +116,26 @@ def test_failing_stop_callback_during_heartbeat_trip_is_kept() -> None:
 def test_bad_period() -> None:
     with pytest.raises(ValueError, match="period_s must be > 0 s, got 0"):
         HeartbeatSender(lambda: None, 0, EStop(AuditLog()))
+
+
+def test_a_device_lost_under_the_heartbeat_trips_as_device_lost() -> None:
+    # the same cause as the link's reader finding it first (found in CI: the heartbeat won the
+    # race and the trip read "heartbeat send failed" with source "heartbeat")
+    audit = AuditLog()
+    estop = EStop(audit)
+
+    def send() -> None:
+        raise DeviceLost("/dev/pts/9: read failed: device disconnected")
+
+    ticker = Ticker()
+    hb = HeartbeatSender(send, 0.1, estop, wait=ticker).start()
+    ticker.tick(1)
+    wait_for(lambda: not hb.running)
+    info = estop.trip_info
+    assert info is not None and info.source == "device-lost"
+    assert info.reason == (
+        "device lost (the heartbeat could not be sent): /dev/pts/9: read failed: device "
+        "disconnected"
+    )
+    with pytest.raises(HeartbeatError, match="DeviceLost"):
+        hb.check()

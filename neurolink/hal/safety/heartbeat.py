@@ -16,7 +16,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from neurolink.hal.errors import HeartbeatError
+from neurolink.hal.errors import DeviceLost, HeartbeatError
 from neurolink.hal.safety.audit import Event
 from neurolink.hal.safety.estop import EStop
 
@@ -117,8 +117,14 @@ class HeartbeatSender:
             self._error = e
         _log.error("heartbeat send failed, tripping the e-stop: %r", e, exc_info=e)
         self._estop.audit.record_event(Event.HEARTBEAT_FAILED, repr(e))
+        # a device gone is the cause, whichever thread finds it first (the link's reader trips
+        # the e-stop the same way): the trip says so, not only that a heartbeat failed
+        if isinstance(e, DeviceLost):
+            reason, source = f"device lost (the heartbeat could not be sent): {e}", "device-lost"
+        else:
+            reason, source = f"heartbeat send failed: {e!r}", "heartbeat"
         try:
-            self._estop.trip(f"heartbeat send failed: {e!r}", source="heartbeat")
+            self._estop.trip(reason, source=source)
         except BaseException as trip_err:  # kept and re-raised by check()/close()
             with self._lock:
                 self._trip_error = trip_err
