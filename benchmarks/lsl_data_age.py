@@ -28,7 +28,7 @@ from _lsl_producer import start_producer  # benchmarks/ is on sys.path when run 
 from neurolink.clock import now
 from neurolink.streams.lsl_source import LSLSource
 
-CONFIGS = [(1000.0, 64), (30000.0, 96)]  # (rate Hz, channels)
+CONFIGS = [(1000.0, 64), (30000.0, 96), (30000.0, 384)]  # (rate Hz, channels)
 
 
 def measure(rate: float, n_channels: int, seconds: float) -> dict[str, float]:
