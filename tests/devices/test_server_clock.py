@@ -7,8 +7,8 @@ fault path.
 
 from __future__ import annotations
 
+import select
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import ClassVar
@@ -59,12 +59,20 @@ def served(model: DeviceModel, clock: ManualClock) -> Iterator[Client]:
     thread.start()
     client = Client(port.url)
     client.authenticate()
+    client.device_fd = port.accept(0)  # type: ignore[attr-defined]  # the server's end
     try:
         yield client
     finally:
         client.close()  # the server sees the hang-up and returns
         thread.join(10)
         assert not thread.is_alive()
+
+
+def wait_readable(fd: int, timeout_s: float = 5.0) -> None:
+    """Until bytes written by the host are there for the server to read (a fixed sleep was
+    too short on a loaded machine)."""
+    ready, _, _ = select.select([fd], [], [], timeout_s)
+    assert ready, f"nothing to read on the device's end after {timeout_s} s"
 
 
 def _state(c: Client) -> wire.StatusReport:
@@ -119,7 +127,7 @@ def test_a_heartbeat_waiting_after_a_short_late_wake_does_not_trip():
         def starved() -> None:
             clock.advance(40_000)
             c.send(wire.Heartbeat(), seq)  # at 241,000, in time; not read yet
-            time.sleep(0.05)  # the pty hands the bytes over asynchronously
+            wait_readable(c.device_fd)  # the pty hands the bytes over asynchronously
             clock.advance(20_000)  # the server looks again at 261,000: a 60 ms gap
 
         clock.late = starved
