@@ -90,11 +90,11 @@ def shuffled_chance(node, rec, task: dict, seeds: int = 8) -> tuple[float, list[
     return float(np.mean(rates)), rates
 
 
-def demo_on(decoder_on: str, path):
-    """The 20 s demo (8 s calibration, seed 3) with the decoder on ``decoder_on``, recorded
-    with its raw samples at ``path``; (session, summary) after a clean end."""
+def demo_on(decoder_on: str, path, duration: float = 20.0):
+    """The ``duration`` s demo (8 s calibration, seed 3) with the decoder on ``decoder_on``,
+    recorded with its raw samples at ``path``; (session, summary) after a clean end."""
     cfg = demo_config(
-        duration=20.0,
+        duration=duration,
         calibration=8.0,
         seed=3,
         gain=GAIN,
