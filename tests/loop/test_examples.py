@@ -266,7 +266,7 @@ def test_each_train_follows_a_detected_burst_within_a_bound(responsive_run) -> N
 
 # ---- EEG: band power -> Gaussian Bayes -> SNN winner-take-all -> discrete commands ------------
 
-EEG_SECONDS = 20.0
+EEG_SECONDS = 12.0  # 3 decisions (at 0.9, 6.0, 10.6 s of the file); 20 s gave 4
 TIMING_REFUSALS = {"max_acceleration", "max_report_age_s"}  # prosthesis guard rules on host time
 
 
