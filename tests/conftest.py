@@ -25,6 +25,20 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest closed-loop sessions last (``tests/suite.py``'s ``RUN_LAST``); a stable sort,
+    so every other test keeps its place and a file's tests stay together."""
+    from tests.suite import run_last_rank
+
+    def rank(item: pytest.Item) -> int:
+        try:
+            return run_last_rank(item.path.relative_to(REPO).as_posix())
+        except ValueError:  # a test outside this repository (the suite runner's own trees)
+            return -1
+
+    items.sort(key=rank)
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """Path of ``../shared/data`` (the real recordings; never copied into the repo)."""

@@ -28,7 +28,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["BACKGROUND", "combined", "commands", "main"]
+__all__ = ["BACKGROUND", "RUN_LAST", "combined", "commands", "main", "run_last_rank"]
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -69,6 +69,37 @@ BACKGROUND = (
     "tests/sim/test_tuning.py",
     "tests/sim/test_reproducibility.py",
 )
+
+
+#: Foreground files with the longest closed-loop sessions, run after every other foreground test
+#: (in this order; ``tests/conftest.py`` sorts them there). On the 2-core machine a CPU-bound
+#: process beside a closed loop, even one under ``SCHED_IDLE`` like the background, was measured
+#: to hold up the pty's data for 0.1-0.8 s at times (the emulated device's read waits in the
+#: kernel's tty buffer flush), which the host rightly takes for a lost device; the background
+#: takes about as long as the foreground's other tests, so these start about when it ends.
+RUN_LAST = (
+    "tests/loop/test_node_pipeline.py",
+    "tests/loop/test_sweep_dask_cluster.py",
+    "tests/loop/test_demo_channels.py",
+    "tests/loop/test_replay_live.py",
+    "tests/loop/test_examples.py",
+    "tests/loop/test_calibrate.py",
+    "tests/loop/test_first_run.py",
+    "tests/loop/test_demo_e2e.py",
+    "tests/loop/test_audit_session.py",
+    "tests/loop/test_report_agrees.py",
+    "tests/loop/test_demo_on_chip.py",
+    "tests/loop/test_demo_on_board.py",
+)
+
+
+def run_last_rank(relpath: str) -> int:
+    """Sort key of a test file (path relative to the repository, ``/``-separated): -1 for most,
+    its place in :data:`RUN_LAST` for those run last."""
+    try:
+        return RUN_LAST.index(relpath)
+    except ValueError:
+        return -1
 
 
 def _idle() -> None:

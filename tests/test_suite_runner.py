@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.suite import BACKGROUND, REPO, combined, commands, main
+from tests.suite import BACKGROUND, REPO, RUN_LAST, combined, commands, main
 
 PASS = "def test_ok():\n    assert 1 + 1 == 2\n"
 FAIL = "def test_no():\n    assert 1 + 1 == 3\n"
@@ -81,3 +81,38 @@ def test_the_background_really_runs_under_sched_idle(tmp_path) -> None:
     strict = "import os\ndef test_policy():\n    assert os.sched_getscheduler(0) == os.SCHED_IDLE\n"
     root = tree(tmp_path, {"tests/test_fg.py": PASS, "tests/bg/test_bg.py": strict})
     assert main(NO_CACHE, root, ("tests/bg",)) == 0
+
+
+def test_every_run_last_file_exists_outside_the_background() -> None:
+    for p in RUN_LAST:
+        assert (REPO / p).is_file() and not any(p.startswith(b) for b in BACKGROUND), p
+    assert len(set(RUN_LAST)) == len(RUN_LAST)
+
+
+def test_the_longest_sessions_are_collected_last_in_their_order() -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/loop",
+            "tests/test_clock.py",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    files = []
+    for line in out.splitlines():
+        if "::" in line and (f := line.split("::")[0]) not in files:
+            files.append(f)
+    assert files[-len(RUN_LAST) :] == list(RUN_LAST)
+    assert "tests/test_clock.py" in files[: -len(RUN_LAST)]  # before them, though named after
