@@ -8,8 +8,8 @@ clock in it (models, decoders, the chip's arithmetic, DSP accuracy, parsers of c
 Here the computation (:data:`BACKGROUND`) runs from start to end in a second pytest process
 under ``SCHED_IDLE`` (Linux: it gets a CPU only when nothing else wants one, and gives it up at
 once when a real-time test wakes up; elsewhere the lowest nice value), so it fills idle time
-without delaying a real-time test (on a 2-core fresh clone: foreground 8.6 min, background
-4.5 min, side by side; one after the other they would take 13).
+without delaying a real-time test (on a 2-core fresh clone: foreground 8.6-8.8 min,
+background 3.8-4.5 min, side by side; one after the other they would take 12-13).
 
 The real-time tests stay in one process, one at a time: two of them at once (tried: the
 closed-loop sessions in a second process) starve an emulated device's heartbeats on 2 cores.
