@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -90,9 +92,6 @@ def test_every_run_last_file_exists_outside_the_background() -> None:
 
 
 def test_the_longest_sessions_are_collected_last_in_their_order() -> None:
-    import subprocess
-    import sys
-
     out = subprocess.run(
         [
             sys.executable,

@@ -55,8 +55,7 @@ def test_replay_reproduces_the_board_decoder_exactly(on_board) -> None:
     result = replay(path)
     assert result.identical, format_replay(result.summary)
     s = result.streams
-    # at least one board readout per 20 ms bin (test above): 0.05 per chip step
-    assert (
-        s["decoded"].recorded == s["decoded"].replayed > 0.045 * summary["decoder_on_chip"]["steps"]
-    )
+    # at least one board readout per 20 ms bin (test above)
+    chip = summary["decoder_on_chip"]
+    assert s["decoded"].recorded == s["decoded"].replayed >= chip["bins_compared"] >= 750
     assert s["commands"].recorded == s["commands"].replayed == summary["commands"]["sent"]
